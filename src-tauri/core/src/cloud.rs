@@ -1,0 +1,436 @@
+//! The HTTP side of the Web Chat Cloud API: one client for every endpoint.
+//!
+//! One `reqwest::Client` with a cookie store, because `POST /chat/end` has no body and
+//! finds the chat through the HTTP session the start request opened. Calls that cannot
+//! duplicate anything the agent sees (the resume check, credentials, still-here, typing,
+//! focus) are retried with backoff; a chat message, a start, an upload or an end is
+//! never retried here: the user decides.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use url::Url;
+
+use crate::backoff::Backoff;
+use crate::lenient;
+use crate::protocol::{
+    ChatSession, ChatText, Focus, ScreenshotAnswer, ScreenshotNotify, SessionId, SqsCredentials, StartRequest,
+    StillHere, Typing, WireFlag,
+};
+
+/// The production endpoint. Breaking API changes go to mm-v2, mm-v3 …, so it is
+/// configurable rather than baked in.
+pub const DEFAULT_BASE_URL: &str = "https://mm-v1.ximasoftware.com";
+
+/// What went wrong talking to the cloud, with the endpoint it concerned.
+#[derive(Debug, thiserror::Error)]
+pub enum CloudError {
+    #[error("the base URL {0:?} is not a valid http(s) URL")]
+    BadBaseUrl(String),
+    #[error("could not reach the contact center ({endpoint}): {source}")]
+    Network {
+        endpoint: &'static str,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("the contact center did not answer in time ({endpoint})")]
+    Timeout { endpoint: &'static str },
+    #[error("the contact center refused {endpoint}: {status}{}", detail_suffix(.detail))]
+    Status {
+        endpoint: &'static str,
+        status: StatusCode,
+        detail: Option<String>,
+    },
+    #[error("the contact center's answer to {endpoint} could not be read: {reason}")]
+    Decode { endpoint: &'static str, reason: String },
+}
+
+fn detail_suffix(detail: &Option<String>) -> String {
+    detail.as_ref().map(|d| format!(" ({d})")).unwrap_or_default()
+}
+
+impl CloudError {
+    /// The HTTP status, when the cloud answered at all.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            CloudError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Worth trying again later: the network or the server failed, not the request.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            CloudError::Network { .. } | CloudError::Timeout { .. } => true,
+            CloudError::Status { status, .. } => {
+                status.is_server_error() || *status == StatusCode::TOO_MANY_REQUESTS || *status == StatusCode::REQUEST_TIMEOUT
+            }
+            CloudError::BadBaseUrl(_) | CloudError::Decode { .. } => false,
+        }
+    }
+
+    /// The request was understood and refused: the key, the token or the session is wrong.
+    pub fn is_rejection(&self) -> bool {
+        matches!(self.status(), Some(status) if status.is_client_error() && !self.is_transient())
+    }
+}
+
+/// Timeouts for the cloud client.
+#[derive(Debug, Clone)]
+pub struct CloudOptions {
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    /// Uploads of a 4K PNG can take longer than a chat line.
+    pub upload_timeout: Duration,
+    /// Attempts for the calls that are safe to repeat.
+    pub idempotent_attempts: u32,
+    pub retry_base: Duration,
+}
+
+impl Default for CloudOptions {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(15),
+            upload_timeout: Duration::from_secs(60),
+            idempotent_attempts: 3,
+            retry_base: Duration::from_millis(300),
+        }
+    }
+}
+
+/// Whether a call may be repeated without the agent seeing it twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Repeat {
+    Safe,
+    Never,
+}
+
+#[derive(Debug, Clone)]
+pub struct CloudClient {
+    http: reqwest::Client,
+    base: Url,
+    options: CloudOptions,
+}
+
+impl CloudClient {
+    pub fn new(base_url: &str, options: CloudOptions) -> Result<Self, CloudError> {
+        let mut base = Url::parse(base_url.trim()).map_err(|_| CloudError::BadBaseUrl(base_url.to_owned()))?;
+        if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
+            return Err(CloudError::BadBaseUrl(base_url.to_owned()));
+        }
+        base.set_query(None);
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.request_timeout)
+            .user_agent(concat!("XimaChatDesktop/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|source| CloudError::Network {
+                endpoint: "client setup",
+                source,
+            })?;
+        Ok(Self { http, base, options })
+    }
+
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> Url {
+        let mut url = self.base.clone();
+        url.set_path(&format!("{}{}", self.base.path().trim_end_matches('/'), path));
+        url
+    }
+
+    /// `GET /chat/queue?existingChatSessionId=…`: the session if it still lives, `None`
+    /// on 204.
+    pub async fn check_session(&self, id: &SessionId) -> Result<Option<ChatSession>, CloudError> {
+        const ENDPOINT: &str = "GET /chat/queue";
+        let mut url = self.url("/chat/queue");
+        url.query_pairs_mut().append_pair("existingChatSessionId", id.as_str());
+        let response = self
+            .send_with_retry(ENDPOINT, Repeat::Safe, || self.http.get(url.clone()))
+            .await?;
+        if response.status() == StatusCode::NO_CONTENT {
+            return Ok(None);
+        }
+        let text = read_text(ENDPOINT, response).await?;
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
+        decode(ENDPOINT, &text).map(Some)
+    }
+
+    /// `POST /chat/queue` (captcha) or `POST /chat/apiqueue` (API key).
+    pub async fn start(&self, request: &StartRequest) -> Result<ChatSession, CloudError> {
+        let endpoint = match request.path() {
+            "/chat/queue" => "POST /chat/queue",
+            _ => "POST /chat/apiqueue",
+        };
+        let body = request.to_wire();
+        let url = self.url(request.path());
+        let response = self
+            .send_with_retry(endpoint, Repeat::Never, || self.http.post(url.clone()).json(&body))
+            .await?;
+        decode(endpoint, &read_text(endpoint, response).await?)
+    }
+
+    /// `GET /chat/queue/auth?installation-id=…`.
+    pub async fn sqs_credentials(&self, installation_id: &str) -> Result<SqsCredentials, CloudError> {
+        const ENDPOINT: &str = "GET /chat/queue/auth";
+        let mut url = self.url("/chat/queue/auth");
+        url.query_pairs_mut().append_pair("installation-id", installation_id);
+        let response = self
+            .send_with_retry(ENDPOINT, Repeat::Safe, || self.http.get(url.clone()))
+            .await?;
+        decode(ENDPOINT, &read_text(ENDPOINT, response).await?)
+    }
+
+    /// `POST /chat/still-here`.
+    pub async fn still_here(&self, id: &SessionId) -> Result<(), CloudError> {
+        let body = StillHere {
+            chat_session_id: id.as_str(),
+        };
+        self.post_json("POST /chat/still-here", "/chat/still-here", &body, Repeat::Safe)
+            .await
+    }
+
+    /// `POST /chat`: one message from the customer. Never retried here.
+    pub async fn send_text(&self, id: &SessionId, text: &str) -> Result<(), CloudError> {
+        let body = ChatText {
+            chat_session_id: id.as_str(),
+            message: text,
+        };
+        self.post_json("POST /chat", "/chat", &body, Repeat::Never).await
+    }
+
+    /// `POST /chat/focus`.
+    pub async fn focus(&self, id: &SessionId) -> Result<(), CloudError> {
+        let body = Focus {
+            chat_session_id: id.as_str(),
+            focused: WireFlag(true),
+        };
+        self.post_json("POST /chat/focus", "/chat/focus", &body, Repeat::Safe)
+            .await
+    }
+
+    /// `POST /chat/typing`.
+    pub async fn typing(&self, id: &SessionId, typing: bool) -> Result<(), CloudError> {
+        let body = Typing {
+            chat_session_id: id.as_str(),
+            typing: WireFlag(typing),
+        };
+        self.post_json("POST /chat/typing", "/chat/typing", &body, Repeat::Safe)
+            .await
+    }
+
+    /// `POST /screenshot` with a PNG; returns the screenshot's uuid.
+    pub async fn upload_screenshot(&self, png: &[u8]) -> Result<String, CloudError> {
+        const ENDPOINT: &str = "POST /screenshot";
+        let body = crate::protocol::screenshot_body(png);
+        let url = self.url("/screenshot");
+        let timeout = self.options.upload_timeout;
+        let response = self
+            .send_with_retry(ENDPOINT, Repeat::Never, || {
+                self.http
+                    .post(url.clone())
+                    .timeout(timeout)
+                    .header(reqwest::header::CONTENT_TYPE, "text/plain")
+                    .body(body.clone())
+            })
+            .await?;
+        let text = read_text(ENDPOINT, response).await?;
+        screenshot_uuid(&text).ok_or_else(|| CloudError::Decode {
+            endpoint: ENDPOINT,
+            reason: "no screenshot uuid in the answer".into(),
+        })
+    }
+
+    /// `POST /screenshot/notify`.
+    pub async fn notify_screenshot(&self, id: &SessionId, answer: &ScreenshotAnswer) -> Result<(), CloudError> {
+        let body = ScreenshotNotify::new(id.as_str(), answer);
+        self.post_json("POST /screenshot/notify", "/screenshot/notify", &body, Repeat::Never)
+            .await
+    }
+
+    /// `POST /chat/end`: no body; the cloud finds the chat through the HTTP session.
+    pub async fn end(&self) -> Result<(), CloudError> {
+        const ENDPOINT: &str = "POST /chat/end";
+        let url = self.url("/chat/end");
+        self.send_with_retry(ENDPOINT, Repeat::Never, || self.http.post(url.clone()))
+            .await
+            .map(drop)
+    }
+
+    async fn post_json<B: Serialize>(
+        &self,
+        endpoint: &'static str,
+        path: &str,
+        body: &B,
+        repeat: Repeat,
+    ) -> Result<(), CloudError> {
+        let url = self.url(path);
+        let bytes = serde_json::to_vec(body).map_err(|error| CloudError::Decode {
+            endpoint,
+            reason: error.to_string(),
+        })?;
+        self.send_with_retry(endpoint, repeat, || {
+            self.http
+                .request(Method::POST, url.clone())
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(bytes.clone())
+        })
+        .await
+        .map(drop)
+    }
+
+    async fn send_with_retry(
+        &self,
+        endpoint: &'static str,
+        repeat: Repeat,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, CloudError> {
+        let attempts = match repeat {
+            Repeat::Safe => self.options.idempotent_attempts.max(1),
+            Repeat::Never => 1,
+        };
+        let mut backoff = Backoff::new(self.options.retry_base, Duration::from_secs(5));
+        let mut attempt = 1;
+        loop {
+            let outcome = send_once(endpoint, build()).await;
+            match outcome {
+                Err(error) if error.is_transient() && attempt < attempts => {
+                    let delay = backoff.next_delay();
+                    tracing::debug!(endpoint, attempt, ?delay, %error, "retrying");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+async fn send_once(endpoint: &'static str, request: reqwest::RequestBuilder) -> Result<reqwest::Response, CloudError> {
+    let response = request.send().await.map_err(|source| {
+        if source.is_timeout() {
+            CloudError::Timeout { endpoint }
+        } else {
+            CloudError::Network { endpoint, source }
+        }
+    })?;
+    let status = response.status();
+    tracing::debug!(endpoint, %status, "cloud answered");
+    if status.is_success() {
+        return Ok(response);
+    }
+    let detail = response
+        .text()
+        .await
+        .ok()
+        .map(|body| error_detail(&body))
+        .filter(|detail| !detail.is_empty());
+    Err(CloudError::Status {
+        endpoint,
+        status,
+        detail,
+    })
+}
+
+/// A short, single-line reason from an error body: `{"error": "…"}` or plain text.
+fn error_detail(body: &str) -> String {
+    let from_json = lenient::from_str::<serde_json::Value>(body).ok().and_then(|value| {
+        ["error", "message", "reason"]
+            .iter()
+            .find_map(|key| value.get(*key).and_then(|v| v.as_str()).map(str::to_owned))
+    });
+    let text = from_json.unwrap_or_else(|| body.trim().to_owned());
+    let line = text.lines().next().unwrap_or_default();
+    line.chars().take(200).collect()
+}
+
+async fn read_text(endpoint: &'static str, response: reqwest::Response) -> Result<String, CloudError> {
+    response.text().await.map_err(|source| {
+        if source.is_timeout() {
+            CloudError::Timeout { endpoint }
+        } else {
+            CloudError::Network { endpoint, source }
+        }
+    })
+}
+
+fn decode<T: DeserializeOwned>(endpoint: &'static str, text: &str) -> Result<T, CloudError> {
+    lenient::from_str(text).map_err(|error| CloudError::Decode {
+        endpoint,
+        reason: error.to_string(),
+    })
+}
+
+/// The spec says only "a screenshot UUID is returned": accept it bare, quoted, or as a
+/// JSON object with `uuid` or `id`.
+fn screenshot_uuid(text: &str) -> Option<String> {
+    let text = text.trim();
+    if let Ok(value) = lenient::from_str::<serde_json::Value>(text) {
+        let found = match &value {
+            serde_json::Value::String(uuid) => Some(uuid.clone()),
+            serde_json::Value::Object(fields) => ["uuid", "id", "screenshotId"]
+                .iter()
+                .find_map(|key| fields.get(*key).and_then(|v| v.as_str()).map(str::to_owned)),
+            _ => None,
+        };
+        return found.map(|uuid| uuid.trim().to_owned()).filter(|uuid| !uuid.is_empty());
+    }
+    let bare = text.trim_matches('"');
+    let plausible = !bare.is_empty()
+        && bare.len() <= 128
+        && bare.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    plausible.then(|| bare.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn screenshot_uuid_is_read_in_any_reasonable_shape() {
+        let id = "9c108bb3-8924-4234-a53c-be9ab284d4e3";
+        assert_eq!(screenshot_uuid(id).as_deref(), Some(id));
+        assert_eq!(screenshot_uuid(&format!("\"{id}\"\n")).as_deref(), Some(id));
+        assert_eq!(screenshot_uuid(&format!("{{\"uuid\": \"{id}\"}}")).as_deref(), Some(id));
+        assert_eq!(screenshot_uuid("<html>oops</html>"), None);
+        assert_eq!(screenshot_uuid(""), None);
+    }
+
+    #[test]
+    fn base_url_keeps_a_path_prefix_and_rejects_other_schemes() {
+        let client = CloudClient::new("https://proxy.example/xima/", CloudOptions::default()).unwrap();
+        assert_eq!(client.url("/chat/end").as_str(), "https://proxy.example/xima/chat/end");
+        let plain = CloudClient::new(DEFAULT_BASE_URL, CloudOptions::default()).unwrap();
+        assert_eq!(plain.url("/chat").as_str(), "https://mm-v1.ximasoftware.com/chat");
+        assert!(CloudClient::new("ftp://x", CloudOptions::default()).is_err());
+        assert!(CloudClient::new("not a url", CloudOptions::default()).is_err());
+    }
+
+    #[test]
+    fn errors_say_which_ones_are_worth_retrying() {
+        let server = CloudError::Status {
+            endpoint: "POST /chat",
+            status: StatusCode::BAD_GATEWAY,
+            detail: None,
+        };
+        let refused = CloudError::Status {
+            endpoint: "POST /chat/apiqueue",
+            status: StatusCode::UNAUTHORIZED,
+            detail: Some("invalid API key".into()),
+        };
+        assert!(server.is_transient() && !server.is_rejection());
+        assert!(refused.is_rejection() && !refused.is_transient());
+        assert_eq!(
+            refused.to_string(),
+            "the contact center refused POST /chat/apiqueue: 401 Unauthorized (invalid API key)"
+        );
+    }
+}

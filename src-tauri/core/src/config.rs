@@ -1,0 +1,290 @@
+//! The app's settings: defaults, then a TOML file, then environment variables, then
+//! command-line flags, each overriding the one before. The API key is never here: it
+//! lives in the OS keychain (see [`crate::secrets`]).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cloud::DEFAULT_BASE_URL;
+use crate::protocol::CustomChatInfo;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct AppConfig {
+    /// The cloud: mm-v1 today, mm-v2 … after breaking changes.
+    pub base_url: String,
+    /// The Chat Installation Id from Chronicall's Multimedia Chat Seat settings.
+    pub installation_id: String,
+    /// Skills the customer may choose from; the first is the default.
+    pub skills: Vec<String>,
+    /// Pre-filled answers for the pre-chat form.
+    pub name: String,
+    pub email: String,
+    /// Extra fields shown on the agent's screen; a blank value is asked of the customer.
+    pub custom_chat_info: Vec<CustomChatInfo>,
+    /// Overrides the SQS endpoint (tests); by default the queue URL's own host is used.
+    pub sqs_endpoint: Option<String>,
+    pub keepalive_seconds: u64,
+    pub credentials_refresh_seconds: u64,
+    /// Where sessions and transcripts are kept; the platform's data dir by default.
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            installation_id: String::new(),
+            skills: Vec::new(),
+            name: String::new(),
+            email: String::new(),
+            custom_chat_info: Vec::new(),
+            sqs_endpoint: None,
+            keepalive_seconds: 30,
+            credentials_refresh_seconds: 300,
+            data_dir: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("could not read the config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the config file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{name} must be a whole number of seconds, was {value:?}")]
+    BadNumber { name: String, value: String },
+    #[error("could not write the config file {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the option {0} is not known")]
+    UnknownFlag(String),
+    #[error("the option {0} needs a value")]
+    MissingValue(String),
+}
+
+/// The platform's config file: `~/.config/xima-chat/config.toml` on Linux.
+pub fn default_config_path() -> Option<PathBuf> {
+    dirs::config_dir().map(|dir| dir.join("xima-chat").join("config.toml"))
+}
+
+/// The platform's data dir for sessions and transcripts.
+pub fn default_data_dir() -> PathBuf {
+    dirs::data_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("xima-chat")
+}
+
+impl AppConfig {
+    pub fn keepalive_every(&self) -> Duration {
+        Duration::from_secs(self.keepalive_seconds.max(1))
+    }
+
+    pub fn credentials_refresh(&self) -> Duration {
+        Duration::from_secs(self.credentials_refresh_seconds.max(1))
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir.clone().unwrap_or_else(default_data_dir)
+    }
+
+    pub fn default_skill(&self) -> Option<&str> {
+        self.skills.first().map(String::as_str)
+    }
+
+    /// What is missing before a chat can start, in words for the settings screen.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.installation_id.trim().is_empty() {
+            problems.push("The installation id is not set.".to_owned());
+        }
+        if self.skills.iter().all(|skill| skill.trim().is_empty()) {
+            problems.push("No skill is set.".to_owned());
+        }
+        if url::Url::parse(&self.base_url).map_or(true, |url| !matches!(url.scheme(), "http" | "https")) {
+            problems.push(format!("The base URL {:?} is not an http(s) URL.", self.base_url));
+        }
+        problems
+    }
+
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|error| ConfigError::Parse {
+            path: path.to_owned(),
+            message: error.message().to_owned(),
+        })
+    }
+
+    /// Writes the file, creating its folder; used by the settings screen.
+    pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
+        let write_error = |source| ConfigError::Write {
+            path: path.to_owned(),
+            source,
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(write_error)?;
+        }
+        let text = toml::to_string_pretty(self).map_err(|error| ConfigError::Write {
+            path: path.to_owned(),
+            source: std::io::Error::other(error),
+        })?;
+        std::fs::write(path, text).map_err(write_error)
+    }
+
+    /// Applies `XIMA_*` variables from `lookup` (the environment, or a map in tests).
+    pub fn apply_env(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        for (name, field) in SETTINGS {
+            if let Some(value) = lookup(&format!("XIMA_{}", name.to_ascii_uppercase().replace('-', "_"))) {
+                self.set(name, field, &value)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies `--name value` / `--name=value` flags; returns the arguments it did not use.
+    pub fn apply_flags(&mut self, args: &[String]) -> Result<Vec<String>, ConfigError> {
+        let mut rest = Vec::new();
+        let mut iter = args.iter();
+        while let Some(arg) = iter.next() {
+            let Some(flag) = arg.strip_prefix("--") else {
+                rest.push(arg.clone());
+                continue;
+            };
+            let (name, inline) = match flag.split_once('=') {
+                Some((name, value)) => (name, Some(value.to_owned())),
+                None => (flag, None),
+            };
+            let Some((name, field)) = SETTINGS.iter().find(|(known, _)| *known == name) else {
+                rest.push(arg.clone());
+                continue;
+            };
+            let value = match inline {
+                Some(value) => value,
+                None => iter.next().cloned().ok_or_else(|| ConfigError::MissingValue(arg.clone()))?,
+            };
+            self.set(name, field, &value)?;
+        }
+        Ok(rest)
+    }
+
+    fn set(&mut self, name: &str, field: &Field, value: &str) -> Result<(), ConfigError> {
+        let seconds = || {
+            value.trim().parse::<u64>().map_err(|_| ConfigError::BadNumber {
+                name: name.to_owned(),
+                value: value.to_owned(),
+            })
+        };
+        match field {
+            Field::BaseUrl => self.base_url = value.trim().to_owned(),
+            Field::InstallationId => self.installation_id = value.trim().to_owned(),
+            Field::Skills => {
+                self.skills = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|skill| !skill.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            }
+            Field::Name => self.name = value.to_owned(),
+            Field::Email => self.email = value.trim().to_owned(),
+            Field::SqsEndpoint => self.sqs_endpoint = Some(value.trim().to_owned()).filter(|v| !v.is_empty()),
+            Field::KeepaliveSeconds => self.keepalive_seconds = seconds()?,
+            Field::CredentialsRefreshSeconds => self.credentials_refresh_seconds = seconds()?,
+            Field::DataDir => self.data_dir = Some(PathBuf::from(value)),
+        }
+        Ok(())
+    }
+}
+
+enum Field {
+    BaseUrl,
+    InstallationId,
+    Skills,
+    Name,
+    Email,
+    SqsEndpoint,
+    KeepaliveSeconds,
+    CredentialsRefreshSeconds,
+    DataDir,
+}
+
+/// Settings that environment variables (`XIMA_BASE_URL` …) and flags (`--base-url` …)
+/// may set, by their file name.
+const SETTINGS: &[(&str, Field)] = &[
+    ("base-url", Field::BaseUrl),
+    ("installation-id", Field::InstallationId),
+    ("skills", Field::Skills),
+    ("name", Field::Name),
+    ("email", Field::Email),
+    ("sqs-endpoint", Field::SqsEndpoint),
+    ("keepalive-seconds", Field::KeepaliveSeconds),
+    ("credentials-refresh-seconds", Field::CredentialsRefreshSeconds),
+    ("data-dir", Field::DataDir),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_environment_then_flags_each_override_the_one_before() {
+        let mut config: AppConfig = toml::from_str(
+            "installation-id = \"from-file\"\nskills = [\"Sales\"]\nkeepalive-seconds = 20\n\
+             [[custom-chat-info]]\nname = \"Order\"\nvalue = \"\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.base_url, DEFAULT_BASE_URL);
+        config
+            .apply_env(|name| match name {
+                "XIMA_INSTALLATION_ID" => Some("from-env".into()),
+                "XIMA_SKILLS" => Some("Support, Billing".into()),
+                _ => None,
+            })
+            .unwrap();
+        let rest = config
+            .apply_flags(&["--installation-id=from-flag".into(), "doctor".into(), "--keepalive-seconds".into(), "5".into()])
+            .unwrap();
+        assert_eq!(config.installation_id, "from-flag");
+        assert_eq!(config.skills, ["Support", "Billing"]);
+        assert_eq!(config.keepalive_seconds, 5);
+        assert_eq!(config.custom_chat_info[0].name, "Order");
+        assert_eq!(rest, ["doctor"]);
+    }
+
+    #[test]
+    fn bad_values_are_reported_by_name() {
+        let mut config = AppConfig::default();
+        let error = config.apply_flags(&["--keepalive-seconds".into(), "soon".into()]).unwrap_err();
+        assert_eq!(error.to_string(), "keepalive-seconds must be a whole number of seconds, was \"soon\"");
+        assert!(matches!(
+            config.apply_flags(&["--base-url".into()]),
+            Err(ConfigError::MissingValue(_))
+        ));
+        assert!(toml::from_str::<AppConfig>("api-key = \"x\"").is_err(), "no API key in files");
+    }
+
+    #[test]
+    fn problems_name_what_is_missing() {
+        let config = AppConfig::default();
+        assert_eq!(config.problems().len(), 2);
+        let ready = AppConfig {
+            installation_id: "i".into(),
+            skills: vec!["Support".into()],
+            ..AppConfig::default()
+        };
+        assert!(ready.problems().is_empty());
+    }
+}

@@ -1,0 +1,35 @@
+//! The core's error type. Each variant has a stable code the UI can branch on.
+
+use crate::cloud::CloudError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    #[error(transparent)]
+    Cloud(#[from] CloudError),
+    #[error("a chat is already in progress")]
+    AlreadyActive,
+    #[error("there is no chat in progress")]
+    NoActiveChat,
+    #[error("{0}")]
+    InvalidInput(String),
+    #[error("there is no message {0} in this chat")]
+    UnknownMessage(u64),
+    #[error("could not save the chat on this computer: {0}")]
+    Storage(#[from] std::io::Error),
+}
+
+impl ChatError {
+    /// A stable, machine-readable code for the IPC boundary.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ChatError::Cloud(error) if error.is_rejection() => "cloud_rejected",
+            ChatError::Cloud(error) if error.is_transient() => "cloud_unreachable",
+            ChatError::Cloud(_) => "cloud_error",
+            ChatError::AlreadyActive => "already_active",
+            ChatError::NoActiveChat => "no_active_chat",
+            ChatError::InvalidInput(_) => "invalid_input",
+            ChatError::UnknownMessage(_) => "unknown_message",
+            ChatError::Storage(_) => "storage",
+        }
+    }
+}

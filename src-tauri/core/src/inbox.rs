@@ -1,0 +1,360 @@
+//! The serverToClientQueue reader: long-polls SQS, hands each new message to the session
+//! in the order the cloud sent it, then deletes the batch.
+//!
+//! At-least-once delivery is absorbed here: duplicates (same MessageId) are deleted and
+//! not shown again, bodies that cannot be read are logged and deleted so they cannot
+//! block the queue, and every failure backs off with jitter while the session is told
+//! the link is down. Rejected keys are dropped and refetched at once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_sqs::config::http::HttpResponse;
+use aws_sdk_sqs::config::{BehaviorVersion, IdentityCache, Region};
+use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
+use tokio_util::sync::CancellationToken;
+
+use crate::backoff::Backoff;
+use crate::credentials::SqsCredentialSource;
+use crate::dedupe::SeenMessages;
+use crate::protocol::ServerMessage;
+
+/// Where the inbox's work goes: the session implements this.
+pub trait Dispatch: Send + Sync + 'static {
+    /// A new message, in SentTimestamp order. Called before the message is deleted.
+    fn deliver(&self, message: ServerMessage);
+    /// The queue could (`Up`) or could not (`Down`) be read.
+    fn link(&self, health: LinkHealth);
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum LinkHealth {
+    Up,
+    Down {
+        attempt: u32,
+        reason: String,
+        retry_in: Duration,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct InboxOptions {
+    /// Long-poll wait; 20 s is SQS's maximum and the cheapest when idle.
+    pub wait_time: Duration,
+    pub max_messages: i32,
+    /// Overrides the SQS endpoint; by default it is the origin of the queue URL.
+    pub endpoint: Option<String>,
+    pub backoff_base: Duration,
+    pub backoff_cap: Duration,
+    pub remembered_ids: usize,
+}
+
+impl Default for InboxOptions {
+    fn default() -> Self {
+        Self {
+            wait_time: Duration::from_secs(20),
+            max_messages: 10,
+            endpoint: None,
+            backoff_base: Duration::from_millis(500),
+            backoff_cap: Duration::from_secs(30),
+            remembered_ids: 4096,
+        }
+    }
+}
+
+/// Why one poll failed, as far as the inbox needs to know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PollFailure {
+    /// The keys were refused: fetch new ones.
+    Credentials(String),
+    /// The queue is gone; the session has probably ended.
+    QueueMissing(String),
+    /// Network, throttling, a 5xx, or anything else worth waiting out.
+    Transient(String),
+}
+
+impl PollFailure {
+    fn reason(&self) -> &str {
+        match self {
+            PollFailure::Credentials(reason) | PollFailure::QueueMissing(reason) | PollFailure::Transient(reason) => {
+                reason
+            }
+        }
+    }
+}
+
+fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(error: &SdkError<E, HttpResponse>) -> PollFailure {
+    let code = error.code().unwrap_or_default().to_owned();
+    let status = error.raw_response().map(|response| response.status().as_u16());
+    let reason = match (&status, code.is_empty()) {
+        (Some(status), false) => format!("SQS answered {status} {code}"),
+        (Some(status), true) => format!("SQS answered {status}"),
+        (None, _) => format!("SQS unreachable: {}", aws_sdk_sqs::error::DisplayErrorContext(error)),
+    };
+    const AUTH_CODES: &[&str] = &[
+        "InvalidClientTokenId",
+        "SignatureDoesNotMatch",
+        "ExpiredToken",
+        "UnrecognizedClientException",
+        "AccessDenied",
+        "AccessDeniedException",
+        "InvalidSecurity",
+        "MissingAuthenticationToken",
+    ];
+    const MISSING_CODES: &[&str] = &[
+        "AWS.SimpleQueueService.NonExistentQueue",
+        "QueueDoesNotExist",
+        "NonExistentQueue",
+    ];
+    if AUTH_CODES.contains(&code.as_str()) || matches!(status, Some(401 | 403)) {
+        PollFailure::Credentials(reason)
+    } else if MISSING_CODES.contains(&code.as_str()) {
+        PollFailure::QueueMissing(reason)
+    } else {
+        PollFailure::Transient(reason)
+    }
+}
+
+/// The origin (scheme, host, port) of a queue URL: the endpoint that serves it.
+fn endpoint_of(queue_url: &str) -> Option<String> {
+    let url = url::Url::parse(queue_url).ok()?;
+    let origin = url.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
+}
+
+/// A message received and read, waiting to be dispatched.
+#[derive(Debug)]
+struct Received {
+    sent_at: u64,
+    order: usize,
+    message: ServerMessage,
+}
+
+pub struct Inbox {
+    queue_url: String,
+    credentials: SqsCredentialSource,
+    options: InboxOptions,
+    seen: SeenMessages,
+    client: Option<(aws_sdk_sqs::Client, String)>,
+}
+
+impl Inbox {
+    pub fn new(queue_url: impl Into<String>, credentials: SqsCredentialSource, options: InboxOptions) -> Self {
+        let seen = SeenMessages::new(options.remembered_ids);
+        Self {
+            queue_url: queue_url.into(),
+            credentials,
+            options,
+            seen,
+            client: None,
+        }
+    }
+
+    /// Polls until `cancel` fires. Never returns early on error: it reports and retries.
+    pub async fn run(mut self, dispatch: Arc<dyn Dispatch>, cancel: CancellationToken) {
+        let mut backoff = Backoff::new(self.options.backoff_base, self.options.backoff_cap);
+        let mut down = false;
+        while !cancel.is_cancelled() {
+            let outcome = tokio::select! {
+                _ = cancel.cancelled() => break,
+                outcome = self.poll_once(dispatch.as_ref()) => outcome,
+            };
+            match outcome {
+                Ok(()) => {
+                    if down {
+                        tracing::info!("serverToClientQueue readable again");
+                        dispatch.link(LinkHealth::Up);
+                        down = false;
+                    }
+                    backoff.reset();
+                }
+                Err(failure) => {
+                    let first_credential_failure = matches!(failure, PollFailure::Credentials(_)) && backoff.attempts() == 0;
+                    if matches!(failure, PollFailure::Credentials(_)) {
+                        self.credentials.invalidate().await;
+                        self.client = None;
+                    }
+                    let retry_in = if first_credential_failure {
+                        // Rotated keys are the common case: retry at once with fresh ones.
+                        backoff.next_delay();
+                        Duration::ZERO
+                    } else {
+                        backoff.next_delay()
+                    };
+                    tracing::warn!(reason = failure.reason(), attempt = backoff.attempts(), ?retry_in, "polling failed");
+                    if !first_credential_failure {
+                        down = true;
+                        dispatch.link(LinkHealth::Down {
+                            attempt: backoff.attempts(),
+                            reason: failure.reason().to_owned(),
+                            retry_in,
+                        });
+                    }
+                    tokio::select! {
+                        _ = cancel.cancelled() => break,
+                        _ = tokio::time::sleep(retry_in) => {}
+                    }
+                }
+            }
+        }
+        tracing::debug!("inbox stopped");
+    }
+
+    async fn client(&mut self) -> Result<aws_sdk_sqs::Client, PollFailure> {
+        let (_, region) = self
+            .credentials
+            .current()
+            .await
+            .map_err(|error| PollFailure::Transient(format!("no SQS credentials: {error}")))?;
+        if let Some((client, client_region)) = &self.client {
+            if *client_region == region {
+                return Ok(client.clone());
+            }
+        }
+        let endpoint = self
+            .options
+            .endpoint
+            .clone()
+            .or_else(|| endpoint_of(&self.queue_url))
+            .ok_or_else(|| PollFailure::QueueMissing(format!("not a queue URL: {}", self.queue_url)))?;
+        let timeouts = aws_sdk_sqs::config::timeout::TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(5))
+            // A long poll holds the connection for `wait_time`; more than that means the
+            // link is dead, not slow.
+            .operation_attempt_timeout(self.options.wait_time + Duration::from_secs(10))
+            .build();
+        let shared = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(region.clone()))
+            .credentials_provider(self.credentials.clone())
+            .endpoint_url(endpoint)
+            .timeout_config(timeouts)
+            // Our loop owns retries, so the link state it reports is the truth.
+            .retry_config(aws_sdk_sqs::config::retry::RetryConfig::disabled())
+            .load()
+            .await;
+        let config = aws_sdk_sqs::config::Builder::from(&shared)
+            .identity_cache(IdentityCache::no_cache())
+            .build();
+        let client = aws_sdk_sqs::Client::from_conf(config);
+        self.client = Some((client.clone(), region));
+        Ok(client)
+    }
+
+    /// One long poll: receive, read, dedupe, order, dispatch, delete.
+    async fn poll_once(&mut self, dispatch: &dyn Dispatch) -> Result<(), PollFailure> {
+        let client = self.client().await?;
+        let wait = i32::try_from(self.options.wait_time.as_secs()).unwrap_or(20).clamp(0, 20);
+        let output = client
+            .receive_message()
+            .queue_url(&self.queue_url)
+            .wait_time_seconds(wait)
+            .max_number_of_messages(self.options.max_messages.clamp(1, 10))
+            .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp)
+            .send()
+            .await
+            .map_err(|error| classify(&error))?;
+
+        let messages = output.messages();
+        if messages.is_empty() {
+            return Ok(());
+        }
+        let mut fresh = Vec::with_capacity(messages.len());
+        let mut receipts = Vec::with_capacity(messages.len());
+        for (order, raw) in messages.iter().enumerate() {
+            if let Some(receipt) = raw.receipt_handle() {
+                receipts.push(receipt.to_owned());
+            }
+            if let Some(received) = self.read(order, raw) {
+                fresh.push(received);
+            }
+        }
+        // A batch can arrive out of order; show it in the order the cloud sent it.
+        fresh.sort_by_key(|received| (received.sent_at, received.order));
+        for received in fresh {
+            tracing::debug!(kind = received.message.kind(), "dispatching");
+            dispatch.deliver(received.message);
+        }
+        self.delete(&client, receipts).await;
+        Ok(())
+    }
+
+    fn read(&mut self, order: usize, raw: &Message) -> Option<Received> {
+        let id = raw.message_id().unwrap_or_default();
+        if !id.is_empty() && !self.seen.first_time(id) {
+            tracing::debug!(message_id = id, "duplicate delivery dropped");
+            return None;
+        }
+        let sent_at = raw
+            .attributes()
+            .and_then(|attributes| attributes.get(&MessageSystemAttributeName::SentTimestamp))
+            .and_then(|stamp| stamp.parse().ok())
+            .unwrap_or(u64::MAX);
+        match ServerMessage::parse(raw.body().unwrap_or_default()) {
+            Ok(ServerMessage::Unknown { kind }) => {
+                tracing::warn!(message_id = id, kind, "unknown message type skipped");
+                None
+            }
+            Ok(message) => Some(Received {
+                sent_at,
+                order,
+                message,
+            }),
+            Err(error) => {
+                tracing::warn!(message_id = id, %error, "unreadable message deleted");
+                None
+            }
+        }
+    }
+
+    /// Deletes what was handled. A failure only means redelivery, which dedupe absorbs.
+    async fn delete(&self, client: &aws_sdk_sqs::Client, receipts: Vec<String>) {
+        let entries: Vec<_> = receipts
+            .into_iter()
+            .enumerate()
+            .filter_map(|(index, receipt)| {
+                DeleteMessageBatchRequestEntry::builder()
+                    .id(index.to_string())
+                    .receipt_handle(receipt)
+                    .build()
+                    .ok()
+            })
+            .collect();
+        if entries.is_empty() {
+            return;
+        }
+        match client
+            .delete_message_batch()
+            .queue_url(&self.queue_url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+        {
+            Ok(output) if !output.failed().is_empty() => {
+                tracing::warn!(failed = output.failed().len(), "some deletes failed; those messages will be redelivered");
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(reason = classify(&error).reason(), "delete failed; messages will be redelivered");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_endpoint_is_the_origin_of_the_queue_url() {
+        assert_eq!(
+            endpoint_of("https://sqs.us-east-1.amazonaws.com/775407092955/mm-queue-1").as_deref(),
+            Some("https://sqs.us-east-1.amazonaws.com")
+        );
+        assert_eq!(
+            endpoint_of("http://127.0.0.1:5123/123456789012/mm-queue-1").as_deref(),
+            Some("http://127.0.0.1:5123")
+        );
+        assert_eq!(endpoint_of("not a url"), None);
+    }
+}

@@ -1,0 +1,33 @@
+//! The UI-free core of Xima Chat Desktop.
+//!
+//! It speaks Xima's Web Chat Cloud API ([`cloud`] over HTTP, [`inbox`] over SQS), runs
+//! the chat lifecycle ([`session`]) and reports what happens as [`events::ChatEvent`]s.
+//! Nothing here knows about Tauri or windows; the desktop shell adapts it.
+
+pub mod avatar;
+pub mod backoff;
+pub mod capture;
+pub mod cloud;
+pub mod config;
+pub mod credentials;
+pub mod dedupe;
+pub mod error;
+pub mod events;
+pub mod inbox;
+pub mod lenient;
+pub mod protocol;
+pub mod secret;
+pub mod secrets;
+pub mod session;
+pub mod state;
+pub mod store;
+pub mod transcript;
+
+pub use config::AppConfig;
+pub use cloud::{CloudClient, CloudError, CloudOptions, DEFAULT_BASE_URL};
+pub use error::ChatError;
+pub use events::{ChatEvent, EventSink};
+pub use protocol::{CustomChatInfo, ServerMessage, SessionId, StartAuth, StartRequest};
+pub use secret::Secret;
+pub use session::{Chat, ChatSettings, ChatSnapshot};
+pub use state::{Agent, EndReason, SessionState};

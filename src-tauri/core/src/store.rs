@@ -1,0 +1,173 @@
+//! What survives a restart: the live session (so it can be resumed) and each chat's
+//! transcript, in the app's data directory.
+//!
+//! Transcripts are append-only JSON lines, one record per new or changed entry, so a
+//! burst of messages costs one short write each rather than rewriting the file.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::SessionId;
+use crate::state::SessionState;
+use crate::transcript::{Entry, Transcript};
+
+/// The session to resume at start-up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedSession {
+    pub session_id: SessionId,
+    pub installation_id: String,
+    pub base_url: String,
+    pub state: SessionState,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionStore {
+    dir: PathBuf,
+}
+
+impl SessionStore {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn current_path(&self) -> PathBuf {
+        self.dir.join("current-session.json")
+    }
+
+    pub fn transcript_path(&self, id: &SessionId) -> PathBuf {
+        // Session ids are UUIDs; anything else is reduced to safe characters.
+        let safe: String = id
+            .as_str()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+            .collect();
+        self.dir.join("transcripts").join(format!("{safe}.jsonl"))
+    }
+
+    pub fn load_current(&self) -> std::io::Result<Option<SavedSession>> {
+        match fs::read(self.current_path()) {
+            Ok(bytes) => match serde_json::from_slice(&bytes) {
+                Ok(saved) => Ok(Some(saved)),
+                Err(error) => {
+                    tracing::warn!(%error, "saved session unreadable; starting fresh");
+                    Ok(None)
+                }
+            },
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Writes atomically (temp file, then rename) so a crash never leaves half a file.
+    pub fn save_current(&self, saved: &SavedSession) -> std::io::Result<()> {
+        fs::create_dir_all(&self.dir)?;
+        let temp = self.dir.join("current-session.json.tmp");
+        let bytes = serde_json::to_vec_pretty(saved).map_err(std::io::Error::other)?;
+        {
+            let mut file = File::create(&temp)?;
+            file.write_all(&bytes)?;
+            file.sync_all()?;
+        }
+        fs::rename(temp, self.current_path())
+    }
+
+    pub fn clear_current(&self) -> std::io::Result<()> {
+        match fs::remove_file(self.current_path()) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn append_entry(&self, id: &SessionId, entry: &Entry) -> std::io::Result<()> {
+        let path = self.transcript_path(id);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
+        line.push(b'\n');
+        OpenOptions::new().create(true).append(true).open(path)?.write_all(&line)
+    }
+
+    /// The saved transcript; a torn last line (a crash mid-write) is skipped.
+    pub fn load_transcript(&self, id: &SessionId) -> std::io::Result<Transcript> {
+        let file = match File::open(self.transcript_path(id)) {
+            Ok(file) => file,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Transcript::default()),
+            Err(error) => return Err(error),
+        };
+        let mut records = Vec::new();
+        for line in BufReader::new(file).lines() {
+            let line = line?;
+            match serde_json::from_str::<Entry>(&line) {
+                Ok(entry) => records.push(entry),
+                Err(error) => tracing::warn!(%error, "skipping unreadable transcript line"),
+            }
+        }
+        Ok(Transcript::from_records(records))
+    }
+
+    /// Removes every trace of chats: the privacy wipe.
+    pub fn wipe(&self) -> std::io::Result<()> {
+        self.clear_current()?;
+        match fs::remove_dir_all(self.dir.join("transcripts")) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transcript::{Author, Delivery};
+
+    fn temp_store() -> SessionStore {
+        let dir = std::env::temp_dir().join(format!("xima-store-{}-{}", std::process::id(), fastrand::u64(..)));
+        SessionStore::new(dir)
+    }
+
+    #[test]
+    fn the_current_session_round_trips_and_clears() {
+        let store = temp_store();
+        assert_eq!(store.load_current().unwrap(), None);
+        let saved = SavedSession {
+            session_id: SessionId("abc".into()),
+            installation_id: "inst".into(),
+            base_url: "http://127.0.0.1:1".into(),
+            state: SessionState::Queued { estimated_wait: None },
+        };
+        store.save_current(&saved).unwrap();
+        assert_eq!(store.load_current().unwrap(), Some(saved));
+        store.clear_current().unwrap();
+        assert_eq!(store.load_current().unwrap(), None);
+        store.clear_current().unwrap();
+    }
+
+    #[test]
+    fn a_transcript_is_rebuilt_and_a_torn_line_skipped() {
+        let store = temp_store();
+        let id = SessionId("s-1".into());
+        let mut transcript = Transcript::default();
+        let sending = transcript.append(Author::Customer, "hi", Some(Delivery::Sending));
+        store.append_entry(&id, &sending).unwrap();
+        let sent = transcript.set_delivery(sending.id, Delivery::Sent).unwrap();
+        store.append_entry(&id, &sent).unwrap();
+        OpenOptions::new()
+            .append(true)
+            .open(store.transcript_path(&id))
+            .unwrap()
+            .write_all(b"{\"id\": 2, \"at\"")
+            .unwrap();
+        assert_eq!(store.load_transcript(&id).unwrap(), transcript);
+        store.wipe().unwrap();
+        assert_eq!(store.load_transcript(&id).unwrap(), Transcript::default());
+    }
+}

@@ -1,0 +1,179 @@
+//! What was said in one chat, with the delivery status of each customer message.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Author {
+    Agent { name: String },
+    Customer,
+    /// A line the app adds: who joined, a transfer, why the chat ended.
+    System,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "camelCase")]
+pub enum Delivery {
+    Sending,
+    Sent,
+    Failed { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    pub id: u64,
+    /// Milliseconds since the Unix epoch.
+    pub at: u64,
+    pub author: Author,
+    pub text: String,
+    /// Only customer messages have one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<Delivery>,
+}
+
+pub fn now_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as u64)
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Transcript {
+    entries: Vec<Entry>,
+}
+
+impl Transcript {
+    /// Rebuilds a transcript from saved records; a later record of an id replaces it.
+    pub fn from_records(records: impl IntoIterator<Item = Entry>) -> Self {
+        let mut transcript = Transcript::default();
+        for record in records {
+            transcript.upsert(record);
+        }
+        transcript
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    pub fn get(&self, id: u64) -> Option<&Entry> {
+        // Entries are appended in id order, so a binary search finds any of them.
+        self.entries
+            .binary_search_by_key(&id, |entry| entry.id)
+            .ok()
+            .map(|index| &self.entries[index])
+    }
+
+    pub fn append(&mut self, author: Author, text: impl Into<String>, delivery: Option<Delivery>) -> Entry {
+        let entry = Entry {
+            id: self.entries.last().map_or(1, |last| last.id + 1),
+            at: now_millis(),
+            author,
+            text: text.into(),
+            delivery,
+        };
+        self.entries.push(entry.clone());
+        entry
+    }
+
+    /// Changes a customer message's delivery status; `None` if there is no such entry.
+    pub fn set_delivery(&mut self, id: u64, delivery: Delivery) -> Option<Entry> {
+        let index = self.entries.binary_search_by_key(&id, |entry| entry.id).ok()?;
+        let entry = &mut self.entries[index];
+        entry.delivery = Some(delivery);
+        Some(entry.clone())
+    }
+
+    fn upsert(&mut self, entry: Entry) {
+        match self.entries.binary_search_by_key(&entry.id, |existing| existing.id) {
+            Ok(index) => self.entries[index] = entry,
+            Err(index) => self.entries.insert(index, entry),
+        }
+    }
+
+    /// Plain text for saving or copying.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for entry in &self.entries {
+            let who = match &entry.author {
+                Author::Agent { name } => name.as_str(),
+                Author::Customer => "You",
+                Author::System => "—",
+            };
+            let failed = matches!(entry.delivery, Some(Delivery::Failed { .. }));
+            out.push_str(&format!(
+                "[{}] {who}: {}{}\n",
+                format_utc(entry.at),
+                entry.text,
+                if failed { " (not delivered)" } else { "" }
+            ));
+        }
+        out
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS UTC` without a date library.
+fn format_utc(millis: u64) -> String {
+    let secs = millis / 1000;
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_grow_and_delivery_updates_in_place() {
+        let mut transcript = Transcript::default();
+        let hello = transcript.append(Author::Customer, "hello", Some(Delivery::Sending));
+        let reply = transcript.append(Author::Agent { name: "Myles".into() }, "hi", None);
+        assert_eq!((hello.id, reply.id), (1, 2));
+        transcript.set_delivery(1, Delivery::Sent).unwrap();
+        assert_eq!(transcript.get(1).unwrap().delivery, Some(Delivery::Sent));
+        assert!(transcript.set_delivery(9, Delivery::Sent).is_none());
+    }
+
+    #[test]
+    fn replaying_records_keeps_the_latest_status() {
+        let mut live = Transcript::default();
+        let sending = live.append(Author::Customer, "hello", Some(Delivery::Sending));
+        let failed = live
+            .set_delivery(sending.id, Delivery::Failed { reason: "offline".into() })
+            .unwrap();
+        let replayed = Transcript::from_records([sending, failed]);
+        assert_eq!(replayed, live);
+    }
+
+    #[test]
+    fn text_export_names_speakers_and_undelivered_lines() {
+        let mut transcript = Transcript::default();
+        let entry = transcript.append(Author::Customer, "help", Some(Delivery::Sending));
+        transcript.set_delivery(entry.id, Delivery::Failed { reason: "x".into() });
+        transcript.append(Author::Agent { name: "Myles".into() }, "sure", None);
+        let text = transcript.to_text();
+        assert!(text.contains("You: help (not delivered)"), "{text}");
+        assert!(text.contains("Myles: sure"), "{text}");
+        assert_eq!(format_utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(format_utc(1_764_028_800_000), "2025-11-25 00:00:00 UTC");
+    }
+}

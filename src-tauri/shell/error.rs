@@ -1,0 +1,74 @@
+//! The one error type of the shell; at the IPC boundary it becomes `{code, message}`.
+
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
+use xima_chat_core::capture::CaptureError;
+use xima_chat_core::config::ConfigError;
+use xima_chat_core::secrets::KeychainError;
+use xima_chat_core::{ChatError, CloudError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Chat(#[from] ChatError),
+    #[error(transparent)]
+    Keychain(#[from] KeychainError),
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("this app is not set up yet: {0}")]
+    NotConfigured(String),
+    #[error("no API key is saved for this installation; an administrator can add one with `xima-chat api-key set`")]
+    NoApiKey,
+    #[error("no screenshot is waiting to be sent")]
+    NoScreenshot,
+    #[error("a background task failed: {0}")]
+    Task(String),
+}
+
+impl From<CloudError> for Error {
+    fn from(error: CloudError) -> Self {
+        Error::Chat(error.into())
+    }
+}
+
+impl Error {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Chat(error) => error.code(),
+            Error::Keychain(_) => "keychain",
+            Error::Capture(_) => "capture",
+            Error::Config(_) => "config",
+            Error::NotConfigured(_) => "not_configured",
+            Error::NoApiKey => "no_api_key",
+            Error::NoScreenshot => "no_screenshot",
+            Error::Task(_) => "internal",
+        }
+    }
+}
+
+impl Serialize for Error {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut payload = serializer.serialize_struct("Error", 2)?;
+        payload.serialize_field("code", self.code())?;
+        payload.serialize_field("message", &self.to_string())?;
+        payload.end()
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_cross_the_ipc_boundary_as_code_and_message() {
+        let json = serde_json::to_value(Error::NoApiKey).unwrap();
+        assert_eq!(json["code"], "no_api_key");
+        assert!(json["message"].as_str().unwrap().contains("api-key set"));
+        let json = serde_json::to_value(Error::Chat(ChatError::NoActiveChat)).unwrap();
+        assert_eq!(json, serde_json::json!({"code": "no_active_chat", "message": "there is no chat in progress"}));
+    }
+}

@@ -1,0 +1,223 @@
+//! What real networks and servers do to a chat: duplicate deliveries, unreadable
+//! messages, rotated credentials, 500s, a restart, a cloud that forgot the session.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{eventually, Options, TestChat};
+use serde_json::json;
+use xima_chat_core::transcript::Delivery;
+use xima_chat_core::{EndReason, SessionState};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_delivered_twice_is_shown_once() {
+    let mut t = TestChat::new(Options::default());
+    // Deletes fail and messages come back after 1 s: SQS's at-least-once, for real.
+    t.sim.configure(&t.installation, json!({"visibilityTimeout": 1})).await;
+    t.sim.deny_sqs(&t.installation, &["sqs:DeleteMessage", "sqs:DeleteMessageBatch"]).await;
+    let session = t.start().await;
+
+    t.sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": "only once"})).await;
+    t.until_agent_says("only once").await;
+    // Several visibility timeouts pass; the message is still on the queue, so the
+    // client has been handed it again and again.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(t.sim.queue_depth(&session).await, 1, "the undeleted message is still queued");
+    assert_eq!(t.agent_lines("only once"), 1);
+
+    // Deleting works again: the queue drains and the line is still shown once.
+    t.sim.deny_sqs(&t.installation, &[]).await;
+    let sim = t.sim.clone();
+    let id = session.clone();
+    eventually("the queue to drain", || {
+        let sim = sim.clone();
+        let id = id.clone();
+        async move { sim.queue_depth(&id).await == 0 }
+    })
+    .await;
+    assert_eq!(t.agent_lines("only once"), 1);
+    t.chat.end().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreadable_messages_are_dropped_and_the_chat_goes_on() {
+    let mut t = TestChat::new(Options::default());
+    let session = t.start().await;
+    t.sim.agent_sends_raw(&session, "{not json").await;
+    t.sim.agent_sends_raw(&session, r#"{"type": "CHAT_TEXT"}"#).await;
+    t.sim.agent_sends_raw(&session, r#"{"text": "no type"}"#).await;
+    t.sim.agent_sends_raw(&session, r#"{"type": "SOMETHING_NEW", "x": 1}"#).await;
+    t.sim.agent_sends_raw(&session, r#"{"type": "AGENT_TYPING", "isTyping": "perhaps"}"#).await;
+    // The vendor's own style: a comment and a trailing comma.
+    t.sim
+        .agent_sends_raw(&session, "{\n\"type\": \"CHAT_TEXT\", // from the agent\n\"text\": \"still here\",\n}")
+        .await;
+    t.until_agent_says("still here").await;
+    assert!(t.chat.state().is_live());
+    let sim = t.sim.clone();
+    let id = session.clone();
+    eventually("poison messages to be deleted", || {
+        let sim = sim.clone();
+        let id = id.clone();
+        async move { sim.queue_depth(&id).await == 0 }
+    })
+    .await;
+    let agent_lines = t
+        .chat
+        .snapshot()
+        .entries
+        .iter()
+        .filter(|entry| matches!(entry.author, xima_chat_core::transcript::Author::Agent { .. }))
+        .count();
+    assert_eq!(agent_lines, 1);
+    t.chat.end().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotated_sqs_credentials_are_fetched_again_and_nothing_is_lost() {
+    let mut t = TestChat::new(Options::default());
+    let session = t.start().await;
+    t.sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": "before"})).await;
+    t.until_agent_says("before").await;
+    let auth_before = t.sim.requests("/chat/queue/auth").await.iter()
+        .filter(|request| request["query"]["installation-id"] == t.installation.as_str()).count();
+
+    // The old key is deleted in moto's IAM: it now fails with InvalidClientTokenId.
+    t.sim.rotate_credentials(&t.installation).await;
+    for text in ["after 1", "after 2", "after 3"] {
+        t.sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": text})).await;
+    }
+    t.until_agent_says("after 3").await;
+    let texts: Vec<_> = t.chat.snapshot().entries.iter().map(|entry| entry.text.clone()).collect();
+    let after: Vec<_> = texts.iter().filter(|text| text.starts_with("after")).collect();
+    assert_eq!(after, ["after 1", "after 2", "after 3"], "all of them, in order");
+    let auth_after = t.sim.requests("/chat/queue/auth").await.iter()
+        .filter(|request| request["query"]["installation-id"] == t.installation.as_str()).count();
+    assert!(auth_after > auth_before, "credentials were fetched again");
+    t.chat.end().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_are_refreshed_on_a_timer_too() {
+    let mut t = TestChat::new(Options {
+        credentials_refresh: Duration::from_secs(1),
+        ..Options::default()
+    });
+    let session = t.start().await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    t.sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": "hello"})).await;
+    t.until_agent_says("hello").await;
+    // The next request after the interval (the delete, or the next poll) refetches.
+    let sim = t.sim.clone();
+    let installation = t.installation.clone();
+    eventually("a second credentials fetch", || {
+        let sim = sim.clone();
+        let installation = installation.clone();
+        async move {
+            let fetches = sim.requests("/chat/queue/auth").await;
+            fetches.iter().filter(|request| request["query"]["installation-id"] == installation.as_str()).count() >= 2
+        }
+    })
+    .await;
+    t.chat.end().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_500_on_send_marks_the_message_failed_and_only_a_retry_sends_it_again() {
+    let mut t = TestChat::new(Options::default());
+    let session = t.start().await;
+    t.sim.fail_next("/chat", session.as_str(), 500, 1).await;
+    let error = t.chat.send("are you there?").await.unwrap_err();
+    assert_eq!(error.code(), "cloud_unreachable");
+    let failed = t.chat.snapshot().entries.last().cloned().unwrap();
+    assert!(matches!(failed.delivery, Some(Delivery::Failed { .. })));
+
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let attempts = t.sim.requests_for("/chat", &session).await;
+    assert_eq!(attempts.len(), 1, "never re-sent on its own");
+    assert_eq!(attempts[0]["status"], 500);
+
+    let retried = t.chat.retry(failed.id).await.unwrap();
+    assert_eq!(retried.delivery, Some(Delivery::Sent));
+    assert_eq!(retried.id, failed.id, "the same line, not a new one");
+    let attempts = t.sim.requests_for("/chat", &session).await;
+    assert_eq!(attempts.len(), 2);
+    assert!(t.chat.retry(failed.id).await.is_err(), "a sent message cannot be retried");
+    t.chat.end().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resumes_live_session_after_restart() {
+    let mut first = TestChat::new(Options::default());
+    // A long poll abandoned by the exiting app may still take a message from SQS; it
+    // comes back after the visibility timeout, which the real queues keep short too.
+    first.sim.configure(&first.installation, json!({"visibilityTimeout": 2})).await;
+    let session = first.start().await;
+    first.sim.agent_sends(&session, json!({"type": "CHAT_STARTED", "agent": "Myles"})).await;
+    first.sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": "hi from before"})).await;
+    first.until_agent_says("hi from before").await;
+    first.chat.send("my reply").await.unwrap();
+    // The app goes away without ending the chat.
+    first.chat.shutdown().await;
+
+    let mut second = first.restart(Options::default());
+    assert!(second.chat.resume().await.unwrap());
+    let snapshot = second.chat.snapshot();
+    assert_eq!(snapshot.session_id.as_ref(), Some(&session));
+    assert!(matches!(snapshot.state, SessionState::Chatting { ref agent } if agent.name == "Myles"));
+    let texts: Vec<_> = snapshot.entries.iter().map(|entry| entry.text.as_str()).collect();
+    assert_eq!(texts, ["Myles joined the chat.", "hi from before", "my reply"]);
+
+    second.sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": "welcome back"})).await;
+    second.until_agent_says("welcome back").await;
+    second.chat.end().await.unwrap();
+
+    // Ended: a third run has nothing to resume.
+    let third = second.restart(Options::default());
+    assert!(!third.chat.resume().await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_the_cloud_has_forgotten_is_not_resumed() {
+    let mut first = TestChat::new(Options::default());
+    let session = first.start().await;
+    first.chat.shutdown().await;
+    first.sim.forget_session(&session).await;
+    let second = first.restart(Options::default());
+    assert!(!second.chat.resume().await.unwrap());
+    assert_eq!(second.chat.state(), SessionState::Idle);
+    assert!(!second.data_dir.join("current-session.json").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn still_here_refused_ends_the_chat_and_stops_everything() {
+    let mut t = TestChat::new(Options {
+        keepalive: Duration::from_millis(500),
+        ..Options::default()
+    });
+    let session = t.start().await;
+    t.sim.forget_session(&session).await;
+    t.until_state("expired", |state| *state == SessionState::Ended { reason: EndReason::Expired })
+        .await;
+    eventually("tasks to stop", || {
+        let running = t.chat.has_running_tasks();
+        async move { !running }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn force_close_and_multimedia_down_end_the_chat_with_their_reason() {
+    for (message, reason) in [("FORCE_CLOSE", EndReason::ForceClose), ("MULTIMEDIA_DOWN", EndReason::ServerDown)] {
+        let mut t = TestChat::new(Options::default());
+        let session = t.start().await;
+        t.sim.agent_sends(&session, json!({ "type": message })).await;
+        t.until_state(message, |state| *state == SessionState::Ended { reason }).await;
+        eventually("tasks to stop", || {
+            let running = t.chat.has_running_tasks();
+            async move { !running }
+        })
+        .await;
+    }
+}

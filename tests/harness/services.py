@@ -1,0 +1,107 @@
+"""Start moto's SQS server and the cloud simulator on free loopback ports, run a command
+with their addresses in the environment, and stop both when the command ends.
+
+    python tests/harness/services.py [--agent scripted|manual] -- COMMAND [ARGS...]
+
+The command sees XIMA_SIM_URL (the simulator, i.e. the cloud base URL) and
+XIMA_SQS_ENDPOINT (moto). Logs go to tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{what} exited early with {process.returncode}; see {ARTIFACTS}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"{what} did not listen on port {port} within {timeout:.0f}s")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--agent", choices=["scripted", "manual"], default="manual")
+    parser.add_argument("--visibility-timeout", default="30")
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        parser.error("give a command to run after --")
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    children: list[subprocess.Popen] = []
+
+    def stop_children(*_):
+        for child in reversed(children):
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+    signal.signal(signal.SIGTERM, lambda *a: (stop_children(), sys.exit(143)))
+    try:
+        moto_port = free_port()
+        # IAM authentication on: the simulator's first three calls bootstrap its admin user,
+        # everything after must carry a real key, so credential handling is tested for real.
+        moto_env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="3")
+        with open(ARTIFACTS / "moto.log", "ab") as moto_log:
+            moto = subprocess.Popen(
+                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
+                env=moto_env, stdout=moto_log, stderr=subprocess.STDOUT,
+            )
+        children.append(moto)
+        wait_for_port(moto_port, moto, "moto")
+        sqs_endpoint = f"http://127.0.0.1:{moto_port}"
+
+        ready = Path(tempfile.mkdtemp()) / "sim.port"
+        with open(ARTIFACTS / "simulator.log", "ab") as sim_log:
+            simulator = subprocess.Popen(
+                [sys.executable, str(ROOT / "tests" / "simulator" / "xima_sim.py"),
+                 "--sqs-endpoint", sqs_endpoint, "--agent", args.agent,
+                 "--visibility-timeout", args.visibility_timeout, "--ready-file", str(ready)],
+                stdout=sim_log, stderr=subprocess.STDOUT,
+            )
+        children.append(simulator)
+        deadline = time.monotonic() + 30
+        while not ready.exists() or not ready.read_text():
+            if simulator.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the simulator did not start; see {ARTIFACTS / 'simulator.log'}")
+            time.sleep(0.1)
+        sim_url = f"http://127.0.0.1:{ready.read_text().strip()}"
+
+        env = dict(os.environ, XIMA_SIM_URL=sim_url, XIMA_SQS_ENDPOINT=sqs_endpoint)
+        print(f"services: simulator {sim_url}, moto {sqs_endpoint}", file=sys.stderr, flush=True)
+        return subprocess.call(command, env=env)
+    finally:
+        stop_children()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+// The conversation list: entries are added or updated in place by id, never re-rendered
+// wholesale, and every text goes in through textContent.
+import { strings } from "./strings.js";
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+
+export function createTranscript(list, { onRetry }) {
+  const items = new Map();
+
+  function render(entry) {
+    let item = items.get(entry.id);
+    if (!item) {
+      item = document.createElement("li");
+      item.dataset.id = String(entry.id);
+      const meta = document.createElement("div");
+      meta.className = "meta";
+      const text = document.createElement("div");
+      text.className = "text";
+      item.append(meta, text);
+      items.set(entry.id, item);
+      insertInOrder(item, entry.id);
+    }
+    const author = entry.author.kind;
+    item.className = `entry ${author}`;
+    const [meta, text] = item.children;
+    const who = author === "agent" ? entry.author.name : author === "customer" ? strings.you : "";
+    const time = document.createElement("time");
+    time.dateTime = new Date(entry.at).toISOString();
+    time.textContent = timeFormat.format(new Date(entry.at));
+    meta.replaceChildren();
+    if (who) {
+      const name = document.createElement("span");
+      name.className = "who";
+      name.textContent = who;
+      meta.append(name, " ");
+    }
+    meta.append(time);
+    text.textContent = entry.text;
+    renderDelivery(item, entry);
+    return item;
+  }
+
+  function renderDelivery(item, entry) {
+    item.querySelector(".delivery")?.remove();
+    if (!entry.delivery) return;
+    const status = document.createElement("div");
+    status.className = `delivery ${entry.delivery.state}`;
+    if (entry.delivery.state === "failed") {
+      status.append(strings.failed + " ");
+      status.title = entry.delivery.reason || "";
+      const retry = document.createElement("button");
+      retry.type = "button";
+      retry.className = "link";
+      retry.textContent = strings.retry;
+      retry.addEventListener("click", () => onRetry(entry.id));
+      status.append(retry);
+    } else {
+      status.textContent = entry.delivery.state === "sent" ? strings.sent : strings.sending;
+    }
+    item.append(status);
+  }
+
+  function insertInOrder(item, id) {
+    // Entries nearly always arrive in order; walk back from the end for the rare rest.
+    let after = list.lastElementChild;
+    while (after && Number(after.dataset.id) > id) after = after.previousElementSibling;
+    if (after) after.after(item);
+    else list.prepend(item);
+  }
+
+  return {
+    upsert(entry) {
+      const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+      const item = render(entry);
+      if (nearBottom || entry.author.kind === "customer") item.scrollIntoView({ block: "end" });
+    },
+    reset(entries) {
+      items.clear();
+      list.replaceChildren();
+      for (const entry of entries) render(entry);
+      list.lastElementChild?.scrollIntoView({ block: "end" });
+    },
+  };
+}
