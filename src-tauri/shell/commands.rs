@@ -21,6 +21,8 @@ pub struct SettingsView {
     pub custom_chat_info: Vec<CustomChatInfo>,
     pub installation_id: String,
     pub base_url: String,
+    /// Where an administrator sets the app up.
+    pub config_file: Option<String>,
 }
 
 #[tauri::command]
@@ -34,6 +36,7 @@ pub fn settings(state: State<'_, AppState>) -> SettingsView {
         custom_chat_info: config.custom_chat_info.clone(),
         installation_id: config.installation_id.clone(),
         base_url: config.base_url.clone(),
+        config_file: state.config_path.as_ref().map(|path| path.display().to_string()),
     }
 }
 

@@ -10,6 +10,7 @@ XIMA_SQS_ENDPOINT (moto). Logs go to tests/artifacts/.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import socket
@@ -42,30 +43,11 @@ def wait_for_port(port: int, process: subprocess.Popen, what: str, timeout: floa
     raise SystemExit(f"{what} did not listen on port {port} within {timeout:.0f}s")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--agent", choices=["scripted", "manual"], default="manual")
-    parser.add_argument("--visibility-timeout", default="30")
-    parser.add_argument("command", nargs=argparse.REMAINDER)
-    args = parser.parse_args()
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    if not command:
-        parser.error("give a command to run after --")
-
+@contextlib.contextmanager
+def running_services(agent: str = "manual", visibility_timeout: str = "30"):
+    """Starts moto and the simulator; yields (simulator URL, SQS endpoint); stops both."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     children: list[subprocess.Popen] = []
-
-    def stop_children(*_):
-        for child in reversed(children):
-            if child.poll() is None:
-                child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                child.kill()
-
-    signal.signal(signal.SIGTERM, lambda *a: (stop_children(), sys.exit(143)))
     try:
         moto_port = free_port()
         # IAM authentication on: the simulator's first three calls bootstrap its admin user,
@@ -84,8 +66,8 @@ def main() -> int:
         with open(ARTIFACTS / "simulator.log", "ab") as sim_log:
             simulator = subprocess.Popen(
                 [sys.executable, str(ROOT / "tests" / "simulator" / "xima_sim.py"),
-                 "--sqs-endpoint", sqs_endpoint, "--agent", args.agent,
-                 "--visibility-timeout", args.visibility_timeout, "--ready-file", str(ready)],
+                 "--sqs-endpoint", sqs_endpoint, "--agent", agent,
+                 "--visibility-timeout", visibility_timeout, "--ready-file", str(ready)],
                 stdout=sim_log, stderr=subprocess.STDOUT,
             )
         children.append(simulator)
@@ -94,13 +76,32 @@ def main() -> int:
             if simulator.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"the simulator did not start; see {ARTIFACTS / 'simulator.log'}")
             time.sleep(0.1)
-        sim_url = f"http://127.0.0.1:{ready.read_text().strip()}"
+        yield f"http://127.0.0.1:{ready.read_text().strip()}", sqs_endpoint
+    finally:
+        for child in reversed(children):
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                child.kill()
 
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--agent", choices=["scripted", "manual"], default="manual")
+    parser.add_argument("--visibility-timeout", default="30")
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        parser.error("give a command to run after --")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    with running_services(args.agent, args.visibility_timeout) as (sim_url, sqs_endpoint):
         env = dict(os.environ, XIMA_SIM_URL=sim_url, XIMA_SQS_ENDPOINT=sqs_endpoint)
         print(f"services: simulator {sim_url}, moto {sqs_endpoint}", file=sys.stderr, flush=True)
         return subprocess.call(command, env=env)
-    finally:
-        stop_children()
 
 
 if __name__ == "__main__":

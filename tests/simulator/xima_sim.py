@@ -308,7 +308,7 @@ class Simulator:
         )
         with self.lock:
             self.sessions[session.id] = session
-        if self.agent_mode == "scripted":
+        if overrides.get("agent", self.agent_mode) == "scripted":
             agent = ScriptedAgent(self, session)
             self.agents[session.id] = agent
             agent.start()
@@ -602,8 +602,10 @@ def create_app(sim: Simulator) -> Flask:
 
     @app.get("/_sim/sessions")
     def list_sessions():
+        installation = request.args.get("installation")
         with sim.lock:
-            return answer(200, [s.id for s in sim.sessions.values()])
+            return answer(200, [s.id for s in sim.sessions.values()
+                                if installation in (None, s.installation_id)])
 
     @app.post("/_sim/sessions/<session_id>/messages")
     def push_message(session_id):

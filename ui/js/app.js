@@ -229,7 +229,12 @@ async function declineScreenshot() {
 
 function subscribe() {
   on("state", ({ state }) => {
+    const wasLive = ["queued", "chatting"].includes(model.state.phase);
     model.state = state;
+    // A resumed chat arrives with its transcript already in the core: fetch it.
+    if (!wasLive && ["queued", "chatting"].includes(state.phase)) {
+      call("snapshot").then((snapshot) => transcript.merge(snapshot.entries), () => {});
+    }
     if (state.phase !== "chatting") model.agentTyping = false;
     if (state.phase === "ended") model.screenshot = { open: false, preview: null, busy: false, error: "" };
     render();
@@ -297,6 +302,12 @@ async function boot() {
   const [settings, snapshot] = await Promise.all([call("settings"), call("snapshot")]);
   model.settings = settings;
   fillForm(settings);
+  $("setup-problems").replaceChildren(...settings.problems.map((problem) => {
+    const item = document.createElement("li");
+    item.textContent = problem;
+    return item;
+  }));
+  if (settings.configFile) $("setup-hint").textContent = strings.setupHintFile(settings.configFile);
   model.state = snapshot.state;
   model.agentTyping = snapshot.agentTyping;
   model.link = { up: snapshot.linkUp, reason: null };

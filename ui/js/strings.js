@@ -4,6 +4,7 @@ export const strings = {
   title: "Chat with us",
   setupTitle: "This app is not set up yet",
   setupHint: "Ask your IT team to set the installation id and skill, or run the app with --installation-id and --skills.",
+  setupHintFile: (path) => `Ask your IT team to set the installation id and skill in ${path}, or run the app with --installation-id and --skills.`,
   formIntro: "Tell us who you are and an agent will be with you shortly.",
   nameLabel: "Your name",
   emailLabel: "Your email",

@@ -74,6 +74,11 @@ export function createTranscript(list, { onRetry }) {
       const item = render(entry);
       if (nearBottom || entry.author.kind === "customer") item.scrollIntoView({ block: "end" });
     },
+    /** Adds or updates many entries at once, keeping what is already shown. */
+    merge(entries) {
+      for (const entry of entries) render(entry);
+      list.lastElementChild?.scrollIntoView({ block: "end" });
+    },
     reset(entries) {
       items.clear();
       list.replaceChildren();

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The demo: moto's SQS server, the cloud simulator with its scripted agent, and the app,
+# all on this machine. No Xima account is needed. Installs what is missing first.
+set -euo pipefail
+source "$(dirname "$0")/lib/setup.sh"
+
+ensure_rust
+ensure_packages "${BUILD_PACKAGES[@]}" "${RUN_PACKAGES[@]}" x11-utils
+ensure_python
+say "building the app"
+(cd "$ROOT" && cargo build --quiet --bin xima-chat)
+
+# Keep the demo's keychain, config and chats away from the user's own.
+DEMO_HOME="$(mktemp -d -t xima-chat-demo.XXXXXX)"
+export XDG_DATA_HOME="$DEMO_HOME/data" XDG_CONFIG_HOME="$DEMO_HOME/config"
+export XIMA_INSTALLATION_ID="demo-installation" XIMA_SKILLS="Support,Billing,Sales"
+
+exec dbus-run-session -- bash -c '
+  set -euo pipefail
+  source "'"$ROOT"'/tests/lib/setup.sh"
+  start_keyring
+  if [ -z "${DISPLAY:-}" ]; then
+    start_xvfb 1280x800
+    say "no display found: the app runs on the virtual display $DISPLAY"
+  fi
+  echo demo-api-key | "$ROOT/target/debug/xima-chat" api-key set >/dev/null
+  say "starting moto, the simulator (scripted agent) and the app; close the window to stop"
+  exec "$PYTHON" "$ROOT/tests/harness/services.py" --agent scripted -- \
+    bash -c "exec \"$ROOT/target/debug/xima-chat\" --base-url \"\$XIMA_SIM_URL\" --data-dir \"$XDG_DATA_HOME/chats\""
+'

@@ -1,0 +1,184 @@
+"""End-to-end fixtures: the real app, driven through tauri-driver and WebKitWebDriver,
+against the cloud simulator and moto. tests/run.sh provides the display (Xvfb) and the
+keychain (GNOME Keyring in a private D-Bus session)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "harness"))
+from services import running_services  # noqa: E402
+
+APP = Path(os.environ.get("XIMA_APP", ROOT / "target" / "debug" / "xima-chat"))
+TAURI_DRIVER = Path(os.environ.get("XIMA_TAURI_DRIVER", ROOT / "target" / "tools" / "bin" / "tauri-driver"))
+SCREENS = ROOT / "tests" / "artifacts" / "screens"
+
+
+class Simulator:
+    """The simulator's admin API."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def call(self, method: str, path: str, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            text = response.read().decode()
+            return json.loads(text) if text else None
+
+    def sessions(self, installation: str) -> list[str]:
+        return self.call("GET", f"/_sim/sessions?installation={installation}")
+
+    def configure(self, installation: str, **settings):
+        self.call("POST", f"/_sim/installations/{installation}/settings", settings)
+
+    def agent_sends(self, session: str, message: dict):
+        return self.call("POST", f"/_sim/sessions/{session}/messages", message)
+
+    def deny_sqs(self, installation: str, actions: list[str]):
+        self.call("POST", f"/_sim/installations/{installation}/deny", {"actions": actions})
+
+    def requests(self, path: str, session: str = "") -> list[dict]:
+        return self.call("GET", f"/_sim/requests?path={path}&session={session}")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def sim():
+    with running_services("manual") as (sim_url, _sqs):
+        yield Simulator(sim_url)
+
+
+@pytest.fixture(scope="session")
+def tauri_driver():
+    port, native_port = free_port(), free_port()
+    log = open(ROOT / "tests" / "artifacts" / "tauri-driver.log", "ab")
+    process = subprocess.Popen([str(TAURI_DRIVER), "--port", str(port), "--native-port", str(native_port)],
+                               stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        raise RuntimeError("tauri-driver did not start")
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+class ChatWindow:
+    """The app's window, with the steps a customer takes."""
+
+    def __init__(self, driver: webdriver.Remote, installation: str):
+        self.driver = driver
+        self.installation = installation
+
+    def find(self, css: str):
+        return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def wait(self, what: str, condition, timeout: float = 20):
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(
+            lambda _: condition(), message=f"waiting for {what}")
+
+    def visible(self, css: str) -> bool:
+        elements = self.driver.find_elements(By.CSS_SELECTOR, css)
+        return bool(elements) and elements[0].is_displayed()
+
+    def text(self, css: str) -> str:
+        """What a visible element says (textContent: WebKitWebDriver's rendered-text
+        reading drops text in ellipsis boxes)."""
+        element = self.find(css)
+        return element.get_property("textContent") if element.is_displayed() else ""
+
+    def transcript(self) -> list[str]:
+        return [item.get_property("textContent")
+                for item in self.driver.find_elements(By.CSS_SELECTOR, "#transcript .entry .text")]
+
+    def wait_for_line(self, text: str, timeout: float = 20):
+        self.wait(f"the line {text!r}", lambda: text in self.transcript(), timeout)
+
+    def start_chat(self, name="Ann Lee", email="ann.lee@example.com"):
+        self.wait("the pre-chat form", lambda: self.visible("#start-form"))
+        self.find("#name").send_keys(name)
+        self.find("#email").send_keys(email)
+        self.find("#start").click()
+
+    def say(self, text: str):
+        box = self.find("#message")
+        box.send_keys(text)
+        box.send_keys(Keys.ENTER)
+
+    def screenshot(self, name: str):
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        self.driver.save_screenshot(str(SCREENS / f"{name}.png"))
+
+
+@pytest.fixture
+def open_app(sim, tauri_driver, request):
+    """Opens the app for a fresh installation; `agent` picks the simulator's agent."""
+    opened: list[webdriver.Remote] = []
+
+    def open_(agent: str = "manual", keepalive: int = 30) -> ChatWindow:
+        installation = f"e2e-{uuid.uuid4().hex[:12]}"
+        sim.configure(installation, agent=agent)
+        flags = ["--installation-id", installation]
+        subprocess.run([str(APP), *flags, "api-key", "set"], input=b"demo-api-key\n", check=True,
+                       stdout=subprocess.DEVNULL)
+        data_dir = tempfile.mkdtemp(prefix="xima-e2e-")
+        options = ArgOptions()
+        options.set_capability("browserName", "wry")
+        options.set_capability("tauri:options", {
+            "application": str(APP),
+            "args": [*flags, "--base-url", sim.url, "--skills", "Support", "--data-dir", data_dir,
+                     "--keepalive-seconds", str(keepalive)],
+        })
+        driver = webdriver.Remote(command_executor=tauri_driver, options=options)
+        opened.append(driver)
+        window = ChatWindow(driver, installation)
+        request.node.window = window
+        return window
+
+    yield open_
+    for driver in opened:
+        driver.quit()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps a screenshot of the window as it was when a test failed."""
+    outcome = yield
+    report = outcome.get_result()
+    window = getattr(item, "window", None)
+    if report.when == "call" and report.failed and window is not None:
+        try:
+            window.screenshot(f"failed-{item.name}")
+        except Exception:  # the app may be the thing that died
+            pass

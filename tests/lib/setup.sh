@@ -1,0 +1,88 @@
+# Installs what the demo and the tests need on a Debian 12 machine, only when missing.
+# Sourced by tests/demo.sh and tests/run.sh; sets ROOT, PYTHON and TOOLS.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+PYTHON="$ROOT/.venv/bin/python"
+TOOLS="$ROOT/target/tools"
+
+# Tauri's WebKitGTK stack and the libraries the screenshots/keyring crates link.
+BUILD_PACKAGES=(build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev libxdo-dev
+  libdbus-1-dev libxcb1-dev libxcb-randr0-dev libxcb-shm0-dev)
+# A display, a keychain and a private D-Bus for the demo and the tests.
+RUN_PACKAGES=(xvfb gnome-keyring dbus dbus-x11 python3-venv)
+# End-to-end UI tests drive the real app through WebKitWebDriver.
+TEST_PACKAGES=(webkit2gtk-driver x11-utils)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+ensure_packages() {
+  local missing=()
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+ensure_rust() {
+  if ! command -v cargo >/dev/null 2>&1; then
+    echo "cargo is not installed: install Rust (1.90 or newer) first, e.g. with rustup" >&2
+    exit 1
+  fi
+}
+
+# moto's SQS server and the simulator's Flask come from PyPI, into a venv of ours.
+ensure_python() {
+  if [ ! -x "$PYTHON" ]; then
+    say "creating the Python environment in .venv"
+    python3 -m venv "$ROOT/.venv"
+  fi
+  local stamp="$ROOT/.venv/.requirements"
+  if ! cmp -s "$ROOT/tests/requirements.txt" "$stamp"; then
+    say "installing Python test tools (moto[server], selenium, pytest)"
+    "$PYTHON" -m pip install -q --disable-pip-version-check -r "$ROOT/tests/requirements.txt"
+    cp "$ROOT/tests/requirements.txt" "$stamp"
+  fi
+}
+
+# tauri-driver from crates.io, built once into target/tools.
+ensure_tauri_driver() {
+  if [ ! -x "$TOOLS/bin/tauri-driver" ]; then
+    say "installing tauri-driver"
+    cargo install --quiet --locked --root "$TOOLS" tauri-driver --version '^2'
+  fi
+}
+
+# A private D-Bus session must already be running (dbus-run-session): start an unlocked
+# GNOME Keyring in it, with its files under a throwaway XDG_DATA_HOME.
+start_keyring() {
+  export XDG_DATA_HOME="${XDG_DATA_HOME:-$(mktemp -d)}"
+  mkdir -p "$XDG_DATA_HOME"
+  eval "$(printf 'xima-test-keyring' | gnome-keyring-daemon --unlock --components=secrets --daemonize)"
+  export GNOME_KEYRING_CONTROL
+}
+
+# Starts Xvfb on a free display unless one is given; sets DISPLAY.
+start_xvfb() {
+  local size="${1:-1280x800}"
+  local display=99
+  while [ -e "/tmp/.X11-unix/X$display" ] || [ -e "/tmp/.X$display-lock" ]; do display=$((display + 1)); done
+  Xvfb ":$display" -screen 0 "${size}x24" -nolisten tcp >/dev/null 2>&1 &
+  XVFB_PID=$!
+  export DISPLAY=":$display"
+  # Services D-Bus starts for the app (the desktop portal) need the display too.
+  dbus-update-activation-environment DISPLAY XDG_DATA_HOME >/dev/null 2>&1 || true
+  for _ in $(seq 50); do
+    xdpyinfo >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "Xvfb did not start on $DISPLAY" >&2
+  return 1
+}

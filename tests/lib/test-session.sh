@@ -1,0 +1,18 @@
+# The test run inside a private D-Bus session: keychain, display, then the suites.
+set -euo pipefail
+source "$(dirname "$0")/setup.sh"
+cd "$ROOT"
+
+start_keyring
+start_xvfb 1920x1080
+trap 'kill "$XVFB_PID" 2>/dev/null || true' EXIT
+
+status=0
+say "Rust tests (moto + simulator)"
+"$PYTHON" tests/harness/services.py -- cargo test --locked --workspace || status=1
+
+say "end-to-end tests of the app window (tauri-driver + WebKitWebDriver)"
+"$PYTHON" -m pytest tests/e2e -v -p no:cacheprovider || status=1
+
+if [ "$status" -ne 0 ]; then say "some tests failed; logs and screenshots are in tests/artifacts"; fi
+exit "$status"

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every test: the Rust unit and integration tests against moto's SQS server and the
+# cloud simulator, then the end-to-end tests of the real app window. Installs what is
+# missing first. Each run starts its own moto, simulator, Xvfb and GNOME Keyring.
+set -euo pipefail
+source "$(dirname "$0")/lib/setup.sh"
+
+ensure_rust
+ensure_packages "${BUILD_PACKAGES[@]}" "${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+ensure_python
+ensure_tauri_driver
+
+cd "$ROOT"
+say "building"
+cargo build --locked --workspace --all-targets
+rm -rf tests/artifacts && mkdir -p tests/artifacts
+
+exec dbus-run-session -- bash "$ROOT/tests/lib/test-session.sh"
