@@ -11,8 +11,14 @@ const COMMANDS: &[&str] = &[
     "end_chat",
     "new_chat",
     "transcript_text",
+    "save_transcript",
+    "list_screens",
     "capture_screenshot",
     "respond_screenshot",
+    "save_settings",
+    "set_api_key",
+    "clear_api_key",
+    "open_link",
 ];
 
 fn main() {

@@ -1,57 +1,79 @@
-//! What the shell keeps between commands: the configuration, the chat built from it,
-//! and a screenshot waiting for the customer's consent.
+//! What the shell keeps between commands: the configuration and the chat built from it.
+//! Saving new settings rebuilds the chat, so it lives behind a lock.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
-use xima_chat_core::capture::Screenshot;
 use xima_chat_core::secrets::ApiKeyStore;
 use xima_chat_core::{AppConfig, Chat, EventSink};
 
 use crate::error::{Error, Result};
 
-pub struct AppState {
-    pub config: AppConfig,
-    pub config_path: Option<PathBuf>,
-    pub keys: ApiKeyStore,
+struct Configured {
+    config: AppConfig,
     chat: Option<Chat>,
-    pending_screenshot: Mutex<Option<Screenshot>>,
+}
+
+pub struct AppState {
+    configured: RwLock<Configured>,
+    config_path: Option<PathBuf>,
+    events: Arc<dyn EventSink>,
+    pub keys: ApiKeyStore,
+}
+
+fn build_chat(config: &AppConfig, events: &Arc<dyn EventSink>) -> Option<Chat> {
+    if !config.problems().is_empty() {
+        return None;
+    }
+    match Chat::from_config(config, events.clone()) {
+        Ok(chat) => Some(chat),
+        Err(error) => {
+            tracing::error!(%error, "the configuration cannot be used");
+            None
+        }
+    }
 }
 
 impl AppState {
     pub fn new(config: AppConfig, config_path: Option<PathBuf>, events: Arc<dyn EventSink>) -> Self {
-        let chat = if config.problems().is_empty() {
-            match Chat::from_config(&config, events) {
-                Ok(chat) => Some(chat),
-                Err(error) => {
-                    tracing::error!(%error, "the configuration cannot be used");
-                    None
-                }
-            }
-        } else {
-            None
-        };
+        let chat = build_chat(&config, &events);
         Self {
-            config,
+            configured: RwLock::new(Configured { config, chat }),
             config_path,
+            events,
             keys: ApiKeyStore,
-            chat,
-            pending_screenshot: Mutex::new(None),
         }
     }
 
+    pub fn config(&self) -> AppConfig {
+        self.configured.read().unwrap_or_else(|p| p.into_inner()).config.clone()
+    }
+
+    pub fn config_path(&self) -> Option<&PathBuf> {
+        self.config_path.as_ref()
+    }
+
     /// The chat, or why there is none.
-    pub fn chat(&self) -> Result<&Chat> {
-        self.chat
-            .as_ref()
-            .ok_or_else(|| Error::NotConfigured(self.config.problems().join(" ")))
+    pub fn chat(&self) -> Result<Chat> {
+        let configured = self.configured.read().unwrap_or_else(|p| p.into_inner());
+        configured
+            .chat
+            .clone()
+            .ok_or_else(|| Error::NotConfigured(configured.config.problems().join(" ")))
     }
 
-    pub fn hold_screenshot(&self, shot: Screenshot) {
-        *self.pending_screenshot.lock().unwrap_or_else(|p| p.into_inner()) = Some(shot);
-    }
-
-    pub fn take_screenshot(&self) -> Option<Screenshot> {
-        self.pending_screenshot.lock().unwrap_or_else(|p| p.into_inner()).take()
+    /// Saves `config` and rebuilds the chat from it. Refused while a chat is going on.
+    pub fn reconfigure(&self, config: AppConfig) -> Result<()> {
+        let mut configured = self.configured.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(chat) = &configured.chat {
+            if chat.state().is_live() {
+                return Err(Error::ChatInProgress);
+            }
+        }
+        let path = self.config_path.clone().ok_or(Error::NoConfigFile)?;
+        config.save(&path)?;
+        configured.chat = build_chat(&config, &self.events);
+        configured.config = config;
+        Ok(())
     }
 }

@@ -3,14 +3,21 @@
 
 use serde::{Deserialize, Serialize};
 use tauri::State;
-use xima_chat_core::capture::{self, CaptureTarget};
+use xima_chat_core::capture::{self, CaptureTarget, ScreenInfo};
 use xima_chat_core::transcript::Entry;
-use xima_chat_core::{ChatSnapshot, CustomChatInfo, StartAuth, StartRequest};
+use xima_chat_core::{ChatSnapshot, CustomChatInfo, ScreenshotPreview, Secret, StartAuth, StartRequest};
 
 use crate::app_state::AppState;
 use crate::error::{Error, Result};
 
-/// What the pre-chat form needs to know; never the API key.
+/// Runs blocking work (keychain D-Bus calls, screen queries) off the async runtime.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|error| Error::Task(error.to_string()))?
+}
+
+/// What the settings screen and the pre-chat form show; never the API key itself.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsView {
@@ -23,12 +30,26 @@ pub struct SettingsView {
     pub base_url: String,
     /// Where an administrator sets the app up.
     pub config_file: Option<String>,
+    pub has_api_key: bool,
+    /// Why the keychain could not be asked, if it could not.
+    pub keychain_error: Option<String>,
 }
 
 #[tauri::command]
-pub fn settings(state: State<'_, AppState>) -> SettingsView {
-    let config = &state.config;
-    SettingsView {
+pub async fn settings(state: State<'_, AppState>) -> Result<SettingsView> {
+    let config = state.config();
+    let keys = state.keys.clone();
+    let installation = config.installation_id.clone();
+    let stored = if installation.trim().is_empty() {
+        Ok(None)
+    } else {
+        blocking(move || keys.get(&installation).map_err(Into::into)).await
+    };
+    let (has_api_key, keychain_error) = match stored {
+        Ok(key) => (key.is_some(), None),
+        Err(error) => (false, Some(error.to_string())),
+    };
+    Ok(SettingsView {
         problems: config.problems(),
         skills: config.skills.clone(),
         name: config.name.clone(),
@@ -36,8 +57,58 @@ pub fn settings(state: State<'_, AppState>) -> SettingsView {
         custom_chat_info: config.custom_chat_info.clone(),
         installation_id: config.installation_id.clone(),
         base_url: config.base_url.clone(),
-        config_file: state.config_path.as_ref().map(|path| path.display().to_string()),
+        config_file: state.config_path().map(|path| path.display().to_string()),
+        has_api_key,
+        keychain_error,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsForm {
+    pub installation_id: String,
+    pub skills: Vec<String>,
+    pub base_url: String,
+    pub name: String,
+    pub email: String,
+}
+
+#[tauri::command]
+pub async fn save_settings(state: State<'_, AppState>, form: SettingsForm) -> Result<SettingsView> {
+    let mut config = state.config();
+    config.installation_id = form.installation_id.trim().to_owned();
+    config.skills = form
+        .skills
+        .iter()
+        .map(|skill| skill.trim().to_owned())
+        .filter(|skill| !skill.is_empty())
+        .collect();
+    config.base_url = form.base_url.trim().to_owned();
+    config.name = form.name.trim().to_owned();
+    config.email = form.email.trim().to_owned();
+    state.reconfigure(config)?;
+    settings(state).await
+}
+
+#[tauri::command]
+pub async fn set_api_key(state: State<'_, AppState>, key: String) -> Result<()> {
+    let installation = state.config().installation_id;
+    if installation.trim().is_empty() {
+        return Err(Error::NotConfigured("set the installation id first".into()));
     }
+    let key = Secret::new(key.trim());
+    if key.is_empty() {
+        return Err(Error::Chat(xima_chat_core::ChatError::InvalidInput("the API key is empty".into())));
+    }
+    let keys = state.keys.clone();
+    blocking(move || keys.set(&installation, &key).map_err(Into::into)).await
+}
+
+#[tauri::command]
+pub async fn clear_api_key(state: State<'_, AppState>) -> Result<()> {
+    let installation = state.config().installation_id;
+    let keys = state.keys.clone();
+    blocking(move || keys.clear(&installation).map_err(Into::into)).await
 }
 
 #[tauri::command]
@@ -58,22 +129,20 @@ pub struct StartForm {
 
 #[tauri::command]
 pub async fn start_chat(state: State<'_, AppState>, form: StartForm) -> Result<()> {
-    let chat = state.chat()?.clone();
-    let installation_id = state.config.installation_id.clone();
+    let chat = state.chat()?;
+    let config = state.config();
     let keys = state.keys.clone();
-    let lookup = installation_id.clone();
-    // The keychain may block on a D-Bus round trip or an unlock prompt.
-    let key = tauri::async_runtime::spawn_blocking(move || keys.get(&lookup))
-        .await
-        .map_err(|error| Error::Task(error.to_string()))??
+    let installation = config.installation_id.clone();
+    let key = blocking(move || keys.get(&installation).map_err(Into::into))
+        .await?
         .ok_or(Error::NoApiKey)?;
     let skill = form
         .skill
-        .filter(|skill| state.config.skills.contains(skill))
-        .or_else(|| state.config.default_skill().map(str::to_owned))
+        .filter(|skill| config.skills.contains(skill))
+        .or_else(|| config.default_skill().map(str::to_owned))
         .unwrap_or_default();
     let request = StartRequest {
-        installation_id,
+        installation_id: config.installation_id.clone(),
         email: form.email,
         name: form.name,
         skill,
@@ -85,32 +154,27 @@ pub async fn start_chat(state: State<'_, AppState>, form: StartForm) -> Result<(
 
 #[tauri::command]
 pub async fn send_message(state: State<'_, AppState>, text: String) -> Result<Entry> {
-    let chat = state.chat()?.clone();
-    chat.send(&text).await.map_err(Into::into)
+    state.chat()?.send(&text).await.map_err(Into::into)
 }
 
 #[tauri::command]
 pub async fn retry_message(state: State<'_, AppState>, id: u64) -> Result<Entry> {
-    let chat = state.chat()?.clone();
-    chat.retry(id).await.map_err(Into::into)
+    state.chat()?.retry(id).await.map_err(Into::into)
 }
 
 #[tauri::command]
 pub async fn set_typing(state: State<'_, AppState>, typing: bool) -> Result<()> {
-    let chat = state.chat()?.clone();
-    chat.set_typing(typing).await.map_err(Into::into)
+    state.chat()?.set_typing(typing).await.map_err(Into::into)
 }
 
 #[tauri::command]
 pub async fn focus_input(state: State<'_, AppState>) -> Result<()> {
-    let chat = state.chat()?.clone();
-    chat.focus().await.map_err(Into::into)
+    state.chat()?.focus().await.map_err(Into::into)
 }
 
 #[tauri::command]
 pub async fn end_chat(state: State<'_, AppState>) -> Result<()> {
-    let chat = state.chat()?.clone();
-    chat.end().await.map_err(Into::into)
+    state.chat()?.end().await.map_err(Into::into)
 }
 
 #[tauri::command]
@@ -123,43 +187,54 @@ pub fn transcript_text(state: State<'_, AppState>) -> Result<String> {
     Ok(state.chat()?.transcript_text())
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ScreenshotPreview {
-    pub preview: String,
-    pub width: u32,
-    pub height: u32,
-}
-
-/// Captures the screen for the consent dialog's preview; nothing is sent yet.
+/// Writes the transcript to the Downloads folder and returns the file's path.
 #[tauri::command]
-pub async fn capture_screenshot(state: State<'_, AppState>) -> Result<ScreenshotPreview> {
-    state.chat()?;
-    let (shot, preview) = tauri::async_runtime::spawn_blocking(|| {
-        let shot = capture::capture(CaptureTarget::AllScreens)?;
-        let preview = capture::preview_data_url(&shot.png, 640)?;
-        Ok::<_, capture::CaptureError>((shot, preview))
+pub async fn save_transcript(state: State<'_, AppState>) -> Result<String> {
+    let text = state.chat()?.transcript_text();
+    blocking(move || {
+        let dir = dirs_download().ok_or_else(|| Error::Open("no folder to save to".into()))?;
+        std::fs::create_dir_all(&dir).map_err(|error| Error::Open(error.to_string()))?;
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| elapsed.as_secs())
+            .unwrap_or_default();
+        let path = dir.join(format!("xima-chat-transcript-{stamp}.txt"));
+        std::fs::write(&path, text).map_err(|error| Error::Open(error.to_string()))?;
+        Ok(path.display().to_string())
     })
     .await
-    .map_err(|error| Error::Task(error.to_string()))??;
-    let view = ScreenshotPreview {
-        preview,
-        width: shot.width,
-        height: shot.height,
-    };
-    state.hold_screenshot(shot);
-    Ok(view)
+}
+
+fn dirs_download() -> Option<std::path::PathBuf> {
+    xima_chat_core::config::download_dir()
+}
+
+/// The monitors, so the consent dialog can offer a choice when there are several.
+#[tauri::command]
+pub async fn list_screens() -> Result<Vec<ScreenInfo>> {
+    blocking(|| capture::screens().map_err(Into::into)).await
+}
+
+/// Captures the screen (all monitors, or `screen`) for the consent dialog's preview;
+/// nothing is sent yet.
+#[tauri::command]
+pub async fn capture_screenshot(state: State<'_, AppState>, screen: Option<u32>) -> Result<ScreenshotPreview> {
+    let target = screen.map_or(CaptureTarget::AllScreens, CaptureTarget::Screen);
+    state.chat()?.capture_screenshot(target).await.map_err(Into::into)
 }
 
 /// Sends the previewed screenshot (`send: true`) or declines the request.
 #[tauri::command]
 pub async fn respond_screenshot(state: State<'_, AppState>, send: bool) -> Result<()> {
-    let chat = state.chat()?.clone();
-    let held = state.take_screenshot();
-    let png = match (send, held) {
-        (true, Some(shot)) => Some(shot.png),
-        (true, None) => return Err(Error::NoScreenshot),
-        (false, _) => None,
-    };
-    chat.answer_screenshot(png).await.map(drop).map_err(Into::into)
+    state.chat()?.answer_screenshot(send).await.map(drop).map_err(Into::into)
+}
+
+/// Opens an http(s) link from the chat in the system browser; nothing else is opened.
+#[tauri::command]
+pub fn open_link(url: String) -> Result<()> {
+    let parsed = url::Url::parse(url.trim()).map_err(|_| Error::UnsafeLink)?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(Error::UnsafeLink);
+    }
+    tauri_plugin_opener::open_url(parsed.as_str(), None::<&str>).map_err(|error| Error::Open(error.to_string()))
 }

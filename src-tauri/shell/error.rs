@@ -21,8 +21,14 @@ pub enum Error {
     NotConfigured(String),
     #[error("no API key is saved for this installation; an administrator can add one with `xima-chat api-key set`")]
     NoApiKey,
-    #[error("no screenshot is waiting to be sent")]
-    NoScreenshot,
+    #[error("settings cannot change while a chat is going on")]
+    ChatInProgress,
+    #[error("there is no config file to save settings to on this computer")]
+    NoConfigFile,
+    #[error("only http and https links can be opened")]
+    UnsafeLink,
+    #[error("the link could not be opened: {0}")]
+    Open(String),
     #[error("a background task failed: {0}")]
     Task(String),
 }
@@ -42,7 +48,10 @@ impl Error {
             Error::Config(_) => "config",
             Error::NotConfigured(_) => "not_configured",
             Error::NoApiKey => "no_api_key",
-            Error::NoScreenshot => "no_screenshot",
+            Error::ChatInProgress => "chat_in_progress",
+            Error::NoConfigFile => "no_config_file",
+            Error::UnsafeLink => "unsafe_link",
+            Error::Open(_) => "open_failed",
             Error::Task(_) => "internal",
         }
     }

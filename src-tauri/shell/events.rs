@@ -1,6 +1,12 @@
-//! Forwards the core's events to the window, one Tauri event name per kind.
+//! Forwards the core's events to the window, one Tauri event name per kind, and raises
+//! a desktop notification for agent messages while the window is in the background.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use tauri::{AppHandle, Emitter};
+use tauri_plugin_notification::NotificationExt;
+use xima_chat_core::transcript::Author;
 use xima_chat_core::{ChatEvent, EventSink};
 
 /// The Tauri event name for each kind; `ui/js/ipc.js` listens to these.
@@ -10,22 +16,49 @@ pub fn event_name(event: &ChatEvent) -> &'static str {
         ChatEvent::Entry { .. } => "chat:entry",
         ChatEvent::AgentTyping { .. } => "chat:agent-typing",
         ChatEvent::ScreenshotRequested => "chat:screenshot-requested",
+        ChatEvent::ScreenshotClosed => "chat:screenshot-closed",
         ChatEvent::Link { .. } => "chat:link",
     }
 }
 
 pub struct WindowEvents {
     app: AppHandle,
+    /// Kept up to date from window events; asking the window instead would block a
+    /// worker thread on the main thread, which may itself be waiting for the worker.
+    focused: Arc<AtomicBool>,
 }
 
 impl WindowEvents {
-    pub fn new(app: AppHandle) -> Self {
-        Self { app }
+    pub fn new(app: AppHandle, focused: Arc<AtomicBool>) -> Self {
+        Self { app, focused }
+    }
+
+    fn window_focused(&self) -> bool {
+        self.focused.load(Ordering::Relaxed)
+    }
+
+    fn notify(&self, title: &str, body: &str) {
+        // A desktop without a notification service is not an error worth more than a line.
+        let preview: String = body.chars().take(160).collect();
+        if let Err(error) = self.app.notification().builder().title(title).body(preview).show() {
+            tracing::debug!(%error, "no desktop notification shown");
+        }
     }
 }
 
 impl EventSink for WindowEvents {
     fn emit(&self, event: ChatEvent) {
+        match &event {
+            ChatEvent::Entry { entry } if !self.window_focused() => {
+                if let Author::Agent { name } = &entry.author {
+                    self.notify(name, &entry.text);
+                }
+            }
+            ChatEvent::ScreenshotRequested if !self.window_focused() => {
+                self.notify("Xima Chat", "The agent asked to see your screen.");
+            }
+            _ => {}
+        }
         if let Err(error) = self.app.emit(event_name(&event), &event) {
             tracing::warn!(%error, "could not send an event to the window");
         }

@@ -13,6 +13,7 @@ mod error;
 mod events;
 
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use tauri::Manager;
@@ -61,11 +62,20 @@ fn init_logging() {
 
 fn run_window(config: AppConfig, config_path: Option<std::path::PathBuf>) -> ExitCode {
     let app = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .setup(move |app| {
-            let events: Arc<dyn EventSink> = Arc::new(WindowEvents::new(app.handle().clone()));
+            let focused = Arc::new(AtomicBool::new(true));
+            if let Some(window) = app.get_webview_window("main") {
+                let focused = focused.clone();
+                window.on_window_event(move |event| {
+                    if let tauri::WindowEvent::Focused(now) = event {
+                        focused.store(*now, Ordering::Relaxed);
+                    }
+                });
+            }
+            let events: Arc<dyn EventSink> = Arc::new(WindowEvents::new(app.handle().clone(), focused));
             let state = AppState::new(config, config_path, events);
             if let Ok(chat) = state.chat() {
-                let chat = chat.clone();
                 tauri::async_runtime::spawn(async move {
                     match chat.resume().await {
                         Ok(true) => tracing::info!("resumed the chat of the last run"),
@@ -88,8 +98,14 @@ fn run_window(config: AppConfig, config_path: Option<std::path::PathBuf>) -> Exi
             commands::end_chat,
             commands::new_chat,
             commands::transcript_text,
+            commands::save_transcript,
+            commands::list_screens,
             commands::capture_screenshot,
             commands::respond_screenshot,
+            commands::save_settings,
+            commands::set_api_key,
+            commands::clear_api_key,
+            commands::open_link,
         ])
         .build(tauri::generate_context!());
     let app = match app {

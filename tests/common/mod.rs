@@ -2,6 +2,8 @@
 //! `tests/harness/services.py` (which `tests/run.sh` uses), and a chat wired to them.
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -84,6 +86,18 @@ impl Simulator {
         all.as_array().cloned().unwrap_or_default()
     }
 
+    /// The base64 PNG uploaded as screenshot `uuid`.
+    pub async fn screenshot(&self, uuid: &str) -> String {
+        self.http
+            .get(format!("{}/_sim/screenshots/{uuid}", self.url))
+            .send()
+            .await
+            .expect("simulator reachable")
+            .text()
+            .await
+            .expect("screenshot text")
+    }
+
     pub async fn session(&self, session: &SessionId) -> Value {
         self.get(&format!("/_sim/sessions/{session}")).await
     }
@@ -138,6 +152,7 @@ pub struct TestChat {
 pub struct Options {
     pub keepalive: Duration,
     pub credentials_refresh: Duration,
+    pub screenshot_timeout: Duration,
 }
 
 impl Default for Options {
@@ -145,6 +160,7 @@ impl Default for Options {
         Self {
             keepalive: Duration::from_secs(30),
             credentials_refresh: Duration::from_secs(300),
+            screenshot_timeout: Duration::from_secs(120),
         }
     }
 }
@@ -178,6 +194,7 @@ impl TestChat {
         let mut settings = ChatSettings::new(installation.clone());
         settings.keepalive_every = options.keepalive;
         settings.credentials_refresh = options.credentials_refresh;
+        settings.screenshot_consent_timeout = options.screenshot_timeout;
         settings.inbox = InboxOptions {
             wait_time: Duration::from_secs(5),
             backoff_base: Duration::from_millis(200),

@@ -125,6 +125,10 @@ class ChatWindow:
     def wait_for_line(self, text: str, timeout: float = 20):
         self.wait(f"the line {text!r}", lambda: text in self.transcript(), timeout)
 
+    def session(self, sim) -> str:
+        self.wait("the chat session", lambda: sim.sessions(self.installation))
+        return sim.sessions(self.installation)[0]
+
     def start_chat(self, name="Ann Lee", email="ann.lee@example.com"):
         self.wait("the pre-chat form", lambda: self.visible("#start-form"))
         self.find("#name").send_keys(name)
@@ -146,23 +150,25 @@ def open_app(sim, tauri_driver, request):
     """Opens the app for a fresh installation; `agent` picks the simulator's agent."""
     opened: list[webdriver.Remote] = []
 
-    def open_(agent: str = "manual", keepalive: int = 30) -> ChatWindow:
+    def open_(agent: str = "manual", configured: bool = True) -> ChatWindow:
         installation = f"e2e-{uuid.uuid4().hex[:12]}"
         sim.configure(installation, agent=agent)
-        flags = ["--installation-id", installation]
-        subprocess.run([str(APP), *flags, "api-key", "set"], input=b"demo-api-key\n", check=True,
-                       stdout=subprocess.DEVNULL)
-        data_dir = tempfile.mkdtemp(prefix="xima-e2e-")
+        home = Path(tempfile.mkdtemp(prefix="xima-e2e-"))
+        config = home / "config.toml"
+        config.write_text("")
+        args = ["--config", str(config), "--data-dir", str(home / "data")]
+        if configured:
+            flags = ["--installation-id", installation]
+            subprocess.run([str(APP), *flags, "api-key", "set"], input=b"demo-api-key\n", check=True,
+                           stdout=subprocess.DEVNULL)
+            args += [*flags, "--base-url", sim.url, "--skills", "Support"]
         options = ArgOptions()
         options.set_capability("browserName", "wry")
-        options.set_capability("tauri:options", {
-            "application": str(APP),
-            "args": [*flags, "--base-url", sim.url, "--skills", "Support", "--data-dir", data_dir,
-                     "--keepalive-seconds", str(keepalive)],
-        })
+        options.set_capability("tauri:options", {"application": str(APP), "args": args})
         driver = webdriver.Remote(command_executor=tauri_driver, options=options)
         opened.append(driver)
         window = ChatWindow(driver, installation)
+        window.config = config
         request.node.window = window
         return window
 

@@ -1,5 +1,7 @@
 """The chat window, driven as a customer would, in the real app."""
 
+import json
+
 from selenium.webdriver.common.by import By
 
 
@@ -42,3 +44,97 @@ def test_agent_markup_is_shown_as_text_never_run(open_app, sim):
     assert not window.driver.find_elements(By.CSS_SELECTOR, "#transcript img, #transcript script, #agent-name b")
     assert window.driver.title != "pwned"
     window.screenshot("05-markup-as-text")
+
+
+def test_first_run_settings_store_the_key_in_the_keychain_and_a_chat_starts(open_app, sim):
+    window = open_app(configured=False)
+    window.wait("the settings view", lambda: window.visible("#view-settings"))
+    assert "installation id is not set" in window.text("#settings-problems")
+    assert "No API key is stored" in window.text("#api-key-status")
+    window.screenshot("06-first-run-settings")
+
+    window.find("#installation-id").send_keys(window.installation)
+    window.find("#skills").send_keys("Support, Billing")
+    base = window.find("#base-url")
+    base.clear()
+    base.send_keys(sim.url)
+    window.find("#save-settings").click()
+    window.wait("the settings to be accepted", lambda: window.text("#settings-problems") == "")
+
+    window.find("#api-key").send_keys("demo-api-key")
+    window.find("#save-api-key").click()
+    window.wait("the key to be stored", lambda: "is stored" in window.text("#api-key-status"))
+    assert window.find("#api-key").get_property("value") == "", "the key is not kept in the page"
+    saved = window.config.read_text()
+    assert window.installation in saved and "demo-api-key" not in saved
+
+    window.find("#close-settings").click()
+    window.start_chat()
+    session = window.session(sim)
+    sim.agent_sends(session, {"type": "CHAT_STARTED", "agent": "Myles"})
+    window.wait("the chat", lambda: window.text("#agent-name") == "Myles")
+
+
+def test_a_transfer_changes_the_agent_and_says_so(open_app, sim):
+    window = open_app()
+    window.start_chat()
+    session = window.session(sim)
+    sim.agent_sends(session, {"type": "CHAT_STARTED", "agent": "Myles"})
+    sim.agent_sends(session, {"type": "AGENT_TYPING", "isTyping": "true"})
+    window.wait("the typing indicator", lambda: window.text("#typing") == "Myles is typing…")
+    sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "See https://example.com/help or javascript:alert(1)"})
+    window.wait_for_line("See https://example.com/help or javascript:alert(1)")
+    links = window.driver.find_elements(By.CSS_SELECTOR, "#transcript .entry a")
+    assert [link.get_attribute("href") for link in links] == ["https://example.com/help"]
+    sim.agent_sends(session, {"type": "CHAT_TRANSFERRED", "newAgent": "Shawn"})
+    window.wait_for_line("You were transferred to Shawn.")
+    window.wait("the new agent", lambda: window.text("#agent-name") == "Shawn")
+    window.screenshot("07-transferred")
+
+
+def test_a_lost_link_shows_reconnecting_and_nothing_is_lost(open_app, sim):
+    window = open_app()
+    window.start_chat()
+    session = window.session(sim)
+    sim.agent_sends(session, {"type": "CHAT_STARTED", "agent": "Myles"})
+    window.wait("the chat", lambda: window.visible("#composer"))
+
+    sim.deny_sqs(window.installation, ["sqs:ReceiveMessage"])
+    window.wait("the reconnecting banner", lambda: window.visible("#link-banner"))
+    window.screenshot("08-reconnecting")
+    sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "Sent while you were away"})
+    sim.deny_sqs(window.installation, [])
+    window.wait_for_line("Sent while you were away", timeout=40)
+    window.wait("the banner to go", lambda: not window.visible("#link-banner"))
+
+
+def test_a_screenshot_is_previewed_then_sent(open_app, sim):
+    window = open_app()
+    window.start_chat()
+    session = window.session(sim)
+    sim.agent_sends(session, {"type": "CHAT_STARTED", "agent": "Myles"})
+    sim.agent_sends(session, {"type": "TAKE_SCREENSHOT"})
+    window.wait("the consent dialog", lambda: window.visible("#screenshot-dialog"))
+    assert sim.requests("/screenshot", session) == [], "nothing is sent before consent"
+    window.screenshot("09-screenshot-consent")
+    window.find("#screenshot-accept").click()
+    window.wait("the preview", lambda: window.visible("#screenshot-preview"))
+    window.screenshot("10-screenshot-preview")
+    window.find("#screenshot-accept").click()
+    window.wait_for_line("You shared a screenshot.")
+    notify = [json.loads(r["body"]) for r in sim.requests("/screenshot/notify", session)]
+    assert notify[0]["status"] == "ACCEPTED" and notify[0]["uuid"]
+
+
+def test_the_customer_ends_the_chat_and_can_start_again(open_app, sim):
+    window = open_app()
+    window.start_chat()
+    session = window.session(sim)
+    sim.agent_sends(session, {"type": "CHAT_STARTED", "agent": "Myles"})
+    window.wait("the chat", lambda: window.visible("#end"))
+    window.find("#end").click()
+    window.wait("the ended view", lambda: window.visible("#ended"))
+    assert window.text("#ended-reason") == "You ended the chat."
+    window.find("#new-chat").click()
+    window.wait("the pre-chat form", lambda: window.visible("#start-form"))
+    assert window.transcript() == []

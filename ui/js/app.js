@@ -1,56 +1,78 @@
-// The chat window: one model, one render(), events from the core update the model.
+// The chat window: one model, one render(); events from the core update the model.
 import { call, on } from "./ipc.js";
 import { strings } from "./strings.js";
 import { createTranscript } from "./transcript.js";
+import { createSettings } from "./settings.js";
+import { createScreenshotDialog } from "./screenshot.js";
+import { sound } from "./sound.js";
 
 const $ = (id) => document.getElementById(id);
+const LIVE = ["queued", "chatting"];
 
 const model = {
   settings: null,
   state: { phase: "idle" },
   agentTyping: false,
-  link: { up: true, reason: null },
+  linkUp: true,
   busy: false,
   formError: "",
-  screenshot: { open: false, preview: null, busy: false, error: "" },
+  showSettings: false,
 };
 
+function announce(text) {
+  const line = document.createElement("p");
+  line.textContent = text;
+  $("announcer").append(line);
+  while ($("announcer").childElementCount > 5) $("announcer").firstElementChild.remove();
+}
+
 const transcript = createTranscript($("transcript"), { onRetry: retry });
+const settingsView = createSettings({ announce, onChanged: settingsChanged });
+const screenshot = createScreenshotDialog({ announce });
 
 function applyStrings() {
   const text = {
-    "loading-text": strings.loading, title: strings.title, "setup-title": strings.setupTitle,
-    "setup-hint": strings.setupHint, "form-intro": strings.formIntro, "name-label": strings.nameLabel,
-    "email-label": strings.emailLabel, "skill-label": strings.skillLabel, start: strings.startChat,
-    "queue-title": strings.queueTitle, cancel: strings.cancel, end: strings.endChat,
-    "new-chat": strings.newChat, "save-transcript": strings.saveTranscript, send: "Send",
-    "screenshot-title": strings.screenshotTitle, "screenshot-decline": strings.screenshotDecline,
+    "loading-text": strings.loading, title: strings.title, "form-intro": strings.formIntro,
+    "name-label": strings.nameLabel, "email-label": strings.emailLabel, "skill-label": strings.skillLabel,
+    start: strings.startChat, "queue-title": strings.queueTitle, cancel: strings.cancel, end: strings.endChat,
+    "new-chat": strings.newChat, "save-transcript": strings.saveTranscript,
+    "copy-transcript": strings.copyTranscript, "screenshot-title": strings.screenshotTitle,
+    "screenshot-decline": strings.screenshotDecline, "screen-label": strings.screenLabel,
+    "settings-title": strings.settingsTitle, "installation-label": strings.installationLabel,
+    "skills-label": strings.skillsLabel, "base-url-label": strings.baseUrlLabel,
+    "default-name-label": strings.defaultNameLabel, "default-email-label": strings.defaultEmailLabel,
+    "sound-label": strings.soundLabel, "save-settings": strings.saveSettings,
+    "close-settings": strings.closeSettings, "api-key-title": strings.apiKeyTitle,
+    "api-key-label": strings.apiKeyLabel, "save-api-key": strings.apiKeySave, "clear-api-key": strings.apiKeyClear,
   };
   for (const [id, value] of Object.entries(text)) $(id).textContent = value;
 }
 
-function show(view) {
-  for (const section of document.querySelectorAll("main > .view")) section.hidden = section.id !== `view-${view}`;
+function currentView() {
+  const phase = model.state.phase;
+  if (!model.settings) return "loading";
+  if (LIVE.includes(phase) || phase === "ended") return phase === "queued" ? "queue" : "chat";
+  if (model.showSettings) return "settings";
+  return "form";
 }
 
 function render() {
-  const { state, settings } = model;
+  const { state } = model;
   const phase = state.phase;
-  if (!settings) show("loading");
-  else if (phase === "idle" || phase === "starting") show(settings.problems.length ? "setup" : "form");
-  else if (phase === "queued") show("queue");
-  else show("chat");
+  const view = currentView();
+  for (const section of document.querySelectorAll("main > .view")) section.hidden = section.id !== `view-${view}`;
 
   $("start").disabled = model.busy || phase === "starting";
   $("start").textContent = phase === "starting" ? strings.starting : strings.startChat;
   $("form-error").textContent = model.formError;
   $("queue-wait").textContent = state.estimatedWait ? strings.queueWait(state.estimatedWait) : strings.queueWaitUnknown;
 
-  const live = phase === "queued" || phase === "chatting";
   $("end").hidden = phase !== "chatting";
   $("composer").hidden = phase !== "chatting";
   $("ended").hidden = phase !== "ended";
   if (phase === "ended") $("ended-reason").textContent = strings.ended[state.reason] || "";
+  $("open-settings").hidden = view !== "form";
+  $("close-settings").hidden = Boolean(model.settings?.problems.length);
 
   const agent = phase === "chatting" ? state.agent : null;
   $("agent").hidden = !agent;
@@ -66,36 +88,22 @@ function render() {
   $("typing").hidden = !(model.agentTyping && agent);
   if (agent) $("typing").textContent = strings.agentTyping(agent.name);
 
-  $("link-banner").hidden = model.link.up || !live;
+  $("link-banner").hidden = model.linkUp || !LIVE.includes(phase);
   $("link-banner").textContent = strings.reconnecting;
-  renderScreenshot();
-}
-
-function renderScreenshot() {
-  const dialog = $("screenshot-dialog");
-  const shot = model.screenshot;
-  if (shot.open && !dialog.open) dialog.showModal();
-  if (!shot.open && dialog.open) dialog.close();
-  $("screenshot-text").textContent = shot.preview ? strings.screenshotPreviewText : strings.screenshotText;
-  $("screenshot-preview").hidden = !shot.preview;
-  if (shot.preview) $("screenshot-preview").src = shot.preview;
-  $("screenshot-accept").textContent = shot.busy ? strings.screenshotCapturing : shot.preview ? strings.screenshotSend : strings.screenshotCapture;
-  $("screenshot-accept").disabled = shot.busy;
-  $("screenshot-error").textContent = shot.error;
 }
 
 function initials(name) {
-  return name.split(/\s+/).filter(Boolean).slice(0, 2).map((part) => part[0].toUpperCase()).join("");
+  return name.split(/\s+/).filter(Boolean).slice(0, 2).map((part) => part[0].toUpperCase()).join("") || "?";
 }
 
-function announce(text) {
-  const line = document.createElement("p");
-  line.textContent = text;
-  $("announcer").append(line);
-  while ($("announcer").childElementCount > 5) $("announcer").firstElementChild.remove();
-}
+// ---- settings and the pre-chat form
 
-// ---- the pre-chat form
+function settingsChanged(settings) {
+  model.settings = settings;
+  fillForm(settings);
+  // Stay in settings after saving: the API key is usually the next thing to set.
+  render();
+}
 
 function fillForm(settings) {
   $("name").value = settings.name || "";
@@ -167,9 +175,12 @@ function typing(active) {
 }
 
 function onInput() {
-  typing($("message").value.trim().length > 0);
+  const box = $("message");
+  box.style.height = "auto";
+  box.style.height = `${box.scrollHeight}px`;
+  typing(box.value.trim().length > 0);
   clearTimeout(typingTimer);
-  // Stop "typing" after a pause, as a person would read it.
+  // "Typing" stops after a pause, as a person watching would read it.
   typingTimer = setTimeout(() => typing(false), 4000);
 }
 
@@ -179,6 +190,7 @@ async function sendMessage(event) {
   const text = box.value.trim();
   if (!text) return;
   box.value = "";
+  box.style.height = "auto";
   clearTimeout(typingTimer);
   typingSent = false;
   try {
@@ -190,61 +202,45 @@ async function sendMessage(event) {
 }
 
 async function retry(id) {
-  try {
-    await call("retry_message", { id });
-  } catch {
-    // The entry itself shows the failure and keeps its retry button.
-  }
+  // The entry shows the outcome either way, and keeps its retry button on failure.
+  await call("retry_message", { id }).catch(() => {});
 }
 
-// ---- screenshots
-
-async function acceptScreenshot() {
-  const shot = model.screenshot;
-  shot.busy = true;
-  shot.error = "";
-  render();
+async function saveTranscript() {
   try {
-    if (!shot.preview) {
-      shot.preview = (await call("capture_screenshot")).preview;
-    } else {
-      await call("respond_screenshot", { send: true });
-      model.screenshot = { open: false, preview: null, busy: false, error: "" };
-    }
+    announce(strings.transcriptSaved(await call("save_transcript")));
   } catch (failure) {
-    shot.error = failure.message || strings.errorGeneric;
-  } finally {
-    model.screenshot.busy = false;
-    render();
+    announce(failure.message);
   }
 }
 
-async function declineScreenshot() {
-  model.screenshot = { open: false, preview: null, busy: false, error: "" };
-  render();
-  await call("respond_screenshot", { send: false }).catch(() => {});
+async function copyTranscript() {
+  const text = await call("transcript_text");
+  await navigator.clipboard?.writeText(text).then(() => announce(strings.transcriptCopied), () => {});
 }
 
 // ---- wiring
 
 function subscribe() {
   on("state", ({ state }) => {
-    const wasLive = ["queued", "chatting"].includes(model.state.phase);
+    const wasLive = LIVE.includes(model.state.phase);
     model.state = state;
+    if (state.phase !== "chatting") model.agentTyping = false;
+    if (state.phase === "ended") screenshot.close();
     // A resumed chat arrives with its transcript already in the core: fetch it.
-    if (!wasLive && ["queued", "chatting"].includes(state.phase)) {
+    if (!wasLive && LIVE.includes(state.phase)) {
       call("snapshot").then((snapshot) => transcript.merge(snapshot.entries), () => {});
     }
-    if (state.phase !== "chatting") model.agentTyping = false;
-    if (state.phase === "ended") model.screenshot = { open: false, preview: null, busy: false, error: "" };
     render();
     if (state.phase === "chatting") $("message").focus();
+    if (state.phase === "ended") announce(strings.ended[state.reason] || "");
   });
   on("entry", ({ entry }) => {
     transcript.upsert(entry);
     if (entry.author.kind === "agent") {
       model.agentTyping = false;
       announce(`${entry.author.name}: ${entry.text}`);
+      sound.chime();
       render();
     } else if (entry.author.kind === "system") {
       announce(entry.text);
@@ -254,18 +250,14 @@ function subscribe() {
     model.agentTyping = active;
     render();
   });
-  on("link", ({ up, reason }) => {
-    const wasUp = model.link.up;
-    model.link = { up, reason };
-    if (wasUp && !up) announce(strings.reconnecting);
-    if (!wasUp && up) announce(strings.reconnected);
+  on("link", ({ up }) => {
+    if (model.linkUp && !up) announce(strings.reconnecting);
+    if (!model.linkUp && up) announce(strings.reconnected);
+    model.linkUp = up;
     render();
   });
-  on("screenshot-requested", () => {
-    model.screenshot = { open: true, preview: null, busy: false, error: "" };
-    announce(strings.screenshotTitle);
-    render();
-  });
+  on("screenshot-requested", () => screenshot.open());
+  on("screenshot-closed", () => screenshot.close(strings.screenshotClosed));
 }
 
 function bind() {
@@ -281,16 +273,18 @@ function bind() {
   $("new-chat").addEventListener("click", async () => {
     await call("new_chat").catch(() => {});
     transcript.reset([]);
+    $("name").focus();
   });
-  $("save-transcript").addEventListener("click", async () => {
-    const text = await call("transcript_text");
-    await navigator.clipboard?.writeText(text).then(() => announce(strings.transcriptCopied), () => {});
+  $("save-transcript").addEventListener("click", saveTranscript);
+  $("copy-transcript").addEventListener("click", copyTranscript);
+  $("open-settings").addEventListener("click", () => {
+    model.showSettings = true;
+    render();
+    $("installation-id").focus();
   });
-  $("screenshot-accept").addEventListener("click", acceptScreenshot);
-  $("screenshot-decline").addEventListener("click", declineScreenshot);
-  $("screenshot-dialog").addEventListener("cancel", (event) => {
-    event.preventDefault();
-    declineScreenshot();
+  $("close-settings").addEventListener("click", () => {
+    model.showSettings = false;
+    render();
   });
 }
 
@@ -299,20 +293,19 @@ async function boot() {
   bind();
   subscribe();
   render();
-  const [settings, snapshot] = await Promise.all([call("settings"), call("snapshot")]);
+  const settings = await call("settings");
+  settingsView.fill(settings);
   model.settings = settings;
+  model.showSettings = settings.problems.length > 0;
   fillForm(settings);
-  $("setup-problems").replaceChildren(...settings.problems.map((problem) => {
-    const item = document.createElement("li");
-    item.textContent = problem;
-    return item;
-  }));
-  if (settings.configFile) $("setup-hint").textContent = strings.setupHintFile(settings.configFile);
-  model.state = snapshot.state;
-  model.agentTyping = snapshot.agentTyping;
-  model.link = { up: snapshot.linkUp, reason: null };
-  if (snapshot.screenshotPending) model.screenshot.open = true;
-  transcript.reset(snapshot.entries);
+  const snapshot = await call("snapshot").catch(() => null);
+  if (snapshot) {
+    model.state = snapshot.state;
+    model.agentTyping = snapshot.agentTyping;
+    model.linkUp = snapshot.linkUp;
+    transcript.reset(snapshot.entries);
+    if (snapshot.screenshotPending) screenshot.open();
+  }
   render();
 }
 

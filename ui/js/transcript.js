@@ -1,6 +1,7 @@
 // The conversation list: entries are added or updated in place by id, never re-rendered
 // wholesale, and every text goes in through textContent.
 import { strings } from "./strings.js";
+import { fillWithLinks } from "./links.js";
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 
@@ -35,7 +36,7 @@ export function createTranscript(list, { onRetry }) {
       meta.append(name, " ");
     }
     meta.append(time);
-    text.textContent = entry.text;
+    fillWithLinks(text, entry.text);
     renderDelivery(item, entry);
     return item;
   }

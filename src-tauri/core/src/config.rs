@@ -78,6 +78,11 @@ pub fn default_config_path() -> Option<PathBuf> {
     dirs::config_dir().map(|dir| dir.join("xima-chat").join("config.toml"))
 }
 
+/// Where saved transcripts go: the user's Downloads folder, else their home.
+pub fn download_dir() -> Option<PathBuf> {
+    dirs::download_dir().or_else(dirs::home_dir)
+}
+
 /// The platform's data dir for sessions and transcripts.
 pub fn default_data_dir() -> PathBuf {
     dirs::data_dir()

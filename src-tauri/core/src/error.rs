@@ -10,10 +10,16 @@ pub enum ChatError {
     AlreadyActive,
     #[error("there is no chat in progress")]
     NoActiveChat,
+    #[error("the chat was cancelled before it started")]
+    Cancelled,
     #[error("{0}")]
     InvalidInput(String),
     #[error("there is no message {0} in this chat")]
     UnknownMessage(u64),
+    #[error("the agent has not asked for a screenshot")]
+    NoScreenshotRequest,
+    #[error(transparent)]
+    Capture(#[from] crate::capture::CaptureError),
     #[error("could not save the chat on this computer: {0}")]
     Storage(#[from] std::io::Error),
 }
@@ -27,9 +33,12 @@ impl ChatError {
             ChatError::Cloud(_) => "cloud_error",
             ChatError::AlreadyActive => "already_active",
             ChatError::NoActiveChat => "no_active_chat",
+            ChatError::Cancelled => "cancelled",
             ChatError::InvalidInput(_) => "invalid_input",
             ChatError::UnknownMessage(_) => "unknown_message",
             ChatError::Storage(_) => "storage",
+            ChatError::NoScreenshotRequest => "no_screenshot_request",
+            ChatError::Capture(_) => "capture",
         }
     }
 }

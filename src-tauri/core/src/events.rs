@@ -15,6 +15,8 @@ pub enum ChatEvent {
     AgentTyping { typing: bool },
     /// TAKE_SCREENSHOT: ask the customer for consent.
     ScreenshotRequested,
+    /// The request was closed without the customer (it timed out, or capture failed).
+    ScreenshotClosed,
     /// Polling or the keepalive is failing (`up: false`) or working again.
     Link { up: bool, reason: Option<String> },
 }

@@ -57,7 +57,7 @@ impl Default for InboxOptions {
             max_messages: 10,
             endpoint: None,
             backoff_base: Duration::from_millis(500),
-            backoff_cap: Duration::from_secs(30),
+            backoff_cap: Duration::from_secs(10),
             remembered_ids: 4096,
         }
     }

@@ -29,5 +29,5 @@ pub use error::ChatError;
 pub use events::{ChatEvent, EventSink};
 pub use protocol::{CustomChatInfo, ServerMessage, SessionId, StartAuth, StartRequest};
 pub use secret::Secret;
-pub use session::{Chat, ChatSettings, ChatSnapshot};
+pub use session::{Chat, ChatSettings, ChatSnapshot, ScreenshotPreview};
 pub use state::{Agent, EndReason, SessionState};

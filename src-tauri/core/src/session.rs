@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::backoff::Backoff;
+use crate::capture::{self, CaptureTarget};
 use crate::cloud::CloudClient;
 use crate::credentials::SqsCredentialSource;
 use crate::error::ChatError;
@@ -35,6 +36,8 @@ pub struct ChatSettings {
     /// How old SQS credentials may get before they are fetched again.
     pub credentials_refresh: Duration,
     pub inbox: InboxOptions,
+    /// An unanswered screenshot request is declined after this long.
+    pub screenshot_consent_timeout: Duration,
 }
 
 impl ChatSettings {
@@ -44,6 +47,7 @@ impl ChatSettings {
             keepalive_every: Duration::from_secs(30),
             credentials_refresh: Duration::from_secs(300),
             inbox: InboxOptions::default(),
+            screenshot_consent_timeout: Duration::from_secs(120),
         }
     }
 }
@@ -58,6 +62,36 @@ pub struct ChatSnapshot {
     pub agent_typing: bool,
     pub link_up: bool,
     pub screenshot_pending: bool,
+}
+
+/// A captured screen the customer is looking at before deciding to send it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScreenshotPreview {
+    /// A small PNG `data:` URL of exactly what would be sent.
+    pub preview: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Where a TAKE_SCREENSHOT request stands.
+#[derive(Debug, Default)]
+enum ScreenshotFlow {
+    #[default]
+    None,
+    /// The agent asked; `request` tells one request's timer from the next one's.
+    Asked { request: u64 },
+    /// Captured and shown to the customer, not sent.
+    Previewed { request: u64, png: Vec<u8> },
+}
+
+impl ScreenshotFlow {
+    fn request(&self) -> Option<u64> {
+        match self {
+            ScreenshotFlow::None => None,
+            ScreenshotFlow::Asked { request } | ScreenshotFlow::Previewed { request, .. } => Some(*request),
+        }
+    }
 }
 
 /// The background work of one live session.
@@ -86,7 +120,8 @@ struct Inner {
     agent_typing: bool,
     last_typing_sent: Option<bool>,
     links: Links,
-    screenshot_pending: bool,
+    screenshot: ScreenshotFlow,
+    screenshot_requests: u64,
 }
 
 struct Shared {
@@ -119,7 +154,8 @@ impl Chat {
                     agent_typing: false,
                     last_typing_sent: None,
                     links: Links::default(),
-                    screenshot_pending: false,
+                    screenshot: ScreenshotFlow::None,
+                    screenshot_requests: 0,
                 }),
             }),
         }
@@ -141,7 +177,7 @@ impl Chat {
             entries: inner.transcript.entries().to_vec(),
             agent_typing: inner.agent_typing,
             link_up: inner.links.up(),
-            screenshot_pending: inner.screenshot_pending,
+            screenshot_pending: inner.screenshot.request().is_some(),
         }
     }
 
@@ -197,6 +233,13 @@ impl Chat {
         // Tasks of an ended chat are stopped already; make sure they are gone too.
         self.shared.join_finished_tasks().await;
         match self.shared.cloud.start(&request).await {
+            Ok(_) if self.shared.lock().state != SessionState::Starting => {
+                // The customer cancelled while the cloud was answering: close what it opened.
+                if let Err(error) = self.shared.cloud.end().await {
+                    tracing::warn!(%error, "could not close a chat cancelled while starting");
+                }
+                Err(ChatError::Cancelled)
+            }
             Ok(session) => {
                 let state = match session.session_details.agent.as_deref() {
                     Some(agent) => SessionState::Chatting {
@@ -307,24 +350,62 @@ impl Chat {
         self.shared.cloud.focus(&session).await.map_err(Into::into)
     }
 
-    /// Answers TAKE_SCREENSHOT: uploads the PNG and notifies ACCEPTED with its uuid, or
-    /// notifies REJECTED. A failed upload is reported to the agent as REJECTED.
-    pub async fn answer_screenshot(&self, png: Option<Vec<u8>>) -> Result<ScreenshotAnswer, ChatError> {
-        let session = {
+    /// Captures the screen for the consent dialog (off the async runtime). Nothing is
+    /// sent yet. If capturing fails, the agent is told REJECTED and the chat goes on.
+    pub async fn capture_screenshot(&self, target: CaptureTarget) -> Result<ScreenshotPreview, ChatError> {
+        let request = {
+            let inner = self.shared.lock();
+            inner.live_session()?;
+            inner.screenshot.request().ok_or(ChatError::NoScreenshotRequest)?
+        };
+        let captured = tokio::task::spawn_blocking(move || {
+            let shot = capture::capture(target)?;
+            let preview = capture::preview_data_url(&shot.png, 640)?;
+            Ok::<_, capture::CaptureError>((shot, preview))
+        })
+        .await
+        .unwrap_or_else(|join| Err(capture::CaptureError::Capture(join.to_string())));
+        match captured {
+            Ok((shot, preview)) => {
+                let mut inner = self.shared.lock();
+                if inner.screenshot.request() != Some(request) {
+                    return Err(ChatError::NoScreenshotRequest);
+                }
+                inner.screenshot = ScreenshotFlow::Previewed { request, png: shot.png };
+                Ok(ScreenshotPreview {
+                    preview,
+                    width: shot.width,
+                    height: shot.height,
+                })
+            }
+            Err(error) => {
+                tracing::warn!(%error, "screen capture failed; declining the request");
+                self.decline_screenshot(request, "The screenshot could not be taken.").await;
+                Err(error.into())
+            }
+        }
+    }
+
+    /// Answers TAKE_SCREENSHOT: `send` uploads the previewed PNG and notifies ACCEPTED
+    /// with its uuid; otherwise REJECTED. A failed upload is reported as REJECTED.
+    pub async fn answer_screenshot(&self, send: bool) -> Result<ScreenshotAnswer, ChatError> {
+        let (session, flow) = {
             let mut inner = self.shared.lock();
             let session = inner.live_session()?;
-            inner.screenshot_pending = false;
-            session
+            if send && !matches!(inner.screenshot, ScreenshotFlow::Previewed { .. }) {
+                return Err(ChatError::NoScreenshotRequest);
+            }
+            (session, std::mem::take(&mut inner.screenshot))
         };
-        let (answer, upload_error) = match png {
-            None => (ScreenshotAnswer::Rejected, None),
-            Some(png) => match self.shared.cloud.upload_screenshot(&png).await {
+        let (answer, upload_error) = match flow {
+            ScreenshotFlow::Previewed { png, .. } if send => match self.shared.cloud.upload_screenshot(&png).await {
                 Ok(uuid) => (ScreenshotAnswer::Accepted { uuid }, None),
                 Err(error) => {
                     tracing::warn!(%error, "screenshot upload failed; telling the agent it was not sent");
                     (ScreenshotAnswer::Rejected, Some(error))
                 }
             },
+            _ => (ScreenshotAnswer::Rejected, None),
         };
         self.shared.cloud.notify_screenshot(&session, &answer).await?;
         let line = match (&answer, &upload_error) {
@@ -337,6 +418,10 @@ impl Chat {
             Some(error) => Err(error.into()),
             None => Ok(answer),
         }
+    }
+
+    async fn decline_screenshot(&self, request: u64, line: &str) {
+        self.shared.decline_screenshot(request, line).await;
     }
 
     /// Ends the chat at the customer's request. Ends locally even when the cloud cannot
@@ -366,7 +451,7 @@ impl Chat {
         inner.session = None;
         inner.transcript = Transcript::default();
         inner.agent_typing = false;
-        inner.screenshot_pending = false;
+        inner.screenshot = ScreenshotFlow::None;
         drop(inner);
         self.shared.events.emit(ChatEvent::State {
             state: SessionState::Idle,
@@ -455,7 +540,7 @@ impl Shared {
             inner.agent_typing = false;
             inner.last_typing_sent = None;
             inner.links = Links::default();
-            inner.screenshot_pending = false;
+            inner.screenshot = ScreenshotFlow::None;
             let credentials = SqsCredentialSource::new(
                 self.cloud.clone(),
                 self.settings.installation_id.clone(),
@@ -490,7 +575,7 @@ impl Shared {
             }
             inner.state = SessionState::Ended { reason };
             inner.agent_typing = false;
-            inner.screenshot_pending = false;
+            inner.screenshot = ScreenshotFlow::None;
             (inner.session.clone(), inner.tasks.as_ref().map(|tasks| tasks.cancel.clone()))
         };
         if let Some(cancel) = tasks {
@@ -524,7 +609,7 @@ impl Shared {
     }
 
     /// Applies one inbound message of `session` (ignored if that chat is no longer live).
-    fn on_message(&self, session: &SessionId, message: ServerMessage) {
+    fn on_message(self: &Arc<Self>, session: &SessionId, message: ServerMessage) {
         let (next, previous) = {
             let inner = self.lock();
             if inner.session.as_ref() != Some(session) || !inner.state.is_live() {
@@ -550,10 +635,7 @@ impl Shared {
                 self.lock().agent_typing = is_typing;
                 self.events.emit(ChatEvent::AgentTyping { typing: is_typing });
             }
-            ServerMessage::TakeScreenshot => {
-                self.lock().screenshot_pending = true;
-                self.events.emit(ChatEvent::ScreenshotRequested);
-            }
+            ServerMessage::TakeScreenshot => self.screenshot_requested(session),
             ServerMessage::ChatEnded => self.finish(EndReason::ByAgent),
             ServerMessage::ForceClose => self.finish(EndReason::ForceClose),
             ServerMessage::MultimediaDown => self.finish(EndReason::ServerDown),
@@ -573,6 +655,53 @@ impl Shared {
             ServerMessage::EstimatedWaitTime { .. } => self.enter(session, next),
             ServerMessage::Unknown { .. } => {}
         }
+    }
+
+    /// Opens the consent flow and arms its timeout: an unanswered request is declined.
+    fn screenshot_requested(self: &Arc<Self>, session: &SessionId) {
+        let (request, cancel) = {
+            let mut inner = self.lock();
+            inner.screenshot_requests += 1;
+            let request = inner.screenshot_requests;
+            inner.screenshot = ScreenshotFlow::Asked { request };
+            (request, inner.tasks.as_ref().map(|tasks| tasks.cancel.clone()))
+        };
+        self.events.emit(ChatEvent::ScreenshotRequested);
+        let Some(cancel) = cancel else { return };
+        let timeout = self.settings.screenshot_consent_timeout;
+        let shared = Arc::downgrade(self);
+        let session = session.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = cancel.cancelled() => {}
+                _ = tokio::time::sleep(timeout) => {
+                    if let Some(shared) = shared.upgrade() {
+                        tracing::info!(%session, "screenshot request not answered in time; declining");
+                        shared.decline_screenshot(request, "The screenshot request timed out.").await;
+                    }
+                }
+            }
+        });
+    }
+
+    /// Declines request `request` if it is still open, and closes the dialog.
+    async fn decline_screenshot(&self, request: u64, line: &str) {
+        let session = {
+            let mut inner = self.lock();
+            if inner.screenshot.request() != Some(request) {
+                return;
+            }
+            inner.screenshot = ScreenshotFlow::None;
+            match inner.live_session() {
+                Ok(session) => session,
+                Err(_) => return,
+            }
+        };
+        self.events.emit(ChatEvent::ScreenshotClosed);
+        if let Err(error) = self.cloud.notify_screenshot(&session, &ScreenshotAnswer::Rejected).await {
+            tracing::warn!(%error, "could not tell the agent the screenshot was declined");
+        }
+        self.system_line(&session, line);
     }
 
     fn enter(&self, session: &SessionId, next: Option<SessionState>) {

@@ -1,0 +1,103 @@
+//! The API key in the OS keychain (GNOME Keyring under a private D-Bus session in
+//! tests/run.sh), and the administrator's command line around it.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use common::{unique, Simulator};
+use xima_chat_core::secrets::ApiKeyStore;
+use xima_chat_core::Secret;
+
+const APP: &str = env!("CARGO_BIN_EXE_xima-chat");
+
+fn app(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
+    let mut child = Command::new(APP)
+        .args(args)
+        .envs(env.iter().copied())
+        .env_remove("XIMA_CONFIG")
+        .env("XDG_CONFIG_HOME", std::env::temp_dir().join(unique("xima-config")))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the app binary runs");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+#[test]
+fn the_api_key_round_trips_through_the_os_keychain() {
+    let installation = unique("keychain");
+    let keys = ApiKeyStore;
+    assert_eq!(keys.get(&installation).unwrap(), None);
+    keys.set(&installation, &Secret::new("k-123")).unwrap();
+    assert_eq!(keys.get(&installation).unwrap().unwrap().expose(), "k-123");
+    keys.set(&installation, &Secret::new("k-456")).unwrap();
+    assert_eq!(keys.get(&installation).unwrap().unwrap().expose(), "k-456", "set replaces");
+    keys.clear(&installation).unwrap();
+    assert_eq!(keys.get(&installation).unwrap(), None);
+    keys.clear(&installation).unwrap();
+}
+
+#[test]
+fn api_key_set_reads_standard_input_and_never_prints_the_key() {
+    let installation = unique("cli");
+    let secret = "super-secret-key-9f3a";
+    let output = app(&["--installation-id", &installation, "api-key", "set"], &format!("{secret}\n"), &[]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(!text(&output).contains(secret));
+    assert_eq!(ApiKeyStore.get(&installation).unwrap().unwrap().expose(), secret);
+
+    let output = app(&["--installation-id", &installation, "api-key", "clear"], "", &[]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(ApiKeyStore.get(&installation).unwrap(), None);
+}
+
+#[test]
+fn an_empty_key_is_refused() {
+    let output = app(&["--installation-id", &unique("cli"), "api-key", "set"], "\n", &[]);
+    assert!(!output.status.success());
+    assert!(text(&output).contains("no key on standard input"));
+}
+
+#[test]
+fn without_a_keychain_the_app_says_so_instead_of_crashing() {
+    let output = app(
+        &["--installation-id", &unique("cli"), "api-key", "set"],
+        "k\n",
+        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let said = text(&output);
+    assert!(said.contains("keychain"), "{said}");
+    assert!(!said.contains("panicked"), "{said}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_reports_a_line_per_check() {
+    let sim = Simulator::from_env();
+    let installation = unique("doctor");
+    let flags = ["--installation-id", installation.as_str(), "--skills", "Support", "--base-url", sim.url.as_str(), "doctor"];
+    let output = app(&flags, "", &[]);
+    let said = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{said}");
+    assert!(said.contains("PASS config"), "{said}");
+    assert!(said.contains("PASS cloud"), "{said}");
+    assert!(said.contains("PASS sqs credentials: issued for region us-east-1"), "{said}");
+    assert!(said.contains("FAIL keychain: no API key is stored"), "{said}");
+
+    ApiKeyStore.set(&installation, &Secret::new("demo-api-key")).unwrap();
+    let output = app(&flags, "", &[]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("PASS keychain"));
+    ApiKeyStore.clear(&installation).unwrap();
+
+    let output = app(&["--installation-id", "x", "--skills", "S", "--base-url", "http://127.0.0.1:9", "doctor"], "", &[]);
+    assert!(text(&output).contains("FAIL cloud"));
+}

@@ -1,0 +1,82 @@
+// The consent dialog for TAKE_SCREENSHOT: ask, capture and preview, then send or decline.
+// Nothing leaves the computer until the customer presses Send after seeing the preview.
+import { call } from "./ipc.js";
+import { strings } from "./strings.js";
+
+const $ = (id) => document.getElementById(id);
+
+export function createScreenshotDialog({ announce }) {
+  const dialog = $("screenshot-dialog");
+  let state = { open: false, preview: null, busy: false, error: "" };
+
+  function render() {
+    if (state.open && !dialog.open) dialog.showModal();
+    if (!state.open && dialog.open) dialog.close();
+    $("screenshot-text").textContent = state.preview ? strings.screenshotPreviewText : strings.screenshotText;
+    $("screenshot-preview").hidden = !state.preview;
+    if (state.preview) $("screenshot-preview").src = state.preview;
+    else $("screenshot-preview").removeAttribute("src");
+    $("screenshot-accept").textContent = state.busy
+      ? strings.screenshotCapturing
+      : state.preview ? strings.screenshotSend : strings.screenshotCapture;
+    $("screenshot-accept").disabled = state.busy;
+    $("screenshot-error").textContent = state.error;
+  }
+
+  async function offerScreens() {
+    const screens = await call("list_screens").catch(() => []);
+    const select = $("screen");
+    select.replaceChildren(new Option(strings.allScreens, ""),
+      ...screens.map((screen, index) => new Option(strings.screenName(screen, index), String(screen.id))));
+    $("screen-choice").hidden = screens.length < 2;
+  }
+
+  async function accept() {
+    state = { ...state, busy: true, error: "" };
+    render();
+    try {
+      if (!state.preview) {
+        const choice = $("screen").value;
+        const shot = await call("capture_screenshot", { screen: choice ? Number(choice) : null });
+        state = { ...state, preview: shot.preview };
+      } else {
+        await call("respond_screenshot", { send: true });
+        state = { open: false, preview: null, busy: false, error: "" };
+      }
+    } catch (failure) {
+      // A failed capture was already declined to the agent; the dialog can close.
+      state = { ...state, preview: null, error: failure.message || strings.errorGeneric };
+    } finally {
+      state.busy = false;
+      render();
+    }
+  }
+
+  async function decline() {
+    state = { open: false, preview: null, busy: false, error: "" };
+    render();
+    await call("respond_screenshot", { send: false }).catch(() => {});
+  }
+
+  $("screenshot-accept").addEventListener("click", accept);
+  $("screenshot-decline").addEventListener("click", decline);
+  dialog.addEventListener("cancel", (event) => {
+    event.preventDefault();
+    decline();
+  });
+
+  return {
+    open() {
+      state = { open: true, preview: null, busy: false, error: "" };
+      offerScreens();
+      announce(strings.screenshotTitle);
+      render();
+    },
+    close(reason) {
+      if (!state.open) return;
+      state = { open: false, preview: null, busy: false, error: "" };
+      if (reason) announce(reason);
+      render();
+    },
+  };
+}

@@ -1,0 +1,89 @@
+// The settings view: where the app is set up and the API key is stored. The key goes to
+// the keychain through Rust and is never read back into the page.
+import { call } from "./ipc.js";
+import { strings } from "./strings.js";
+import { sound } from "./sound.js";
+
+const $ = (id) => document.getElementById(id);
+
+export function createSettings({ onChanged, announce }) {
+  let current = null;
+
+  function fill(settings) {
+    current = settings;
+    $("installation-id").value = settings.installationId;
+    $("skills").value = settings.skills.join(", ");
+    $("base-url").value = settings.baseUrl;
+    $("default-name").value = settings.name;
+    $("default-email").value = settings.email;
+    $("sound").checked = sound.enabled;
+    $("settings-problems").replaceChildren(...settings.problems.map((problem) => {
+      const item = document.createElement("li");
+      item.textContent = problem;
+      return item;
+    }));
+    $("api-key-status").textContent = settings.keychainError
+      || (settings.hasApiKey ? strings.apiKeyStored : strings.apiKeyMissing);
+    $("clear-api-key").hidden = !settings.hasApiKey;
+    $("config-file").textContent = settings.configFile ? strings.configFile(settings.configFile) : "";
+  }
+
+  async function save(event) {
+    event.preventDefault();
+    sound.enabled = $("sound").checked;
+    const form = {
+      installationId: $("installation-id").value,
+      skills: $("skills").value.split(","),
+      baseUrl: $("base-url").value,
+      name: $("default-name").value,
+      email: $("default-email").value,
+    };
+    try {
+      const settings = await call("save_settings", { form });
+      $("settings-error").textContent = "";
+      fill(settings);
+      announce(strings.settingsSaved);
+      onChanged(settings);
+    } catch (failure) {
+      $("settings-error").textContent = failure.message;
+    }
+  }
+
+  async function storeKey(event) {
+    event.preventDefault();
+    const input = $("api-key");
+    const key = input.value;
+    input.value = "";
+    try {
+      await call("set_api_key", { key });
+      announce(strings.apiKeySaved);
+    } catch (failure) {
+      $("api-key-status").textContent = failure.message;
+      return;
+    }
+    fill(await call("settings"));
+  }
+
+  async function clearKey() {
+    try {
+      await call("clear_api_key");
+      announce(strings.apiKeyCleared);
+    } catch (failure) {
+      $("api-key-status").textContent = failure.message;
+      return;
+    }
+    fill(await call("settings"));
+  }
+
+  $("settings-form").addEventListener("submit", save);
+  $("api-key-form").addEventListener("submit", storeKey);
+  $("clear-api-key").addEventListener("click", clearKey);
+  $("sound").addEventListener("change", () => { sound.enabled = $("sound").checked; });
+
+  return {
+    fill,
+    get settings() {
+      return current;
+    },
+  };
+}
