@@ -31,14 +31,22 @@ impl VirtualScreen {
                 && !std::path::Path::new(&format!("/tmp/.X{n}-lock")).exists())
             .expect("a free display number");
         let process = Command::new("Xvfb")
-            .args([format!(":{number}"), "-screen".into(), "0".into(), format!("{width}x{height}x24"), "-nolisten".into(), "tcp".into()])
+            .args([format!(":{number}"), "-screen".into(), "0".into(), format!("{width}x{height}x24"), "-nolisten".into(), "tcp".into(), "-noreset".into()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("Xvfb is installed (tests/run.sh installs it)");
-        let socket = format!("/tmp/.X11-unix/X{number}");
+        // Ready when a client can connect, which is later than the socket appearing.
         let deadline = Instant::now() + Duration::from_secs(10);
-        while !std::path::Path::new(&socket).exists() {
+        let ready = || {
+            Command::new("xdpyinfo")
+                .args(["-display", &format!(":{number}")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|status| status.success())
+        };
+        while !ready() {
             assert!(Instant::now() < deadline, "Xvfb :{number} did not start");
             std::thread::sleep(Duration::from_millis(50));
         }

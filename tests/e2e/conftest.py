@@ -57,6 +57,10 @@ class Simulator:
     def deny_sqs(self, installation: str, actions: list[str]):
         self.call("POST", f"/_sim/installations/{installation}/deny", {"actions": actions})
 
+    def screenshot(self, uuid: str) -> str:
+        with urllib.request.urlopen(f"{self.url}/_sim/screenshots/{uuid}", timeout=10) as response:
+            return response.read().decode()
+
     def requests(self, path: str, session: str = "") -> list[dict]:
         return self.call("GET", f"/_sim/requests?path={path}&session={session}")
 

@@ -1,8 +1,12 @@
 """The chat window, driven as a customer would, in the real app."""
 
+import base64
 import json
+import struct
 
 from selenium.webdriver.common.by import By
+
+from conftest import SCREENS
 
 
 def test_the_demo_agent_greets_answers_and_ends_the_chat(open_app):
@@ -118,12 +122,17 @@ def test_a_screenshot_is_previewed_then_sent(open_app, sim):
     assert sim.requests("/screenshot", session) == [], "nothing is sent before consent"
     window.screenshot("09-screenshot-consent")
     window.find("#screenshot-accept").click()
-    window.wait("the preview", lambda: window.visible("#screenshot-preview"))
+    window.wait("the preview", lambda: window.visible("#screenshot-preview") and window.driver.execute_script(
+        "const img = document.getElementById('screenshot-preview'); return img.complete && img.naturalWidth > 0;"))
     window.screenshot("10-screenshot-preview")
     window.find("#screenshot-accept").click()
     window.wait_for_line("You shared a screenshot.")
     notify = [json.loads(r["body"]) for r in sim.requests("/screenshot/notify", session)]
     assert notify[0]["status"] == "ACCEPTED" and notify[0]["uuid"]
+    png = base64.b64decode(sim.screenshot(notify[0]["uuid"]))
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == (1920, 1080), "the whole Xvfb screen of tests/run.sh"
+    (SCREENS / "11-uploaded-screenshot.png").write_bytes(png)
 
 
 def test_the_customer_ends_the_chat_and_can_start_again(open_app, sim):
