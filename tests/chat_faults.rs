@@ -221,3 +221,47 @@ async fn force_close_and_multimedia_down_end_the_chat_with_their_reason() {
         .await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_and_hostile_content_is_shown_safely_or_dropped() {
+    let mut t = TestChat::new(Options::default());
+    let session = t.start().await;
+    // Near SQS's 256 KB message limit: an "image" that is no image, and a huge text.
+    let fake_image = "QUFB".repeat(60_000);
+    t.sim
+        .agent_sends(&session, json!({"type": "CHAT_STARTED", "agent": "<script>x</script>", "agentBase64Image": fake_image}))
+        .await;
+    let state = t.until_state("chat started", |state| matches!(state, SessionState::Chatting { .. })).await;
+    let SessionState::Chatting { agent } = state else { unreachable!() };
+    assert_eq!(agent.name, "<script>x</script>", "kept as text; the UI inserts it as text");
+    assert_eq!(agent.avatar, None, "not an image, so no picture");
+
+    let huge = "a".repeat(200_000);
+    t.sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": huge})).await;
+    t.until_agent_says(&huge).await;
+    t.sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": "after the big one"})).await;
+    t.until_agent_says("after the big one").await;
+    t.chat.end().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_that_times_out_is_marked_failed_and_not_sent_again() {
+    let sim = common::Simulator::from_env();
+    let mut t = TestChat::new(Options::default());
+    let session = t.start().await;
+    // The cloud takes 3 s to answer; this client gives up after 1 s.
+    let impatient = xima_chat_core::CloudClient::new(
+        &sim.url,
+        xima_chat_core::CloudOptions {
+            request_timeout: Duration::from_secs(1),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    sim.add_fault(json!({"path": "/chat", "delay": 3, "count": 1, "match": session.as_str()})).await;
+    let error = impatient.send_text(&session, "slow").await.unwrap_err();
+    assert!(error.is_transient(), "{error}");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(sim.requests_for("/chat", &session).await.len(), 1, "one attempt, no automatic resend");
+    t.chat.end().await.unwrap();
+}

@@ -232,9 +232,38 @@ pub async fn respond_screenshot(state: State<'_, AppState>, send: bool) -> Resul
 /// Opens an http(s) link from the chat in the system browser; nothing else is opened.
 #[tauri::command]
 pub fn open_link(url: String) -> Result<()> {
+    let link = safe_link(&url)?;
+    tauri_plugin_opener::open_url(link.as_str(), None::<&str>).map_err(|error| Error::Open(error.to_string()))
+}
+
+/// Only web links with a host: no `file:`, `javascript:`, `data:` or custom schemes that
+/// could start a program.
+fn safe_link(url: &str) -> Result<url::Url> {
     let parsed = url::Url::parse(url.trim()).map_err(|_| Error::UnsafeLink)?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
         return Err(Error::UnsafeLink);
     }
-    tauri_plugin_opener::open_url(parsed.as_str(), None::<&str>).map_err(|error| Error::Open(error.to_string()))
+    Ok(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_http_and_https_links_are_opened() {
+        assert!(safe_link("https://example.com/help?x=1").is_ok());
+        assert!(safe_link(" http://example.com ").is_ok());
+        for unsafe_link in [
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "data:text/html,<script>x</script>",
+            "ms-settings:privacy",
+            "smb://server/share",
+            "http://",
+            "not a url",
+        ] {
+            assert!(matches!(safe_link(unsafe_link), Err(Error::UnsafeLink)), "{unsafe_link}");
+        }
+    }
 }

@@ -112,6 +112,11 @@ impl Simulator {
         .await;
     }
 
+    /// Any fault the simulator knows (see `/_sim/faults` in xima_sim.py).
+    pub async fn add_fault(&self, fault: Value) {
+        self.post("/_sim/faults", fault).await;
+    }
+
     pub async fn rotate_credentials(&self, installation: &str) {
         self.post(&format!("/_sim/installations/{installation}/rotate-credentials"), json!({}))
             .await;

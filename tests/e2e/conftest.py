@@ -77,12 +77,24 @@ def sim():
         yield Simulator(sim_url)
 
 
+DRIVER_LOG = ROOT / "tests" / "artifacts" / "tauri-driver.log"
+
+
+@pytest.fixture
+def driver_log():
+    """The log of tauri-driver and of every app it started (at debug level)."""
+    return DRIVER_LOG
+
+
 @pytest.fixture(scope="session")
 def tauri_driver():
     port, native_port = free_port(), free_port()
-    log = open(ROOT / "tests" / "artifacts" / "tauri-driver.log", "ab")
+    DRIVER_LOG.parent.mkdir(parents=True, exist_ok=True)
+    log = open(DRIVER_LOG, "ab")
+    # The apps it starts inherit this: log everything, so tests can check what is logged.
+    env = dict(os.environ, XIMA_LOG="debug")
     process = subprocess.Popen([str(TAURI_DRIVER), "--port", str(port), "--native-port", str(native_port)],
-                               stdout=log, stderr=subprocess.STDOUT)
+                               stdout=log, stderr=subprocess.STDOUT, env=env)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
@@ -101,9 +113,20 @@ def tauri_driver():
 class ChatWindow:
     """The app's window, with the steps a customer takes."""
 
-    def __init__(self, driver: webdriver.Remote, installation: str):
+    def __init__(self, driver: webdriver.Remote, installation: str, reopen=None):
         self.driver = driver
         self.installation = installation
+        self._reopen = reopen
+        self.home: Path | None = None
+        self.config: Path | None = None
+
+    def kill(self):
+        """Ends the app the hard way: the WebDriver session goes, and the app with it."""
+        self.driver.quit()
+
+    def reopen(self) -> "ChatWindow":
+        """Starts the app again with the same settings and data folder."""
+        return self._reopen()
 
     def find(self, css: str):
         return self.driver.find_element(By.CSS_SELECTOR, css)
@@ -158,8 +181,12 @@ def open_app(sim, tauri_driver, request):
         installation = f"e2e-{uuid.uuid4().hex[:12]}"
         sim.configure(installation, agent=agent)
         home = Path(tempfile.mkdtemp(prefix="xima-e2e-"))
+        return launch(installation, home, configured)
+
+    def launch(installation: str, home: Path, configured: bool) -> ChatWindow:
         config = home / "config.toml"
-        config.write_text("")
+        if not config.exists():
+            config.write_text("")
         args = ["--config", str(config), "--data-dir", str(home / "data")]
         if configured:
             flags = ["--installation-id", installation]
@@ -171,14 +198,18 @@ def open_app(sim, tauri_driver, request):
         options.set_capability("tauri:options", {"application": str(APP), "args": args})
         driver = webdriver.Remote(command_executor=tauri_driver, options=options)
         opened.append(driver)
-        window = ChatWindow(driver, installation)
+        window = ChatWindow(driver, installation, lambda: launch(installation, home, configured))
         window.config = config
+        window.home = home
         request.node.window = window
         return window
 
     yield open_
     for driver in opened:
-        driver.quit()
+        try:
+            driver.quit()
+        except Exception:  # already killed by the test
+            pass
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -5,6 +5,7 @@ import json
 import struct
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from conftest import SCREENS
 
@@ -147,3 +148,69 @@ def test_the_customer_ends_the_chat_and_can_start_again(open_app, sim):
     window.find("#new-chat").click()
     window.wait("the pre-chat form", lambda: window.visible("#start-form"))
     assert window.transcript() == []
+
+
+def test_every_control_has_the_label_assistive_technology_reads(open_app, sim):
+    window = open_app()
+    labels = window.driver.execute_script("""
+        const labelOf = (id) => {
+          const el = document.getElementById(id);
+          if (el.getAttribute('aria-label')) return el.getAttribute('aria-label');
+          const label = document.querySelector(`label[for="${id}"]`);
+          return label ? label.textContent.trim() : el.textContent.trim();
+        };
+        return ['message', 'send', 'end', 'start', 'name', 'email', 'screenshot-accept', 'screenshot-decline']
+          .map(labelOf);""")
+    assert labels == ["Message", "Send", "End chat", "Start chat", "Your name", "Your email", "Accept", "Decline"]
+    live = window.find("#announcer")
+    assert live.get_attribute("aria-live") == "polite"
+    window.start_chat()
+    session = window.session(sim)
+    sim.agent_sends(session, {"type": "CHAT_STARTED", "agent": "Myles"})
+    sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "Announced to screen readers"})
+    window.wait("the announcement", lambda: "Myles: Announced to screen readers" in live.get_property("textContent"))
+    # Keyboard only: Tab reaches the message box and the send button, Enter sends.
+    window.find("#message").send_keys("typed with the keyboard")
+    window.find("#message").send_keys(Keys.ENTER)
+    window.wait_for_line("typed with the keyboard")
+
+
+def test_a_killed_app_resumes_its_chat_with_the_transcript(open_app, sim):
+    window = open_app()
+    # The dead app's last long poll may still take a message off the queue; SQS hands it
+    # out again after the visibility timeout, kept short here (README: "Leaving without ending").
+    sim.configure(window.installation, visibilityTimeout=5)
+    window.start_chat()
+    session = window.session(sim)
+    sim.agent_sends(session, {"type": "CHAT_STARTED", "agent": "Myles"})
+    sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "Before the crash"})
+    window.wait_for_line("Before the crash")
+    window.say("me too")
+    window.wait("the line to be sent", lambda: window.driver.find_elements(
+        By.CSS_SELECTOR, "#transcript .entry.customer .delivery.sent"))
+    window.kill()
+
+    again = window.reopen()
+    again.wait("the resumed chat", lambda: again.text("#agent-name") == "Myles")
+    again.wait_for_line("Before the crash")
+    again.wait_for_line("me too")
+    sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "Welcome back"})
+    again.wait_for_line("Welcome back", timeout=40)
+    again.screenshot("12-resumed-after-kill")
+
+
+def test_the_api_key_never_reaches_a_log_or_a_file(open_app, sim, driver_log):
+    window = open_app()
+    window.start_chat()
+    session = window.session(sim)
+    sim.agent_sends(session, {"type": "CHAT_STARTED", "agent": "Myles"})
+    window.say("hello")
+    window.wait_for_line("hello")
+    window.find("#end").click()
+    window.wait("the ended view", lambda: window.visible("#ended"))
+    assert sim.requests("/chat/apiqueue", window.installation), "the key was used to start"
+    leaks = [path for path in window.home.rglob("*") if path.is_file() and b"demo-api-key" in path.read_bytes()]
+    assert leaks == []
+    log = driver_log.read_bytes()
+    assert b"POST /chat/apiqueue" in log, "the app logged at debug level during the test"
+    assert b"demo-api-key" not in log

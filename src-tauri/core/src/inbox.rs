@@ -131,6 +131,52 @@ struct Received {
     message: ServerMessage,
 }
 
+/// Reads one received batch: new messages in the order the cloud sent them (a batch can
+/// arrive out of order), and every receipt handle, so duplicates and unreadable bodies
+/// are deleted along with the rest.
+fn read_batch(seen: &mut SeenMessages, messages: &[Message]) -> (Vec<ServerMessage>, Vec<String>) {
+    let mut fresh = Vec::with_capacity(messages.len());
+    let mut receipts = Vec::with_capacity(messages.len());
+    for (order, raw) in messages.iter().enumerate() {
+        if let Some(receipt) = raw.receipt_handle() {
+            receipts.push(receipt.to_owned());
+        }
+        if let Some(received) = read_one(seen, order, raw) {
+            fresh.push(received);
+        }
+    }
+    fresh.sort_by_key(|received| (received.sent_at, received.order));
+    (fresh.into_iter().map(|received| received.message).collect(), receipts)
+}
+
+fn read_one(seen: &mut SeenMessages, order: usize, raw: &Message) -> Option<Received> {
+    let id = raw.message_id().unwrap_or_default();
+    if !id.is_empty() && !seen.first_time(id) {
+        tracing::debug!(message_id = id, "duplicate delivery dropped");
+        return None;
+    }
+    let sent_at = raw
+        .attributes()
+        .and_then(|attributes| attributes.get(&MessageSystemAttributeName::SentTimestamp))
+        .and_then(|stamp| stamp.parse().ok())
+        .unwrap_or(u64::MAX);
+    match ServerMessage::parse(raw.body().unwrap_or_default()) {
+        Ok(ServerMessage::Unknown { kind }) => {
+            tracing::warn!(message_id = id, kind, "unknown message type skipped");
+            None
+        }
+        Ok(message) => Some(Received {
+            sent_at,
+            order,
+            message,
+        }),
+        Err(error) => {
+            tracing::warn!(message_id = id, %error, "unreadable message deleted");
+            None
+        }
+    }
+}
+
 pub struct Inbox {
     queue_url: String,
     credentials: SqsCredentialSource,
@@ -259,52 +305,13 @@ impl Inbox {
         if messages.is_empty() {
             return Ok(());
         }
-        let mut fresh = Vec::with_capacity(messages.len());
-        let mut receipts = Vec::with_capacity(messages.len());
-        for (order, raw) in messages.iter().enumerate() {
-            if let Some(receipt) = raw.receipt_handle() {
-                receipts.push(receipt.to_owned());
-            }
-            if let Some(received) = self.read(order, raw) {
-                fresh.push(received);
-            }
-        }
-        // A batch can arrive out of order; show it in the order the cloud sent it.
-        fresh.sort_by_key(|received| (received.sent_at, received.order));
-        for received in fresh {
-            tracing::debug!(kind = received.message.kind(), "dispatching");
-            dispatch.deliver(received.message);
+        let (fresh, receipts) = read_batch(&mut self.seen, messages);
+        for message in fresh {
+            tracing::debug!(kind = message.kind(), "dispatching");
+            dispatch.deliver(message);
         }
         self.delete(&client, receipts).await;
         Ok(())
-    }
-
-    fn read(&mut self, order: usize, raw: &Message) -> Option<Received> {
-        let id = raw.message_id().unwrap_or_default();
-        if !id.is_empty() && !self.seen.first_time(id) {
-            tracing::debug!(message_id = id, "duplicate delivery dropped");
-            return None;
-        }
-        let sent_at = raw
-            .attributes()
-            .and_then(|attributes| attributes.get(&MessageSystemAttributeName::SentTimestamp))
-            .and_then(|stamp| stamp.parse().ok())
-            .unwrap_or(u64::MAX);
-        match ServerMessage::parse(raw.body().unwrap_or_default()) {
-            Ok(ServerMessage::Unknown { kind }) => {
-                tracing::warn!(message_id = id, kind, "unknown message type skipped");
-                None
-            }
-            Ok(message) => Some(Received {
-                sent_at,
-                order,
-                message,
-            }),
-            Err(error) => {
-                tracing::warn!(message_id = id, %error, "unreadable message deleted");
-                None
-            }
-        }
     }
 
     /// Deletes what was handled. A failure only means redelivery, which dedupe absorbs.
@@ -344,6 +351,44 @@ impl Inbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sqs_message(id: &str, sent_at: u64, body: &str) -> Message {
+        Message::builder()
+            .message_id(id)
+            .receipt_handle(format!("receipt-{id}"))
+            .body(body)
+            .attributes(MessageSystemAttributeName::SentTimestamp, sent_at.to_string())
+            .build()
+    }
+
+    fn text(text: &str) -> String {
+        format!(r#"{{"type": "CHAT_TEXT", "text": "{text}"}}"#)
+    }
+
+    #[test]
+    fn a_batch_is_shown_in_sent_order_without_duplicates_or_poison() {
+        let mut seen = SeenMessages::new(16);
+        let batch = [
+            sqs_message("c", 300, &text("third")),
+            sqs_message("a", 100, &text("first")),
+            sqs_message("x", 150, "{not json"),
+            sqs_message("b", 200, &text("second")),
+            sqs_message("a", 100, &text("first")),
+        ];
+        let (messages, receipts) = read_batch(&mut seen, &batch);
+        let texts: Vec<_> = messages
+            .iter()
+            .map(|message| match message {
+                ServerMessage::ChatText { text } => text.as_str(),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(texts, ["first", "second", "third"]);
+        assert_eq!(receipts.len(), 5, "duplicates and poison are deleted too");
+
+        let (again, _) = read_batch(&mut seen, &[sqs_message("b", 200, &text("second"))]);
+        assert!(again.is_empty(), "a redelivery in a later batch is dropped");
+    }
 
     #[test]
     fn the_endpoint_is_the_origin_of_the_queue_url() {
