@@ -28,14 +28,7 @@ async fn a_message_delivered_twice_is_shown_once() {
 
     // Deleting works again: the queue drains and the line is still shown once.
     t.sim.deny_sqs(&t.installation, &[]).await;
-    let sim = t.sim.clone();
-    let id = session.clone();
-    eventually("the queue to drain", || {
-        let sim = sim.clone();
-        let id = id.clone();
-        async move { sim.queue_depth(&id).await == 0 }
-    })
-    .await;
+    t.until_queue_empty(&session).await;
     assert_eq!(t.agent_lines("only once"), 1);
     t.chat.end().await.unwrap();
 }
@@ -55,14 +48,7 @@ async fn unreadable_messages_are_dropped_and_the_chat_goes_on() {
         .await;
     t.until_agent_says("still here").await;
     assert!(t.chat.state().is_live());
-    let sim = t.sim.clone();
-    let id = session.clone();
-    eventually("poison messages to be deleted", || {
-        let sim = sim.clone();
-        let id = id.clone();
-        async move { sim.queue_depth(&id).await == 0 }
-    })
-    .await;
+    t.until_queue_empty(&session).await;
     let agent_lines = t
         .chat
         .snapshot()
@@ -200,11 +186,7 @@ async fn still_here_refused_ends_the_chat_and_stops_everything() {
     t.sim.forget_session(&session).await;
     t.until_state("expired", |state| *state == SessionState::Ended { reason: EndReason::Expired })
         .await;
-    eventually("tasks to stop", || {
-        let running = t.chat.has_running_tasks();
-        async move { !running }
-    })
-    .await;
+    t.until_tasks_stopped().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -214,11 +196,7 @@ async fn force_close_and_multimedia_down_end_the_chat_with_their_reason() {
         let session = t.start().await;
         t.sim.agent_sends(&session, json!({ "type": message })).await;
         t.until_state(message, |state| *state == SessionState::Ended { reason }).await;
-        eventually("tasks to stop", || {
-            let running = t.chat.has_running_tasks();
-            async move { !running }
-        })
-        .await;
+        t.until_tasks_stopped().await;
     }
 }
 

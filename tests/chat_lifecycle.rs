@@ -123,11 +123,7 @@ async fn a_whole_chat_from_the_resume_check_to_the_agent_ending_it() {
     sim.agent_sends(&session, json!({"type": "CHAT_ENDED"})).await;
     t.until_state("ended by agent", |state| *state == SessionState::Ended { reason: EndReason::ByAgent })
         .await;
-    eventually("tasks to stop", || {
-        let running = t.chat.has_running_tasks();
-        async move { !running }
-    })
-    .await;
+    t.until_tasks_stopped().await;
     assert!(!t.data_dir.join("current-session.json").exists());
     assert!(t.chat.send("anyone?").await.is_err(), "no sending after the end");
 

@@ -292,6 +292,20 @@ impl TestChat {
         }
     }
 
+    /// Waits until the chat's background tasks have all finished.
+    pub async fn until_tasks_stopped(&self) {
+        eventually("the background tasks to stop", || {
+            let running = self.chat.has_running_tasks();
+            async move { !running }
+        })
+        .await;
+    }
+
+    /// Waits until the session's queue holds nothing, visible or in flight.
+    pub async fn until_queue_empty(&self, session: &SessionId) {
+        eventually("the queue to be empty", || async { self.sim.queue_depth(session).await == 0 }).await;
+    }
+
     pub fn agent_lines(&self, text: &str) -> usize {
         self.chat
             .snapshot()

@@ -156,6 +156,14 @@ class ChatWindow:
         self.wait("the chat session", lambda: sim.sessions(self.installation))
         return sim.sessions(self.installation)[0]
 
+    def chat_with(self, sim, agent="Myles") -> str:
+        """Starts a chat that `agent` picks up; returns the session id."""
+        self.start_chat()
+        session = self.session(sim)
+        sim.agent_sends(session, {"type": "CHAT_STARTED", "agent": agent})
+        self.wait("the chat", lambda: self.visible("#composer"))
+        return session
+
     def start_chat(self, name="Ann Lee", email="ann.lee@example.com"):
         self.wait("the pre-chat form", lambda: self.visible("#start-form"))
         self.find("#name").send_keys(name)

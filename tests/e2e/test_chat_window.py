@@ -74,17 +74,13 @@ def test_first_run_settings_store_the_key_in_the_keychain_and_a_chat_starts(open
     assert window.installation in saved and "demo-api-key" not in saved
 
     window.find("#close-settings").click()
-    window.start_chat()
-    session = window.session(sim)
-    sim.agent_sends(session, {"type": "CHAT_STARTED", "agent": "Myles"})
+    session = window.chat_with(sim)
     window.wait("the chat", lambda: window.text("#agent-name") == "Myles")
 
 
 def test_a_transfer_changes_the_agent_and_says_so(open_app, sim):
     window = open_app()
-    window.start_chat()
-    session = window.session(sim)
-    sim.agent_sends(session, {"type": "CHAT_STARTED", "agent": "Myles"})
+    session = window.chat_with(sim)
     sim.agent_sends(session, {"type": "AGENT_TYPING", "isTyping": "true"})
     window.wait("the typing indicator", lambda: window.text("#typing") == "Myles is typing…")
     sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "See https://example.com/help or javascript:alert(1)"})
@@ -99,9 +95,7 @@ def test_a_transfer_changes_the_agent_and_says_so(open_app, sim):
 
 def test_a_lost_link_shows_reconnecting_and_nothing_is_lost(open_app, sim):
     window = open_app()
-    window.start_chat()
-    session = window.session(sim)
-    sim.agent_sends(session, {"type": "CHAT_STARTED", "agent": "Myles"})
+    session = window.chat_with(sim)
     window.wait("the chat", lambda: window.visible("#composer"))
 
     sim.deny_sqs(window.installation, ["sqs:ReceiveMessage"])
@@ -115,9 +109,7 @@ def test_a_lost_link_shows_reconnecting_and_nothing_is_lost(open_app, sim):
 
 def test_a_screenshot_is_previewed_then_sent(open_app, sim):
     window = open_app()
-    window.start_chat()
-    session = window.session(sim)
-    sim.agent_sends(session, {"type": "CHAT_STARTED", "agent": "Myles"})
+    session = window.chat_with(sim)
     sim.agent_sends(session, {"type": "TAKE_SCREENSHOT"})
     window.wait("the consent dialog", lambda: window.visible("#screenshot-dialog"))
     assert sim.requests("/screenshot", session) == [], "nothing is sent before consent"
@@ -138,9 +130,7 @@ def test_a_screenshot_is_previewed_then_sent(open_app, sim):
 
 def test_the_customer_ends_the_chat_and_can_start_again(open_app, sim):
     window = open_app()
-    window.start_chat()
-    session = window.session(sim)
-    sim.agent_sends(session, {"type": "CHAT_STARTED", "agent": "Myles"})
+    session = window.chat_with(sim)
     window.wait("the chat", lambda: window.visible("#end"))
     window.find("#end").click()
     window.wait("the ended view", lambda: window.visible("#ended"))
@@ -164,9 +154,7 @@ def test_every_control_has_the_label_assistive_technology_reads(open_app, sim):
     assert labels == ["Message", "Send", "End chat", "Start chat", "Your name", "Your email", "Accept", "Decline"]
     live = window.find("#announcer")
     assert live.get_attribute("aria-live") == "polite"
-    window.start_chat()
-    session = window.session(sim)
-    sim.agent_sends(session, {"type": "CHAT_STARTED", "agent": "Myles"})
+    session = window.chat_with(sim)
     sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "Announced to screen readers"})
     window.wait("the announcement", lambda: "Myles: Announced to screen readers" in live.get_property("textContent"))
     # Keyboard only: Tab reaches the message box and the send button, Enter sends.
@@ -180,9 +168,7 @@ def test_a_killed_app_resumes_its_chat_with_the_transcript(open_app, sim):
     # The dead app's last long poll may still take a message off the queue; SQS hands it
     # out again after the visibility timeout, kept short here (README: "Leaving without ending").
     sim.configure(window.installation, visibilityTimeout=5)
-    window.start_chat()
-    session = window.session(sim)
-    sim.agent_sends(session, {"type": "CHAT_STARTED", "agent": "Myles"})
+    session = window.chat_with(sim)
     sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "Before the crash"})
     window.wait_for_line("Before the crash")
     window.say("me too")
@@ -201,9 +187,7 @@ def test_a_killed_app_resumes_its_chat_with_the_transcript(open_app, sim):
 
 def test_the_api_key_never_reaches_a_log_or_a_file(open_app, sim, driver_log):
     window = open_app()
-    window.start_chat()
-    session = window.session(sim)
-    sim.agent_sends(session, {"type": "CHAT_STARTED", "agent": "Myles"})
+    session = window.chat_with(sim)
     window.say("hello")
     window.wait_for_line("hello")
     window.find("#end").click()
