@@ -86,13 +86,12 @@ def driver_log():
     return DRIVER_LOG
 
 
-@pytest.fixture(scope="session")
-def tauri_driver():
+def start_tauri_driver(**extra_env):
     port, native_port = free_port(), free_port()
     DRIVER_LOG.parent.mkdir(parents=True, exist_ok=True)
     log = open(DRIVER_LOG, "ab")
     # The apps it starts inherit this: log everything, so tests can check what is logged.
-    env = dict(os.environ, XIMA_LOG="debug")
+    env = dict(os.environ, XIMA_LOG="debug", **extra_env)
     process = subprocess.Popen([str(TAURI_DRIVER), "--port", str(port), "--native-port", str(native_port)],
                                stdout=log, stderr=subprocess.STDOUT, env=env)
     deadline = time.monotonic() + 20
@@ -105,7 +104,22 @@ def tauri_driver():
     else:
         process.kill()
         raise RuntimeError("tauri-driver did not start")
-    yield f"http://127.0.0.1:{port}"
+    return process, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def tauri_driver():
+    process, url = start_tauri_driver()
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def dark_desktop():
+    """A tauri-driver whose apps run under a dark GTK theme, as a dark desktop sets it."""
+    process, url = start_tauri_driver(GTK_THEME="Adwaita:dark")
+    yield url
     process.terminate()
     process.wait(timeout=10)
 
@@ -185,13 +199,13 @@ def open_app(sim, tauri_driver, request):
     """Opens the app for a fresh installation; `agent` picks the simulator's agent."""
     opened: list[webdriver.Remote] = []
 
-    def open_(agent: str = "manual", configured: bool = True) -> ChatWindow:
+    def open_(agent: str = "manual", configured: bool = True, driver_url: str = tauri_driver) -> ChatWindow:
         installation = f"e2e-{uuid.uuid4().hex[:12]}"
         sim.configure(installation, agent=agent)
         home = Path(tempfile.mkdtemp(prefix="xima-e2e-"))
-        return launch(installation, home, configured)
+        return launch(installation, home, configured, driver_url)
 
-    def launch(installation: str, home: Path, configured: bool) -> ChatWindow:
+    def launch(installation: str, home: Path, configured: bool, driver_url: str = tauri_driver) -> ChatWindow:
         config = home / "config.toml"
         if not config.exists():
             config.write_text("")
@@ -204,7 +218,7 @@ def open_app(sim, tauri_driver, request):
         options = ArgOptions()
         options.set_capability("browserName", "wry")
         options.set_capability("tauri:options", {"application": str(APP), "args": args})
-        driver = webdriver.Remote(command_executor=tauri_driver, options=options)
+        driver = webdriver.Remote(command_executor=driver_url, options=options)
         opened.append(driver)
         window = ChatWindow(driver, installation, lambda: launch(installation, home, configured))
         window.config = config

@@ -142,6 +142,7 @@ def test_the_customer_ends_the_chat_and_can_start_again(open_app, sim):
 
 def test_every_control_has_the_label_assistive_technology_reads(open_app, sim):
     window = open_app()
+    window.wait("the pre-chat form", lambda: window.visible("#start-form"))
     labels = window.driver.execute_script("""
         const labelOf = (id) => {
           const el = document.getElementById(id);
@@ -157,7 +158,7 @@ def test_every_control_has_the_label_assistive_technology_reads(open_app, sim):
     session = window.chat_with(sim)
     sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "Announced to screen readers"})
     window.wait("the announcement", lambda: "Myles: Announced to screen readers" in live.get_property("textContent"))
-    # Keyboard only: Tab reaches the message box and the send button, Enter sends.
+    # From the keyboard alone: Enter sends.
     window.find("#message").send_keys("typed with the keyboard")
     window.find("#message").send_keys(Keys.ENTER)
     window.wait_for_line("typed with the keyboard")
@@ -198,3 +199,12 @@ def test_the_api_key_never_reaches_a_log_or_a_file(open_app, sim, driver_log):
     log = driver_log.read_bytes()
     assert b"POST /chat/apiqueue" in log, "the app logged at debug level during the test"
     assert b"demo-api-key" not in log
+
+
+def test_a_dark_desktop_gets_a_dark_window(open_app, sim, dark_desktop):
+    window = open_app(driver_url=dark_desktop)
+    window.chat_with(sim)
+    background = window.driver.execute_script("return getComputedStyle(document.body).backgroundColor")
+    red, green, blue = [int(part) for part in background[background.index("(") + 1:-1].split(",")[:3]]
+    assert red + green + blue < 150, background
+    window.screenshot("13-dark-mode")
