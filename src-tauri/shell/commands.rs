@@ -192,7 +192,7 @@ pub fn transcript_text(state: State<'_, AppState>) -> Result<String> {
 pub async fn save_transcript(state: State<'_, AppState>) -> Result<String> {
     let text = state.chat()?.transcript_text();
     blocking(move || {
-        let dir = dirs_download().ok_or_else(|| Error::Open("no folder to save to".into()))?;
+        let dir = xima_chat_core::config::download_dir().ok_or_else(|| Error::Open("no folder to save to".into()))?;
         std::fs::create_dir_all(&dir).map_err(|error| Error::Open(error.to_string()))?;
         let stamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -203,10 +203,6 @@ pub async fn save_transcript(state: State<'_, AppState>) -> Result<String> {
         Ok(path.display().to_string())
     })
     .await
-}
-
-fn dirs_download() -> Option<std::path::PathBuf> {
-    xima_chat_core::config::download_dir()
 }
 
 /// The monitors, so the consent dialog can offer a choice when there are several.

@@ -54,15 +54,19 @@ impl Simulator {
         response.json().await.unwrap_or(Value::Null)
     }
 
-    async fn get(&self, path: &str) -> Value {
+    async fn get_text(&self, path: &str) -> String {
         self.http
             .get(format!("{}{path}", self.url))
             .send()
             .await
             .expect("simulator reachable")
-            .json()
+            .text()
             .await
-            .expect("simulator answers JSON")
+            .expect("simulator answers")
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        serde_json::from_str(&self.get_text(path).await).expect("simulator answers JSON")
     }
 
     /// The agent side sends `message` on the session's serverToClientQueue.
@@ -88,14 +92,7 @@ impl Simulator {
 
     /// The base64 PNG uploaded as screenshot `uuid`.
     pub async fn screenshot(&self, uuid: &str) -> String {
-        self.http
-            .get(format!("{}/_sim/screenshots/{uuid}", self.url))
-            .send()
-            .await
-            .expect("simulator reachable")
-            .text()
-            .await
-            .expect("screenshot text")
+        self.get_text(&format!("/_sim/screenshots/{uuid}")).await
     }
 
     pub async fn session(&self, session: &SessionId) -> Value {

@@ -380,7 +380,7 @@ impl Chat {
             }
             Err(error) => {
                 tracing::warn!(%error, "screen capture failed; declining the request");
-                self.decline_screenshot(request, "The screenshot could not be taken.").await;
+                self.shared.decline_screenshot(request, "The screenshot could not be taken.").await;
                 Err(error.into())
             }
         }
@@ -418,10 +418,6 @@ impl Chat {
             Some(error) => Err(error.into()),
             None => Ok(answer),
         }
-    }
-
-    async fn decline_screenshot(&self, request: u64, line: &str) {
-        self.shared.decline_screenshot(request, line).await;
     }
 
     /// Ends the chat at the customer's request. Ends locally even when the cloud cannot
