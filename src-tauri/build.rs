@@ -19,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "set_api_key",
     "clear_api_key",
     "open_link",
+    "take_chat_link",
 ];
 
 fn main() {

@@ -5,67 +5,16 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use common::screen::{VirtualScreen, DISPLAY_TURN};
 use common::{body, Options, TestChat};
 use serde_json::json;
 use xima_chat_core::capture::CaptureTarget;
 use xima_chat_core::protocol::ScreenshotAnswer;
 use xima_chat_core::{ChatEvent, SessionId};
 
-static DISPLAY_TURN: Mutex<()> = Mutex::new(());
-
-/// An Xvfb server of a given size, stopped on drop.
-struct VirtualScreen {
-    process: Child,
-    previous: Option<String>,
-}
-
-impl VirtualScreen {
-    fn start(width: u32, height: u32) -> Self {
-        let number = (200..400)
-            .find(|n| !std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-                && !std::path::Path::new(&format!("/tmp/.X{n}-lock")).exists())
-            .expect("a free display number");
-        let process = Command::new("Xvfb")
-            .args([format!(":{number}"), "-screen".into(), "0".into(), format!("{width}x{height}x24"), "-nolisten".into(), "tcp".into(), "-noreset".into()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb is installed (tests/run.sh installs it)");
-        // Ready when a client can connect, which is later than the socket appearing.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let ready = || {
-            Command::new("xdpyinfo")
-                .args(["-display", &format!(":{number}")])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|status| status.success())
-        };
-        while !ready() {
-            assert!(Instant::now() < deadline, "Xvfb :{number} did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let previous = std::env::var("DISPLAY").ok();
-        std::env::set_var("DISPLAY", format!(":{number}"));
-        Self { process, previous }
-    }
-}
-
-impl Drop for VirtualScreen {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-        match &self.previous {
-            Some(display) => std::env::set_var("DISPLAY", display),
-            None => std::env::remove_var("DISPLAY"),
-        }
-    }
-}
 
 async fn chat_asked_for_a_screenshot(options: Options) -> (TestChat, SessionId) {
     let mut t = TestChat::new(options);

@@ -2,10 +2,11 @@
 //! Saving new settings rebuilds the chat, so it lives behind a lock.
 
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use xima_chat_core::secrets::ApiKeyStore;
-use xima_chat_core::{AppConfig, Chat, EventSink};
+use xima_chat_core::deeplink::ChatLink;
+use xima_chat_core::{AppConfig, Chat, EventSink, KioskConfig};
 
 use crate::error::{Error, Result};
 
@@ -19,6 +20,8 @@ pub struct AppState {
     config_path: Option<PathBuf>,
     events: Arc<dyn EventSink>,
     pub keys: ApiKeyStore,
+    /// A `xima-chat://` link the window has not taken yet.
+    pending_link: Mutex<Option<ChatLink>>,
 }
 
 fn build_chat(config: &AppConfig, events: &Arc<dyn EventSink>) -> Option<Chat> {
@@ -42,7 +45,28 @@ impl AppState {
             config_path,
             events,
             keys: ApiKeyStore,
+            pending_link: Mutex::new(None),
         }
+    }
+
+    pub fn kiosk(&self) -> KioskConfig {
+        self.configured.read().unwrap_or_else(|p| p.into_inner()).config.kiosk.clone()
+    }
+
+    /// Refuses what a kiosk's customer must not do (settings, files, the browser).
+    pub fn deny_in_kiosk(&self) -> Result<()> {
+        if self.kiosk().enabled {
+            return Err(Error::KioskLocked);
+        }
+        Ok(())
+    }
+
+    pub fn set_pending_link(&self, link: ChatLink) {
+        *self.pending_link.lock().unwrap_or_else(|p| p.into_inner()) = Some(link);
+    }
+
+    pub fn take_pending_link(&self) -> Option<ChatLink> {
+        self.pending_link.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 
     pub fn config(&self) -> AppConfig {

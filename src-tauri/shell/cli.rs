@@ -6,14 +6,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use xima_chat_core::config::{default_config_path, ConfigError};
+use xima_chat_core::deeplink::is_chat_link;
 use xima_chat_core::secrets::ApiKeyStore;
 use xima_chat_core::{AppConfig, CloudClient, CloudOptions, Secret, SessionId};
 
 pub const USAGE: &str = "\
-Usage: xima-chat [OPTIONS] [COMMAND]
+Usage: xima-chat [OPTIONS] [COMMAND | LINK]
 
 Commands:
-  (none)           open the chat window
+  (none)           open the chat window (or bring the open one to the front)
+  LINK             xima-chat://start?skill=..&name=..&email=..: open it with the form filled in
   api-key set      store the API key (read from standard input) in the OS keychain
   api-key clear    remove the stored API key
   doctor           check the configuration, the cloud, SQS credentials and the keychain
@@ -28,13 +30,17 @@ Options (each also settable as XIMA_<NAME> in the environment or in the config f
   --keepalive-seconds N         still-here interval (default 30)
   --credentials-refresh-seconds N   SQS credential refresh interval (default 300)
   --data-dir DIR                where sessions and transcripts are kept
+  --log-dir DIR                 where the rotating log files go (default: the platform log dir)
+  --start-at-login[=false]      start the app when the user logs in
+  --kiosk[=false]               kiosk mode (its details come from the [kiosk] section of the file)
   -h, --help / -V, --version
 ";
 
 /// What the command line asked for.
 #[derive(Debug, PartialEq)]
 pub enum Command {
-    Window,
+    /// The chat window, with a `xima-chat://` link to fill its form from.
+    Window { link: Option<String> },
     ApiKeySet,
     ApiKeyClear,
     Doctor,
@@ -72,7 +78,10 @@ pub fn parse(args: &[String]) -> Result<(Command, AppConfig, Option<PathBuf>), C
     let rest = config.apply_flags(&args)?;
     let words: Vec<&str> = rest.iter().map(String::as_str).collect();
     let command = match words.as_slice() {
-        [] => Command::Window,
+        [] => Command::Window { link: None },
+        [link] if is_chat_link(link) => Command::Window {
+            link: Some((*link).to_owned()),
+        },
         ["api-key", "set"] => Command::ApiKeySet,
         ["api-key", "clear"] => Command::ApiKeyClear,
         ["doctor"] => Command::Doctor,
@@ -201,5 +210,12 @@ mod tests {
         assert_eq!(config.installation_id, "abc");
         assert!(matches!(parse(&args(&["frobnicate", "--config=/dev/null"])), Err(CliError::UnknownCommand(_))));
         assert!(parse(&args(&["--config", missing.to_str().unwrap()])).is_err(), "an explicit config file must exist");
+        let (command, _, _) = parse(&args(&["--config=/dev/null", "xima-chat://start?name=Ann"])).unwrap();
+        assert_eq!(
+            command,
+            Command::Window {
+                link: Some("xima-chat://start?name=Ann".into())
+            }
+        );
     }
 }

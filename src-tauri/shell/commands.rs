@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use tauri::State;
 use xima_chat_core::capture::{self, CaptureTarget, ScreenInfo};
+use xima_chat_core::deeplink::ChatLink;
+use xima_chat_core::export::ExportFormat;
 use xima_chat_core::transcript::Entry;
 use xima_chat_core::{ChatSnapshot, CustomChatInfo, ScreenshotPreview, Secret, StartAuth, StartRequest};
 
@@ -33,6 +35,20 @@ pub struct SettingsView {
     pub has_api_key: bool,
     /// Why the keychain could not be asked, if it could not.
     pub keychain_error: Option<String>,
+    /// Where the logs are, for a help-desk ticket.
+    pub log_dir: String,
+    pub kiosk: Option<KioskView>,
+}
+
+/// What the window needs to behave as a kiosk.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KioskView {
+    /// Fields the customer is not asked for.
+    pub fixed_name: bool,
+    pub fixed_email: bool,
+    pub reset_after_end_seconds: u64,
+    pub idle_reset_seconds: u64,
 }
 
 #[tauri::command]
@@ -60,6 +76,13 @@ pub async fn settings(state: State<'_, AppState>) -> Result<SettingsView> {
         config_file: state.config_path().map(|path| path.display().to_string()),
         has_api_key,
         keychain_error,
+        log_dir: config.log_dir().display().to_string(),
+        kiosk: config.kiosk.enabled.then(|| KioskView {
+            fixed_name: config.kiosk.fixed_name().is_some(),
+            fixed_email: config.kiosk.fixed_email().is_some(),
+            reset_after_end_seconds: config.kiosk.reset_after_end_seconds,
+            idle_reset_seconds: config.kiosk.idle_reset_seconds,
+        }),
     })
 }
 
@@ -75,6 +98,7 @@ pub struct SettingsForm {
 
 #[tauri::command]
 pub async fn save_settings(state: State<'_, AppState>, form: SettingsForm) -> Result<SettingsView> {
+    state.deny_in_kiosk()?;
     let mut config = state.config();
     config.installation_id = form.installation_id.trim().to_owned();
     config.skills = form
@@ -92,6 +116,7 @@ pub async fn save_settings(state: State<'_, AppState>, form: SettingsForm) -> Re
 
 #[tauri::command]
 pub async fn set_api_key(state: State<'_, AppState>, key: String) -> Result<()> {
+    state.deny_in_kiosk()?;
     let installation = state.config().installation_id;
     if installation.trim().is_empty() {
         return Err(Error::NotConfigured("set the installation id first".into()));
@@ -106,6 +131,7 @@ pub async fn set_api_key(state: State<'_, AppState>, key: String) -> Result<()> 
 
 #[tauri::command]
 pub async fn clear_api_key(state: State<'_, AppState>) -> Result<()> {
+    state.deny_in_kiosk()?;
     let installation = state.config().installation_id;
     let keys = state.keys.clone();
     blocking(move || keys.clear(&installation).map_err(Into::into)).await
@@ -136,15 +162,12 @@ pub async fn start_chat(state: State<'_, AppState>, form: StartForm) -> Result<(
     let key = blocking(move || keys.get(&installation).map_err(Into::into))
         .await?
         .ok_or(Error::NoApiKey)?;
-    let skill = form
-        .skill
-        .filter(|skill| config.skills.contains(skill))
-        .or_else(|| config.default_skill().map(str::to_owned))
-        .unwrap_or_default();
+    let skill = config.skill_for(form.skill.as_deref()).unwrap_or_default();
+    // A kiosk's fixed answers win over whatever reached the form.
     let request = StartRequest {
         installation_id: config.installation_id.clone(),
-        email: form.email,
-        name: form.name,
+        email: config.kiosk.fixed_email().map_or(form.email, str::to_owned),
+        name: config.kiosk.fixed_name().map_or(form.name, str::to_owned),
         skill,
         auth: StartAuth::ApiKey(key),
         custom_chat_info: form.custom_chat_info,
@@ -177,20 +200,31 @@ pub async fn end_chat(state: State<'_, AppState>) -> Result<()> {
     state.chat()?.end().await.map_err(Into::into)
 }
 
+/// Back to the pre-chat form; on a kiosk, with the privacy wipe.
 #[tauri::command]
 pub fn new_chat(state: State<'_, AppState>) -> Result<()> {
-    state.chat()?.reset().map_err(Into::into)
+    let chat = state.chat()?;
+    if state.kiosk().enabled {
+        chat.wipe()?;
+    } else {
+        chat.reset()?;
+    }
+    Ok(())
 }
 
+/// The transcript as text, for the clipboard.
 #[tauri::command]
 pub fn transcript_text(state: State<'_, AppState>) -> Result<String> {
-    Ok(state.chat()?.transcript_text())
+    state.deny_in_kiosk()?;
+    Ok(state.chat()?.export_transcript(ExportFormat::Text))
 }
 
-/// Writes the transcript to the Downloads folder and returns the file's path.
+/// Writes the transcript (`text` or `html`) to the Downloads folder and returns the
+/// file's path.
 #[tauri::command]
-pub async fn save_transcript(state: State<'_, AppState>) -> Result<String> {
-    let text = state.chat()?.transcript_text();
+pub async fn save_transcript(state: State<'_, AppState>, format: ExportFormat) -> Result<String> {
+    state.deny_in_kiosk()?;
+    let text = state.chat()?.export_transcript(format);
     blocking(move || {
         let dir = xima_chat_core::config::download_dir().ok_or_else(|| Error::Open("no folder to save to".into()))?;
         std::fs::create_dir_all(&dir).map_err(|error| Error::Open(error.to_string()))?;
@@ -198,7 +232,7 @@ pub async fn save_transcript(state: State<'_, AppState>) -> Result<String> {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|elapsed| elapsed.as_secs())
             .unwrap_or_default();
-        let path = dir.join(format!("xima-chat-transcript-{stamp}.txt"));
+        let path = dir.join(format!("xima-chat-transcript-{stamp}.{}", format.extension()));
         std::fs::write(&path, text).map_err(|error| Error::Open(error.to_string()))?;
         Ok(path.display().to_string())
     })
@@ -225,9 +259,17 @@ pub async fn respond_screenshot(state: State<'_, AppState>, send: bool) -> Resul
     state.chat()?.answer_screenshot(send).await.map(drop).map_err(Into::into)
 }
 
-/// Opens an http(s) link from the chat in the system browser; nothing else is opened.
+/// The `xima-chat://` link waiting to fill the pre-chat form, if any.
 #[tauri::command]
-pub fn open_link(url: String) -> Result<()> {
+pub fn take_chat_link(state: State<'_, AppState>) -> Option<ChatLink> {
+    state.take_pending_link()
+}
+
+/// Opens an http(s) link from the chat in the system browser; nothing else is opened,
+/// and nothing at all on a kiosk, whose customer must not land in a browser.
+#[tauri::command]
+pub fn open_link(state: State<'_, AppState>, url: String) -> Result<()> {
+    state.deny_in_kiosk()?;
     let link = safe_link(&url)?;
     tauri_plugin_opener::open_url(link.as_str(), None::<&str>).map_err(|error| Error::Open(error.to_string()))
 }

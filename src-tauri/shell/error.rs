@@ -29,6 +29,8 @@ pub enum Error {
     UnsafeLink,
     #[error("the link could not be opened: {0}")]
     Open(String),
+    #[error("this is not available on a kiosk")]
+    KioskLocked,
     #[error("a background task failed: {0}")]
     Task(String),
 }
@@ -52,6 +54,7 @@ impl Error {
             Error::NoConfigFile => "no_config_file",
             Error::UnsafeLink => "unsafe_link",
             Error::Open(_) => "open_failed",
+            Error::KioskLocked => "kiosk_locked",
             Error::Task(_) => "internal",
         }
     }

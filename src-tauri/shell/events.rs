@@ -1,13 +1,16 @@
-//! Forwards the core's events to the window, one Tauri event name per kind, and raises
-//! a desktop notification for agent messages while the window is in the background.
+//! Forwards the core's events to the window, one Tauri event name per kind, and, while
+//! the window is in the background, raises a desktop notification for agent messages
+//! and counts them on the tray icon.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use tauri::{AppHandle, Emitter};
 use tauri_plugin_notification::NotificationExt;
 use xima_chat_core::transcript::Author;
-use xima_chat_core::{ChatEvent, EventSink};
+use xima_chat_core::{ChatEvent, EventSink, SessionState};
+
+use crate::attention::Attention;
+use crate::tray;
 
 /// The Tauri event name for each kind; `ui/js/ipc.js` listens to these.
 pub fn event_name(event: &ChatEvent) -> &'static str {
@@ -23,18 +26,16 @@ pub fn event_name(event: &ChatEvent) -> &'static str {
 
 pub struct WindowEvents {
     app: AppHandle,
-    /// Kept up to date from window events; asking the window instead would block a
-    /// worker thread on the main thread, which may itself be waiting for the worker.
-    focused: Arc<AtomicBool>,
+    attention: Arc<Attention>,
 }
 
 impl WindowEvents {
-    pub fn new(app: AppHandle, focused: Arc<AtomicBool>) -> Self {
-        Self { app, focused }
+    pub fn new(app: AppHandle, attention: Arc<Attention>) -> Self {
+        Self { app, attention }
     }
 
     fn window_focused(&self) -> bool {
-        self.focused.load(Ordering::Relaxed)
+        self.attention.is_focused()
     }
 
     fn notify(&self, title: &str, body: &str) {
@@ -52,6 +53,16 @@ impl EventSink for WindowEvents {
             ChatEvent::Entry { entry } if !self.window_focused() => {
                 if let Author::Agent { name } = &entry.author {
                     self.notify(name, &entry.text);
+                    if let Some(unread) = self.attention.agent_spoke() {
+                        tray::show_unread(&self.app, unread);
+                    }
+                }
+            }
+            ChatEvent::State {
+                state: SessionState::Idle | SessionState::Starting,
+            } => {
+                if let Some(unread) = self.attention.clear() {
+                    tray::show_unread(&self.app, unread);
                 }
             }
             ChatEvent::ScreenshotRequested if !self.window_focused() => {

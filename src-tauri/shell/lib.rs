@@ -1,33 +1,53 @@
 //! Xima Chat Desktop: a thin Tauri shell over `xima-chat-core`.
 //!
 //! - `cli`: flags and the administrator's subcommands
+//! - `logging`: standard error and the rotating log file
 //! - `app_state`: what lives between commands
 //! - `commands`: what the window may invoke
 //! - `events`: the core's events, forwarded to the window
+//! - `attention`, `tray`: unread messages while the window is in the background
+//! - `window`: bringing the window back, and what closing it means
+//! - `kiosk`: a kiosk's window
+//! - `links`: `xima-chat://` links that pre-fill the form
+//! - `login`: start at login
+//! - `relaunch`: a second launch whose handover failed starts over
 //! - `error`: the one error type, serialised as `{code, message}`
 
 mod app_state;
+mod attention;
 mod cli;
 mod commands;
 mod error;
 mod events;
+mod kiosk;
+mod links;
+mod logging;
+mod login;
+mod relaunch;
+mod tray;
+mod window;
 
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
+use tauri::webview::PageLoadEvent;
 use tauri::Manager;
-use tracing_subscriber::EnvFilter;
+use tauri_plugin_window_state::StateFlags;
 use xima_chat_core::{AppConfig, EventSink};
 
 use crate::app_state::AppState;
+use crate::attention::Attention;
 use crate::cli::Command;
 use crate::events::WindowEvents;
 
 pub use events::event_name;
 
+/// When the process started, for the start-up time in the log.
+static STARTED: OnceLock<Instant> = OnceLock::new();
+
 pub fn main() -> ExitCode {
-    init_logging();
+    STARTED.get_or_init(Instant::now);
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (command, config, config_path) = match cli::parse(&args) {
         Ok(parsed) => parsed,
@@ -37,10 +57,22 @@ pub fn main() -> ExitCode {
         }
     };
     match command {
-        Command::Window => run_window(config, config_path),
-        Command::ApiKeySet => cli::api_key_set(&config),
-        Command::ApiKeyClear => cli::api_key_clear(&config),
-        Command::Doctor => cli::doctor(&config),
+        Command::Window { link } => {
+            logging::to_stderr_and_file(&config.log_dir());
+            run_window(config, config_path, link)
+        }
+        Command::ApiKeySet => {
+            logging::to_stderr();
+            cli::api_key_set(&config)
+        }
+        Command::ApiKeyClear => {
+            logging::to_stderr();
+            cli::api_key_clear(&config)
+        }
+        Command::Doctor => {
+            logging::to_stderr();
+            cli::doctor(&config)
+        }
         Command::Help => {
             print!("{}", cli::USAGE);
             ExitCode::SUCCESS
@@ -52,28 +84,50 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_logging() {
-    let filter = EnvFilter::try_from_env("XIMA_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
-}
-
-fn run_window(config: AppConfig, config_path: Option<std::path::PathBuf>) -> ExitCode {
-    let app = tauri::Builder::default()
-        .plugin(tauri_plugin_notification::init())
-        .setup(move |app| {
-            let focused = Arc::new(AtomicBool::new(true));
-            if let Some(window) = app.get_webview_window("main") {
-                let focused = focused.clone();
-                window.on_window_event(move |event| {
-                    if let tauri::WindowEvent::Focused(now) = event {
-                        focused.store(*now, Ordering::Relaxed);
-                    }
-                });
+fn run_window(config: AppConfig, config_path: Option<std::path::PathBuf>, link: Option<String>) -> ExitCode {
+    let kiosk = config.kiosk.clone();
+    let start_at_login = config.start_at_login;
+    let mut builder = tauri::Builder::default()
+        // First: a second launch hands its arguments to this one and exits before
+        // anything else starts.
+        .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+            window::bring_to_front(app);
+            for link in links::in_arguments(&args) {
+                links::open(app, link);
             }
-            let events: Arc<dyn EventSink> = Arc::new(WindowEvents::new(app.handle().clone(), focused));
+        }))
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ));
+    if !kiosk.enabled {
+        // A kiosk is always fullscreen; a desk user's window comes back where they left it.
+        builder = builder.plugin(
+            tauri_plugin_window_state::Builder::new()
+                .with_state_flags(StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED)
+                .build(),
+        );
+    }
+    let app = builder
+        .setup(move |app| {
+            let attention = Arc::new(Attention::default());
+            if let Some(main) = app.get_webview_window(window::MAIN) {
+                let (attention, handle, closing) = (attention.clone(), app.handle().clone(), main.clone());
+                main.on_window_event(move |event| {
+                    if let tauri::WindowEvent::Focused(now) = event {
+                        if let Some(unread) = attention.focus_changed(*now) {
+                            tray::show_unread(&handle, unread);
+                        }
+                    }
+                    window::on_close_requested(&closing, event);
+                });
+                if kiosk.enabled {
+                    kiosk::take_over_screen(&main, kiosk.fullscreen);
+                }
+            }
+            let events: Arc<dyn EventSink> = Arc::new(WindowEvents::new(app.handle().clone(), attention));
             let state = AppState::new(config, config_path, events);
             if let Ok(chat) = state.chat() {
                 tauri::async_runtime::spawn(async move {
@@ -85,7 +139,30 @@ fn run_window(config: AppConfig, config_path: Option<std::path::PathBuf>) -> Exi
                 });
             }
             app.manage(state);
+            if !kiosk.enabled {
+                tray::install(app.handle());
+            }
+            login::sync(app.handle(), start_at_login);
+            if let Some(link) = &link {
+                links::open(app.handle(), link);
+            }
+            // macOS hands links to a running app as events, not arguments.
+            {
+                use tauri_plugin_deep_link::DeepLinkExt;
+                let handle = app.handle().clone();
+                app.deep_link().on_open_url(move |event| {
+                    for url in event.urls() {
+                        links::open(&handle, url.as_str());
+                    }
+                });
+            }
             Ok(())
+        })
+        .on_page_load(|webview, payload| {
+            if webview.label() == window::MAIN && matches!(payload.event(), PageLoadEvent::Finished) {
+                let since_start_ms = STARTED.get().map_or(0, |started| started.elapsed().as_millis());
+                tracing::info!(since_start_ms, "window interactive");
+            }
         })
         .invoke_handler(tauri::generate_handler![
             commands::settings,
@@ -106,10 +183,14 @@ fn run_window(config: AppConfig, config_path: Option<std::path::PathBuf>) -> Exi
             commands::set_api_key,
             commands::clear_api_key,
             commands::open_link,
+            commands::take_chat_link,
         ])
         .build(tauri::generate_context!());
     let app = match app {
         Ok(app) => app,
+        Err(tauri::Error::PluginInitialization(plugin, reason)) if plugin == "single-instance" => {
+            return relaunch::after_failed_handover(&reason);
+        }
         Err(error) => {
             eprintln!("error: the window could not be created: {error}");
             return ExitCode::FAILURE;
@@ -118,7 +199,7 @@ fn run_window(config: AppConfig, config_path: Option<std::path::PathBuf>) -> Exi
     app.run(|handle, event| {
         if let tauri::RunEvent::Exit = event {
             // Stop polling but keep the session: the next start resumes it.
-            if let Ok(chat) = handle.state::<AppState>().chat() {
+            if let Some(chat) = handle.try_state::<AppState>().and_then(|state| state.chat().ok()) {
                 tauri::async_runtime::block_on(chat.shutdown());
             }
         }

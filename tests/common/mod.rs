@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod proxy;
+pub mod screen;
 
 use std::path::PathBuf;
 use std::sync::Arc;

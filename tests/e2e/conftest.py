@@ -184,6 +184,15 @@ class ChatWindow:
         self.find("#email").send_keys(email)
         self.find("#start").click()
 
+    def invoke(self, command: str, args: dict | None = None) -> dict:
+        """Calls an app command from the page, as its own script would; returns
+        {"ok": value} or {"error": {code, message}}."""
+        return self.driver.execute_async_script(
+            "const [command, args, done] = arguments;"
+            "window.__TAURI__.core.invoke(command, args)"
+            ".then((ok) => done({ok}), (error) => done({error}));",
+            command, args or {})
+
     def say(self, text: str):
         box = self.find("#message")
         box.send_keys(text)
@@ -199,28 +208,30 @@ def open_app(sim, tauri_driver, request):
     """Opens the app for a fresh installation; `agent` picks the simulator's agent."""
     opened: list[webdriver.Remote] = []
 
-    def open_(agent: str = "manual", configured: bool = True, driver_url: str = tauri_driver) -> ChatWindow:
+    def open_(agent: str = "manual", configured: bool = True, driver_url: str = tauri_driver,
+              config_text: str = "", extra_args: tuple[str, ...] = ()) -> ChatWindow:
         installation = f"e2e-{uuid.uuid4().hex[:12]}"
         sim.configure(installation, agent=agent)
         home = Path(tempfile.mkdtemp(prefix="xima-e2e-"))
-        return launch(installation, home, configured, driver_url)
+        (home / "config.toml").write_text(config_text)
+        return launch(installation, home, configured, driver_url, extra_args)
 
-    def launch(installation: str, home: Path, configured: bool, driver_url: str = tauri_driver) -> ChatWindow:
+    def launch(installation: str, home: Path, configured: bool, driver_url: str = tauri_driver,
+               extra_args: tuple[str, ...] = ()) -> ChatWindow:
         config = home / "config.toml"
-        if not config.exists():
-            config.write_text("")
-        args = ["--config", str(config), "--data-dir", str(home / "data")]
+        args = ["--config", str(config), "--data-dir", str(home / "data"), "--log-dir", str(home / "logs")]
         if configured:
             flags = ["--installation-id", installation]
             subprocess.run([str(APP), *flags, "api-key", "set"], input=b"demo-api-key\n", check=True,
                            stdout=subprocess.DEVNULL)
             args += [*flags, "--base-url", sim.url, "--skills", "Support"]
+        args += list(extra_args)
         options = ArgOptions()
         options.set_capability("browserName", "wry")
         options.set_capability("tauri:options", {"application": str(APP), "args": args})
         driver = webdriver.Remote(command_executor=driver_url, options=options)
         opened.append(driver)
-        window = ChatWindow(driver, installation, lambda: launch(installation, home, configured))
+        window = ChatWindow(driver, installation, lambda: launch(installation, home, configured, driver_url, extra_args))
         window.config = config
         window.home = home
         request.node.window = window

@@ -5,9 +5,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PYTHON="$ROOT/.venv/bin/python"
 TOOLS="$ROOT/target/tools"
 
-# Tauri's WebKitGTK stack and the libraries the screenshots/keyring crates link.
+# Tauri's WebKitGTK stack, the tray's AppIndicator (loaded at run time, and looked for
+# by the .deb bundler), and the libraries the screenshots/keyring crates link.
 BUILD_PACKAGES=(build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev libxdo-dev
-  libdbus-1-dev libxcb1-dev libxcb-randr0-dev libxcb-shm0-dev)
+  libdbus-1-dev libxcb1-dev libxcb-randr0-dev libxcb-shm0-dev libayatana-appindicator3-dev)
 # A display, a keychain and a private D-Bus for the demo and the tests.
 RUN_PACKAGES=(xvfb gnome-keyring dbus dbus-x11 python3-venv)
 # End-to-end UI tests drive the real app through WebKitWebDriver.
@@ -57,6 +58,15 @@ ensure_tauri_driver() {
   if [ ! -x "$TOOLS/bin/tauri-driver" ]; then
     say "installing tauri-driver"
     cargo install --quiet --locked --root "$TOOLS" tauri-driver --version '^2'
+  fi
+}
+
+# tauri-cli from crates.io, for `cargo tauri build` (the .deb); built once into target/tools.
+ensure_tauri_cli() {
+  if [ ! -x "$TOOLS/bin/cargo-tauri" ]; then
+    say "installing tauri-cli"
+    # A debug build of the tool: it only bundles, and compiles in half the time.
+    cargo install --quiet --locked --debug --root "$TOOLS" tauri-cli --version '^2'
   fi
 }
 

@@ -12,7 +12,11 @@ say "Rust tests (moto + simulator)"
 "$PYTHON" tests/harness/services.py -- cargo test --locked --workspace || status=1
 
 say "end-to-end tests of the app window (tauri-driver + WebKitWebDriver)"
-"$PYTHON" -m pytest tests/e2e -v -p no:cacheprovider || status=1
+# A home of their own: the app's window state, default logs, Downloads and login
+# entries land there, not in the home of whoever runs the tests.
+E2E_HOME="$(mktemp -d)"
+HOME="$E2E_HOME" XDG_CONFIG_HOME="$E2E_HOME/.config" XDG_STATE_HOME="$E2E_HOME/.local/state" \
+  "$PYTHON" -m pytest tests/e2e -v -p no:cacheprovider || status=1
 
 if [ "$status" -ne 0 ]; then say "some tests failed; logs and screenshots are in tests/artifacts"; fi
 exit "$status"

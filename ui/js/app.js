@@ -1,10 +1,11 @@
 // The chat window: one model, one render(); events from the core update the model.
-import { call, on } from "./ipc.js";
+import { call, on, onApp } from "./ipc.js";
 import { strings } from "./strings.js";
 import { createTranscript } from "./transcript.js";
 import { createSettings } from "./settings.js";
 import { createScreenshotDialog } from "./screenshot.js";
 import { sound } from "./sound.js";
+import { createKioskTimers } from "./kiosk.js";
 
 const $ = (id) => document.getElementById(id);
 const LIVE = ["queued", "chatting"];
@@ -17,7 +18,12 @@ const model = {
   busy: false,
   formError: "",
   showSettings: false,
+  /** Seconds until a kiosk starts over after a chat, while it counts down. */
+  kioskCountdown: null,
 };
+
+let kioskTimers = null;
+const isKiosk = () => Boolean(model.settings?.kiosk);
 
 function announce(text) {
   const line = document.createElement("p");
@@ -36,6 +42,7 @@ function applyStrings() {
     "name-label": strings.nameLabel, "email-label": strings.emailLabel, "skill-label": strings.skillLabel,
     start: strings.startChat, "queue-title": strings.queueTitle, cancel: strings.cancel, end: strings.endChat,
     "new-chat": strings.newChat, "save-transcript": strings.saveTranscript,
+    "save-transcript-html": strings.saveTranscriptHtml,
     "copy-transcript": strings.copyTranscript, "screenshot-title": strings.screenshotTitle,
     "screenshot-decline": strings.screenshotDecline, "screen-label": strings.screenLabel,
     "settings-title": strings.settingsTitle, "installation-label": strings.installationLabel,
@@ -71,7 +78,10 @@ function render() {
   $("composer").hidden = phase !== "chatting";
   $("ended").hidden = phase !== "ended";
   if (phase === "ended") $("ended-reason").textContent = strings.ended[state.reason] || "";
-  $("open-settings").hidden = view !== "form";
+  $("open-settings").hidden = view !== "form" || isKiosk();
+  for (const id of ["save-transcript", "save-transcript-html", "copy-transcript"]) $(id).hidden = isKiosk();
+  $("kiosk-countdown").hidden = model.kioskCountdown === null || phase !== "ended";
+  if (model.kioskCountdown !== null) $("kiosk-countdown").textContent = strings.kioskCountdown(model.kioskCountdown);
   $("close-settings").hidden = Boolean(model.settings?.problems.length);
 
   const agent = phase === "chatting" ? state.agent : null;
@@ -110,7 +120,10 @@ function fillForm(settings) {
   $("email").value = settings.email || "";
   const skill = $("skill");
   skill.replaceChildren(...settings.skills.map((name) => new Option(name, name)));
-  $("skill-row").hidden = settings.skills.length < 2;
+  // A kiosk's skill and fixed fields are set by its administrator, not asked.
+  $("skill-row").hidden = settings.skills.length < 2 || Boolean(settings.kiosk);
+  $("name-row").hidden = Boolean(settings.kiosk?.fixedName);
+  $("email-row").hidden = Boolean(settings.kiosk?.fixedEmail);
   const fields = $("custom-fields");
   fields.replaceChildren();
   settings.customChatInfo.forEach((field, index) => {
@@ -129,8 +142,9 @@ function fillForm(settings) {
 function readForm() {
   const name = $("name").value.trim();
   const email = $("email").value.trim();
-  if (!name) return { error: strings.nameRequired, focus: "name" };
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return { error: strings.emailInvalid, focus: "email" };
+  const kiosk = model.settings.kiosk;
+  if (!name && !kiosk?.fixedName) return { error: strings.nameRequired, focus: "name" };
+  if (!kiosk?.fixedEmail && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return { error: strings.emailInvalid, focus: "email" };
   const customChatInfo = model.settings.customChatInfo
     .filter((field) => field.value)
     .map((field) => ({ name: field.name, value: field.value }));
@@ -206,9 +220,9 @@ async function retry(id) {
   await call("retry_message", { id }).catch(() => {});
 }
 
-async function saveTranscript() {
+async function saveTranscript(format) {
   try {
-    announce(strings.transcriptSaved(await call("save_transcript")));
+    announce(strings.transcriptSaved(await call("save_transcript", { format })));
   } catch (failure) {
     announce(failure.message);
   }
@@ -219,10 +233,42 @@ async function copyTranscript() {
   await navigator.clipboard?.writeText(text).then(() => announce(strings.transcriptCopied), () => {});
 }
 
+// ---- starting over
+
+/** Back to an empty start form: after "new chat", and on a kiosk between customers. */
+async function startOver() {
+  await call("new_chat").catch(() => {});
+  transcript.reset([]);
+  screenshot.close();
+  model.formError = "";
+  fillForm(model.settings);
+  render();
+  $("name").focus();
+}
+
+/** A kiosk left alone: end a live chat, then wipe. */
+async function kioskReset() {
+  if (LIVE.includes(model.state.phase)) await call("end_chat").catch(() => {});
+  await startOver();
+}
+
+/** A xima-chat:// link fills the start form; it never starts a chat by itself. */
+async function takeChatLink() {
+  const link = await call("take_chat_link").catch(() => null);
+  if (!link || model.state.phase !== "idle") return;
+  model.showSettings = false;
+  if (link.name) $("name").value = link.name;
+  if (link.email) $("email").value = link.email;
+  if (link.skill && model.settings.skills.includes(link.skill)) $("skill").value = link.skill;
+  render();
+  $("start").focus();
+}
+
 // ---- wiring
 
 function subscribe() {
   on("state", ({ state }) => {
+    kioskTimers?.touched();
     const wasLive = LIVE.includes(model.state.phase);
     model.state = state;
     if (state.phase !== "chatting") model.agentTyping = false;
@@ -236,6 +282,7 @@ function subscribe() {
     if (state.phase === "ended") announce(strings.ended[state.reason] || "");
   });
   on("entry", ({ entry }) => {
+    kioskTimers?.touched();
     transcript.upsert(entry);
     if (entry.author.kind === "agent") {
       model.agentTyping = false;
@@ -258,6 +305,7 @@ function subscribe() {
   });
   on("screenshot-requested", () => screenshot.open());
   on("screenshot-closed", () => screenshot.close(strings.screenshotClosed));
+  onApp("app:chat-link", takeChatLink);
 }
 
 function bind() {
@@ -270,12 +318,9 @@ function bind() {
   $("message").addEventListener("focus", () => call("focus_input").catch(() => {}));
   $("end").addEventListener("click", () => call("end_chat").catch(() => {}));
   $("cancel").addEventListener("click", () => call("end_chat").catch(() => {}));
-  $("new-chat").addEventListener("click", async () => {
-    await call("new_chat").catch(() => {});
-    transcript.reset([]);
-    $("name").focus();
-  });
-  $("save-transcript").addEventListener("click", saveTranscript);
+  $("new-chat").addEventListener("click", startOver);
+  $("save-transcript").addEventListener("click", () => saveTranscript("text"));
+  $("save-transcript-html").addEventListener("click", () => saveTranscript("html"));
   $("copy-transcript").addEventListener("click", copyTranscript);
   $("open-settings").addEventListener("click", () => {
     model.showSettings = true;
@@ -306,7 +351,22 @@ async function boot() {
     transcript.reset(snapshot.entries);
     if (snapshot.screenshotPending) screenshot.open();
   }
+  if (settings.kiosk) {
+    document.body.classList.add("kiosk");
+    kioskTimers = createKioskTimers({
+      kiosk: settings.kiosk,
+      phase: () => model.state.phase,
+      hasInput: () => ["name", "email"].some((id) => $(id).value.trim() !== "")
+        || [...$("custom-fields").querySelectorAll("input")].some((input) => input.value.trim() !== ""),
+      reset: kioskReset,
+      onCountdown: (seconds) => {
+        model.kioskCountdown = seconds;
+        render();
+      },
+    });
+  }
   render();
+  await takeChatLink();
 }
 
 boot().catch((failure) => {

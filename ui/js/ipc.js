@@ -15,3 +15,8 @@ export async function call(command, args = {}) {
 export function on(kind, handler) {
   return tauri.event.listen(`chat:${kind}`, (event) => handler(event.payload));
 }
+
+/** Subscribes to one of the app's own events (not the chat's), by its full name. */
+export function onApp(name, handler) {
+  return tauri.event.listen(name, (event) => handler(event.payload));
+}

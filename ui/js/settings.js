@@ -26,6 +26,7 @@ export function createSettings({ onChanged, announce }) {
       || (settings.hasApiKey ? strings.apiKeyStored : strings.apiKeyMissing);
     $("clear-api-key").hidden = !settings.hasApiKey;
     $("config-file").textContent = settings.configFile ? strings.configFile(settings.configFile) : "";
+    $("log-dir").textContent = settings.logDir ? strings.logDir(settings.logDir) : "";
   }
 
   async function save(event) {

@@ -6,6 +6,7 @@
 //! focus) are retried with backoff; a chat message, a start, an upload or an end is
 //! never retried here: the user decides.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
@@ -14,6 +15,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::backoff::Backoff;
+use crate::cookies::ForgetfulJar;
 use crate::lenient;
 use crate::protocol::{
     ChatSession, ChatText, Focus, ScreenshotAnswer, ScreenshotNotify, SessionId, SqsCredentials, StartRequest,
@@ -111,6 +113,7 @@ enum Repeat {
 #[derive(Debug, Clone)]
 pub struct CloudClient {
     http: reqwest::Client,
+    cookies: Arc<ForgetfulJar>,
     base: Url,
     options: CloudOptions,
 }
@@ -122,8 +125,9 @@ impl CloudClient {
             return Err(CloudError::BadBaseUrl(base_url.to_owned()));
         }
         base.set_query(None);
+        let cookies = Arc::new(ForgetfulJar::default());
         let http = reqwest::Client::builder()
-            .cookie_store(true)
+            .cookie_provider(cookies.clone())
             .connect_timeout(options.connect_timeout)
             .timeout(options.request_timeout)
             .user_agent(concat!("XimaChatDesktop/", env!("CARGO_PKG_VERSION")))
@@ -132,7 +136,17 @@ impl CloudClient {
                 endpoint: "client setup",
                 source,
             })?;
-        Ok(Self { http, base, options })
+        Ok(Self {
+            http,
+            cookies,
+            base,
+            options,
+        })
+    }
+
+    /// Drops every cookie the cloud has set (its session cookie among them).
+    pub fn forget_cookies(&self) {
+        self.cookies.forget();
     }
 
     pub fn base_url(&self) -> &Url {

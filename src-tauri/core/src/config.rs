@@ -30,6 +30,63 @@ pub struct AppConfig {
     pub credentials_refresh_seconds: u64,
     /// Where sessions and transcripts are kept; the platform's data dir by default.
     pub data_dir: Option<PathBuf>,
+    /// Where the rotating log files go; the platform's log dir by default.
+    pub log_dir: Option<PathBuf>,
+    /// Start the app when the user logs in.
+    pub start_at_login: bool,
+    pub kiosk: KioskConfig,
+}
+
+/// A shared screen in a shop or lobby: one customer after another, nothing of the last
+/// one left for the next.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct KioskConfig {
+    pub enabled: bool,
+    pub fullscreen: bool,
+    /// The one skill every chat goes to; the first of `skills` when unset.
+    pub skill: Option<String>,
+    /// Fixed answers: a set field is not asked of the customer.
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// Back to a wiped start screen this long after a chat ends.
+    pub reset_after_end_seconds: u64,
+    /// Back to a wiped start screen after this long without anyone touching the screen
+    /// (a live chat is ended first).
+    pub idle_reset_seconds: u64,
+}
+
+impl KioskConfig {
+    /// The kiosk's fixed answers, when it has them (and is a kiosk at all).
+    pub fn fixed_name(&self) -> Option<&str> {
+        self.fixed(&self.name)
+    }
+
+    pub fn fixed_email(&self) -> Option<&str> {
+        self.fixed(&self.email)
+    }
+
+    pub fn fixed_skill(&self) -> Option<&str> {
+        self.fixed(&self.skill)
+    }
+
+    fn fixed<'a>(&self, value: &'a Option<String>) -> Option<&'a str> {
+        value.as_deref().map(str::trim).filter(|value| self.enabled && !value.is_empty())
+    }
+}
+
+impl Default for KioskConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            fullscreen: true,
+            skill: None,
+            name: None,
+            email: None,
+            reset_after_end_seconds: 30,
+            idle_reset_seconds: 180,
+        }
+    }
 }
 
 impl Default for AppConfig {
@@ -45,6 +102,9 @@ impl Default for AppConfig {
             keepalive_seconds: 30,
             credentials_refresh_seconds: 300,
             data_dir: None,
+            log_dir: None,
+            start_at_login: false,
+            kiosk: KioskConfig::default(),
         }
     }
 }
@@ -61,6 +121,8 @@ pub enum ConfigError {
     Parse { path: PathBuf, message: String },
     #[error("{name} must be a whole number of seconds, was {value:?}")]
     BadNumber { name: String, value: String },
+    #[error("{name} must be true or false, was {value:?}")]
+    BadSwitch { name: String, value: String },
     #[error("could not write the config file {path}: {source}")]
     Write {
         path: PathBuf,
@@ -83,6 +145,21 @@ pub fn download_dir() -> Option<PathBuf> {
     dirs::download_dir().or_else(dirs::home_dir)
 }
 
+/// The platform's place for logs: `~/.local/state/xima-chat/logs` on Linux,
+/// `~/Library/Logs/xima-chat` on macOS, `%LOCALAPPDATA%\\xima-chat\\logs` on Windows.
+pub fn default_log_dir() -> PathBuf {
+    if cfg!(target_os = "macos") {
+        if let Some(home) = dirs::home_dir() {
+            return home.join("Library").join("Logs").join("xima-chat");
+        }
+    }
+    dirs::state_dir()
+        .or_else(dirs::data_local_dir)
+        .unwrap_or_else(std::env::temp_dir)
+        .join("xima-chat")
+        .join("logs")
+}
+
 /// The platform's data dir for sessions and transcripts.
 pub fn default_data_dir() -> PathBuf {
     dirs::data_dir()
@@ -103,8 +180,24 @@ impl AppConfig {
         self.data_dir.clone().unwrap_or_else(default_data_dir)
     }
 
+    pub fn log_dir(&self) -> PathBuf {
+        self.log_dir.clone().unwrap_or_else(default_log_dir)
+    }
+
     pub fn default_skill(&self) -> Option<&str> {
         self.skills.first().map(String::as_str)
+    }
+
+    /// The skill a chat goes to: a kiosk's fixed one, else the customer's choice if it is
+    /// one of ours, else the default.
+    pub fn skill_for(&self, chosen: Option<&str>) -> Option<String> {
+        if self.kiosk.enabled {
+            return self.kiosk.fixed_skill().or(self.default_skill()).map(str::to_owned);
+        }
+        chosen
+            .filter(|skill| self.skills.iter().any(|known| known == skill))
+            .or_else(|| self.default_skill())
+            .map(str::to_owned)
     }
 
     /// What is missing before a chat can start, in words for the settings screen.
@@ -113,7 +206,7 @@ impl AppConfig {
         if self.installation_id.trim().is_empty() {
             problems.push("The installation id is not set.".to_owned());
         }
-        if self.skills.iter().all(|skill| skill.trim().is_empty()) {
+        if self.kiosk.fixed_skill().is_none() && self.skills.iter().all(|skill| skill.trim().is_empty()) {
             problems.push("No skill is set.".to_owned());
         }
         if url::Url::parse(&self.base_url).map_or(true, |url| !matches!(url.scheme(), "http" | "https")) {
@@ -178,6 +271,8 @@ impl AppConfig {
             };
             let value = match inline {
                 Some(value) => value,
+                // `--kiosk` alone switches it on; `--kiosk=false` off.
+                None if field.is_switch() => "true".to_owned(),
                 None => iter.next().cloned().ok_or_else(|| ConfigError::MissingValue(arg.clone()))?,
             };
             self.set(name, field, &value)?;
@@ -186,6 +281,14 @@ impl AppConfig {
     }
 
     fn set(&mut self, name: &str, field: &Field, value: &str) -> Result<(), ConfigError> {
+        let switch = || match value.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(true),
+            "0" | "false" | "no" | "off" => Ok(false),
+            _ => Err(ConfigError::BadSwitch {
+                name: name.to_owned(),
+                value: value.to_owned(),
+            }),
+        };
         let seconds = || {
             value.trim().parse::<u64>().map_err(|_| ConfigError::BadNumber {
                 name: name.to_owned(),
@@ -209,6 +312,9 @@ impl AppConfig {
             Field::KeepaliveSeconds => self.keepalive_seconds = seconds()?,
             Field::CredentialsRefreshSeconds => self.credentials_refresh_seconds = seconds()?,
             Field::DataDir => self.data_dir = Some(PathBuf::from(value)),
+            Field::LogDir => self.log_dir = Some(PathBuf::from(value)),
+            Field::StartAtLogin => self.start_at_login = switch()?,
+            Field::Kiosk => self.kiosk.enabled = switch()?,
         }
         Ok(())
     }
@@ -224,6 +330,15 @@ enum Field {
     KeepaliveSeconds,
     CredentialsRefreshSeconds,
     DataDir,
+    LogDir,
+    StartAtLogin,
+    Kiosk,
+}
+
+impl Field {
+    fn is_switch(&self) -> bool {
+        matches!(self, Field::StartAtLogin | Field::Kiosk)
+    }
 }
 
 /// Settings that environment variables (`XIMA_BASE_URL` …) and flags (`--base-url` …)
@@ -238,6 +353,10 @@ const SETTINGS: &[(&str, Field)] = &[
     ("keepalive-seconds", Field::KeepaliveSeconds),
     ("credentials-refresh-seconds", Field::CredentialsRefreshSeconds),
     ("data-dir", Field::DataDir),
+    ("log-dir", Field::LogDir),
+    ("start-at-login", Field::StartAtLogin),
+    // Only the switch: the kiosk's details belong in the file an administrator keeps.
+    ("kiosk", Field::Kiosk),
 ];
 
 #[cfg(test)]
@@ -279,6 +398,46 @@ mod tests {
             Err(ConfigError::MissingValue(_))
         ));
         assert!(toml::from_str::<AppConfig>("api-key = \"x\"").is_err(), "no API key in files");
+    }
+
+    #[test]
+    fn a_kiosk_is_set_up_in_the_file_and_switched_by_flag_or_environment() {
+        let mut config: AppConfig = toml::from_str(
+            "installation-id = \"i\"\nskills = [\"Sales\", \"Support\"]\n\
+             [kiosk]\nskill = \"Lobby\"\nname = \"Front desk kiosk\"\nreset-after-end-seconds = 10\n",
+        )
+        .unwrap();
+        assert!(!config.kiosk.enabled, "the section alone does not switch it on");
+        assert!(config.kiosk.fullscreen, "fullscreen unless told otherwise");
+        assert_eq!(config.kiosk.idle_reset_seconds, 180);
+        assert_eq!(config.skill_for(Some("Support")).as_deref(), Some("Support"));
+        assert_eq!(config.skill_for(Some("Made up")).as_deref(), Some("Sales"));
+        assert_eq!(config.kiosk.fixed_name(), None, "fixed answers only on a kiosk");
+
+        config.apply_env(|name| (name == "XIMA_KIOSK").then(|| "yes".into())).unwrap();
+        assert!(config.kiosk.enabled);
+        assert_eq!(config.skill_for(Some("Support")).as_deref(), Some("Lobby"), "a kiosk's skill is fixed");
+        assert_eq!(config.kiosk.fixed_name(), Some("Front desk kiosk"));
+        assert_eq!(config.kiosk.fixed_email(), None, "not fixed: asked");
+
+        let rest = config.apply_flags(&["--kiosk=false".into(), "--start-at-login".into(), "doctor".into()]).unwrap();
+        assert!(!config.kiosk.enabled);
+        assert!(config.start_at_login);
+        assert_eq!(rest, ["doctor"], "a switch does not swallow the next word");
+        assert!(matches!(
+            config.apply_flags(&["--kiosk=maybe".into()]),
+            Err(ConfigError::BadSwitch { .. })
+        ));
+        assert!(toml::from_str::<AppConfig>("[kiosk]\nreset-seconds = 5").is_err(), "typos are reported");
+    }
+
+    #[test]
+    fn logs_go_to_the_platform_log_dir_unless_told_otherwise() {
+        let config = AppConfig::default();
+        assert!(config.log_dir().ends_with("logs") || config.log_dir().ends_with("xima-chat"));
+        let mut moved = AppConfig::default();
+        moved.apply_flags(&["--log-dir".into(), "/var/log/xima".into()]).unwrap();
+        assert_eq!(moved.log_dir(), PathBuf::from("/var/log/xima"));
     }
 
     #[test]

@@ -19,6 +19,7 @@ use crate::cloud::CloudClient;
 use crate::credentials::SqsCredentialSource;
 use crate::error::ChatError;
 use crate::events::{ChatEvent, EventSink};
+use crate::export::ExportFormat;
 use crate::inbox::{Dispatch, Inbox, InboxOptions, LinkHealth};
 use crate::protocol::{ChatSession, ScreenshotAnswer, ServerMessage, SessionId, StartRequest};
 use crate::state::{Agent, EndReason, SessionState};
@@ -185,8 +186,8 @@ impl Chat {
         self.shared.lock().state.clone()
     }
 
-    pub fn transcript_text(&self) -> String {
-        self.shared.lock().transcript.to_text()
+    pub fn export_transcript(&self, format: ExportFormat) -> String {
+        format.render(&self.shared.lock().transcript)
     }
 
     /// At start-up: picks up a session saved by an earlier run if the cloud still has it.
@@ -439,6 +440,22 @@ impl Chat {
 
     /// Back to the pre-chat form after an ended chat.
     pub fn reset(&self) -> Result<(), ChatError> {
+        self.back_to_idle()
+    }
+
+    /// The privacy wipe between two kiosk customers: back to the pre-chat form with
+    /// nothing of the last chat left, neither in memory (transcript, session id, a
+    /// captured screen) nor on disk (saved session, transcript files) nor in the
+    /// cloud client (its cookies).
+    pub fn wipe(&self) -> Result<(), ChatError> {
+        self.back_to_idle()?;
+        self.shared.cloud.forget_cookies();
+        self.shared.store.wipe()?;
+        tracing::info!("chat data wiped");
+        Ok(())
+    }
+
+    fn back_to_idle(&self) -> Result<(), ChatError> {
         let mut inner = self.shared.lock();
         if inner.state.is_live() || inner.state == SessionState::Starting {
             return Err(ChatError::AlreadyActive);
@@ -447,6 +464,7 @@ impl Chat {
         inner.session = None;
         inner.transcript = Transcript::default();
         inner.agent_typing = false;
+        inner.last_typing_sent = None;
         inner.screenshot = ScreenshotFlow::None;
         drop(inner);
         self.shared.events.emit(ChatEvent::State {

@@ -117,7 +117,7 @@ impl Transcript {
 }
 
 /// `YYYY-MM-DD HH:MM:SS UTC` without a date library.
-fn format_utc(millis: u64) -> String {
+pub(crate) fn format_utc(millis: u64) -> String {
     let secs = millis / 1000;
     let (days, rest) = (secs / 86_400, secs % 86_400);
     // Civil-from-days (Howard Hinnant's algorithm).

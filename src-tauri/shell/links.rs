@@ -1,0 +1,38 @@
+//! `xima-chat://start?…` links, from the first launch's command line, a second launch
+//! (forwarded by the single-instance plugin) or the OS (macOS hands links over as
+//! events). The link waits in the app state until the window takes it, so one that
+//! arrives before the page has loaded is not lost.
+
+use tauri::{AppHandle, Emitter, Manager};
+use xima_chat_core::deeplink;
+
+use crate::app_state::AppState;
+
+/// Tells the window a link is waiting; it answers with `take_chat_link`.
+pub const LINK_EVENT: &str = "app:chat-link";
+
+pub fn open(app: &AppHandle, raw: &str) {
+    let link = match deeplink::parse(raw) {
+        Ok(link) => link,
+        Err(error) => {
+            tracing::warn!(%error, "ignoring a link");
+            return;
+        }
+    };
+    let Some(state) = app.try_state::<AppState>() else { return };
+    if state.kiosk().enabled {
+        // A kiosk's skill and fields are fixed; a link must not change them.
+        tracing::info!("kiosk mode: ignoring a chat link");
+        return;
+    }
+    tracing::info!(skill = ?link.skill, "chat link received");
+    state.set_pending_link(link);
+    if let Err(error) = app.emit(LINK_EVENT, ()) {
+        tracing::warn!(%error, "could not tell the window about a link");
+    }
+}
+
+/// The chat links among a launch's arguments (the program name comes first).
+pub fn in_arguments(args: &[String]) -> impl Iterator<Item = &str> {
+    args.iter().map(String::as_str).filter(|arg| deeplink::is_chat_link(arg))
+}

@@ -1,0 +1,108 @@
+"""Desktop integration of the real app: one instance, xima-chat:// links, kiosk mode,
+log files and start at login."""
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+from conftest import APP
+
+LINK = "xima-chat://start?name=Bob%20Ray&email=bob.ray%40example.com&skill=Billing"
+
+
+def test_a_link_on_the_command_line_fills_the_form_without_starting(open_app, sim):
+    window = open_app(extra_args=("--skills", "Support,Billing", LINK))
+    window.wait("the link's name", lambda: window.find("#name").get_property("value") == "Bob Ray")
+    assert window.find("#email").get_property("value") == "bob.ray@example.com"
+    assert window.find("#skill").get_property("value") == "Billing"
+    time.sleep(1)
+    assert sim.sessions(window.installation) == [], "a link never starts a chat by itself"
+
+
+def test_a_second_launch_hands_its_link_to_the_open_window_and_exits(open_app, sim):
+    window = open_app()
+    window.wait("the pre-chat form", lambda: window.visible("#start-form"))
+    started = time.monotonic()
+    second = subprocess.run([str(APP), "xima-chat://start?name=Cleo%20Park&email=cleo%40example.com"],
+                            capture_output=True, timeout=30)
+    assert second.returncode == 0, second.stderr.decode()
+    assert time.monotonic() - started < 30
+    window.wait("the forwarded link", lambda: window.find("#name").get_property("value") == "Cleo Park")
+    assert window.find("#email").get_property("value") == "cleo@example.com"
+    assert window.visible("#start-form"), "the first window is still the one open"
+
+
+KIOSK = """
+[kiosk]
+enabled = true
+skill = "Lobby"
+name = "Lobby kiosk"
+reset-after-end-seconds = 3
+idle-reset-seconds = 5
+"""
+
+
+def test_a_kiosk_starts_over_wiped_after_each_chat_and_when_left_alone(open_app, sim):
+    window = open_app(config_text=KIOSK)
+    window.wait("the pre-chat form", lambda: window.visible("#start-form"))
+    rect = window.driver.get_window_rect()
+    assert (rect["width"], rect["height"]) == (1920, 1080), f"the kiosk covers the screen: {rect}"
+    assert not window.visible("#open-settings"), "no way into settings"
+    assert not window.visible("#name"), "the kiosk's name is fixed"
+    locked = window.invoke("save_settings", {"form": {"installationId": "x", "skills": ["x"], "baseUrl": sim.url,
+                                                      "name": "", "email": ""}})
+    assert locked["error"]["code"] == "kiosk_locked", locked
+    assert window.invoke("open_link", {"url": "https://example.com"})["error"]["code"] == "kiosk_locked"
+
+    window.find("#email").send_keys("visitor@example.com")
+    window.find("#start").click()
+    session = window.session(sim)
+    sim.agent_sends(session, {"type": "CHAT_STARTED", "agent": "Myles"})
+    window.wait("the chat", lambda: window.visible("#composer"))
+    window.say("where is the pharmacy?")
+    window.wait_for_line("where is the pharmacy?")
+    sim.agent_sends(session, {"type": "CHAT_ENDED"})
+    window.wait("the countdown", lambda: "starts over" in window.text("#kiosk-countdown"))
+    assert not window.visible("#save-transcript") and not window.visible("#copy-transcript")
+    window.screenshot("kiosk-ended")
+
+    window.wait("the wiped start screen", lambda: window.visible("#start-form"), timeout=15)
+    assert window.find("#email").get_property("value") == ""
+    assert window.transcript() == []
+    data = window.home / "data"
+    assert not (data / "current-session.json").exists()
+    assert not (data / "transcripts").exists(), "transcript files wiped"
+    start = [r for r in sim.requests("/chat/apiqueue") if r["method"] == "POST" and window.installation in r["body"]][0]
+    sent = json.loads(start["body"])
+    assert (sent["name"], sent["skill"], sent["email"]) == ("Lobby kiosk", "Lobby", "visitor@example.com")
+
+    # Someone types and walks away: the form empties itself.
+    window.find("#email").send_keys("half-typed@exam")
+    window.wait("the idle reset", lambda: window.find("#email").get_property("value") == "", timeout=15)
+
+
+def test_logs_go_to_the_log_dir_and_never_hold_the_api_key(open_app, sim):
+    window = open_app()
+    window.chat_with(sim)
+    window.say("hello")
+    window.wait_for_line("hello")
+    logs = list((window.home / "logs").glob("xima-chat*.log"))
+    assert len(logs) == 1, logs
+    text = logs[0].read_text()
+    assert "window interactive" in text
+    assert "POST" in text or "chat" in text
+    assert "demo-api-key" not in text
+
+
+def test_start_at_login_follows_the_setting(open_app):
+    autostart = Path(os.environ["HOME"]) / ".config" / "autostart"
+    window = open_app(extra_args=("--start-at-login",))
+    window.wait("the login entry", lambda: any(autostart.glob("*.desktop")))
+    entry = next(autostart.glob("*.desktop")).read_text()
+    assert str(APP) in entry, entry
+    window.kill()
+    window = open_app()
+    window.wait("the pre-chat form", lambda: window.visible("#start-form"))
+    window.wait("the login entry to go", lambda: not any(autostart.glob("*.desktop")))
