@@ -33,7 +33,6 @@ use std::time::Instant;
 
 use tauri::webview::PageLoadEvent;
 use tauri::Manager;
-use tauri_plugin_window_state::StateFlags;
 use xima_chat_core::{AppConfig, EventSink};
 
 use crate::app_state::AppState;
@@ -106,7 +105,7 @@ fn run_window(config: AppConfig, config_path: Option<std::path::PathBuf>, link: 
         // A kiosk is always fullscreen; a desk user's window comes back where they left it.
         builder = builder.plugin(
             tauri_plugin_window_state::Builder::new()
-                .with_state_flags(StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED)
+                .with_state_flags(window::REMEMBERED)
                 .build(),
         );
     }
@@ -115,7 +114,11 @@ fn run_window(config: AppConfig, config_path: Option<std::path::PathBuf>, link: 
             let attention = Arc::new(Attention::default());
             if let Some(main) = app.get_webview_window(window::MAIN) {
                 let (attention, handle, closing) = (attention.clone(), app.handle().clone(), main.clone());
+                let geometry = (!kiosk.enabled).then(window::GeometrySaver::default);
                 main.on_window_event(move |event| {
+                    if let Some(geometry) = &geometry {
+                        geometry.on_window_event(&handle, event);
+                    }
                     if let tauri::WindowEvent::Focused(now) = event {
                         if let Some(unread) = attention.focus_changed(*now) {
                             tray::show_unread(&handle, unread);

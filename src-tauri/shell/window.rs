@@ -1,6 +1,12 @@
-//! The one chat window: bringing it to the front, and what closing it means.
+//! The one chat window: bringing it to the front, remembering where it was, and what
+//! closing it means.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use tauri::{AppHandle, Manager, WebviewWindow, WindowEvent};
+use tauri_plugin_window_state::{AppHandleExt, StateFlags};
 
 use crate::app_state::AppState;
 use crate::tray;
@@ -35,5 +41,34 @@ pub fn on_close_requested(window: &WebviewWindow, event: &WindowEvent) {
         if let Err(error) = window.hide() {
             tracing::warn!(%error, "could not hide the chat window");
         }
+    }
+}
+
+pub const REMEMBERED: StateFlags = StateFlags::SIZE.union(StateFlags::POSITION).union(StateFlags::MAXIMIZED);
+
+/// Saves the window's size and place shortly after it stops moving. The window-state
+/// plugin alone saves only on a clean exit, which a logout or a killed app never has.
+#[derive(Clone, Default)]
+pub struct GeometrySaver {
+    moves: Arc<AtomicU64>,
+}
+
+impl GeometrySaver {
+    const SETTLE: Duration = Duration::from_millis(500);
+
+    pub fn on_window_event(&self, app: &AppHandle, event: &WindowEvent) {
+        if !matches!(event, WindowEvent::Moved(_) | WindowEvent::Resized(_)) {
+            return;
+        }
+        let this_move = self.moves.fetch_add(1, Ordering::Relaxed) + 1;
+        let (moves, app) = (self.moves.clone(), app.clone());
+        tauri::async_runtime::spawn(async move {
+            tokio::time::sleep(Self::SETTLE).await;
+            if moves.load(Ordering::Relaxed) == this_move {
+                if let Err(error) = app.save_window_state(REMEMBERED) {
+                    tracing::debug!(%error, "could not save the window's place");
+                }
+            }
+        });
     }
 }

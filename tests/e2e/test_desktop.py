@@ -106,3 +106,21 @@ def test_start_at_login_follows_the_setting(open_app):
     window = open_app()
     window.wait("the pre-chat form", lambda: window.visible("#start-form"))
     window.wait("the login entry to go", lambda: not any(autostart.glob("*.desktop")))
+
+
+def test_the_window_comes_back_where_it_was_left_even_after_a_kill(open_app):
+    window = open_app()
+    window.wait("the pre-chat form", lambda: window.visible("#start-form"))
+    window.driver.set_window_rect(x=200, y=120, width=520, height=700)
+    window.wait("the new size", lambda: window.driver.get_window_rect()["width"] == 520)
+    state = Path(os.environ["HOME"]) / ".config" / "com.ximasoftware.chat.desktop" / ".window-state.json"
+    saved = lambda: json.loads(state.read_text()).get("main", {}) if state.exists() else {}  # noqa: E731
+    window.wait("the saved place", lambda: saved().get("width") == 520)
+    window.kill()  # as a logout would: no clean exit
+    try:
+        window = window.reopen()
+        window.wait("the pre-chat form", lambda: window.visible("#start-form"))
+        rect = window.driver.get_window_rect()
+        assert (rect["width"], rect["height"], rect["x"], rect["y"]) == (520, 700, 200, 120), rect
+    finally:
+        state.unlink()  # the other tests' windows open at the default size
