@@ -113,51 +113,22 @@ fn run_window(config: AppConfig, config_path: Option<std::path::PathBuf>, link: 
         .setup(move |app| {
             let attention = Arc::new(Attention::default());
             if let Some(main) = app.get_webview_window(window::MAIN) {
-                let (attention, handle, closing) = (attention.clone(), app.handle().clone(), main.clone());
-                let geometry = (!kiosk.enabled).then(window::GeometrySaver::default);
-                main.on_window_event(move |event| {
-                    if let Some(geometry) = &geometry {
-                        geometry.on_window_event(&handle, event);
-                    }
-                    if let tauri::WindowEvent::Focused(now) = event {
-                        if let Some(unread) = attention.focus_changed(*now) {
-                            tray::show_unread(&handle, unread);
-                        }
-                    }
-                    window::on_close_requested(&closing, event);
-                });
+                window::watch(&main, attention.clone(), !kiosk.enabled);
                 if kiosk.enabled {
                     kiosk::take_over_screen(&main, kiosk.fullscreen);
                 }
             }
             let events: Arc<dyn EventSink> = Arc::new(WindowEvents::new(app.handle().clone(), attention));
             let state = AppState::new(config, config_path, events);
-            if let Ok(chat) = state.chat() {
-                tauri::async_runtime::spawn(async move {
-                    match chat.resume().await {
-                        Ok(true) => tracing::info!("resumed the chat of the last run"),
-                        Ok(false) => {}
-                        Err(error) => tracing::warn!(%error, "could not check the chat of the last run"),
-                    }
-                });
-            }
+            resume_last_chat(&state);
             app.manage(state);
             if !kiosk.enabled {
                 tray::install(app.handle());
             }
             login::sync(app.handle(), start_at_login);
+            links::listen(app.handle());
             if let Some(link) = &link {
                 links::open(app.handle(), link);
-            }
-            // macOS hands links to a running app as events, not arguments.
-            {
-                use tauri_plugin_deep_link::DeepLinkExt;
-                let handle = app.handle().clone();
-                app.deep_link().on_open_url(move |event| {
-                    for url in event.urls() {
-                        links::open(&handle, url.as_str());
-                    }
-                });
             }
             Ok(())
         })
@@ -208,4 +179,16 @@ fn run_window(config: AppConfig, config_path: Option<std::path::PathBuf>, link: 
         }
     });
     ExitCode::SUCCESS
+}
+
+/// A chat the last run left going carries on, if the cloud still has it.
+fn resume_last_chat(state: &AppState) {
+    let Ok(chat) = state.chat() else { return };
+    tauri::async_runtime::spawn(async move {
+        match chat.resume().await {
+            Ok(true) => tracing::info!("resumed the chat of the last run"),
+            Ok(false) => {}
+            Err(error) => tracing::warn!(%error, "could not check the chat of the last run"),
+        }
+    });
 }

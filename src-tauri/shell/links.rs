@@ -32,6 +32,17 @@ pub fn open(app: &AppHandle, raw: &str) {
     }
 }
 
+/// Links the OS hands to the running app (macOS sends them as events, not arguments).
+pub fn listen(app: &AppHandle) {
+    use tauri_plugin_deep_link::DeepLinkExt;
+    let handle = app.clone();
+    app.deep_link().on_open_url(move |event| {
+        for url in event.urls() {
+            open(&handle, url.as_str());
+        }
+    });
+}
+
 /// The chat links among a launch's arguments (the program name comes first).
 pub fn in_arguments(args: &[String]) -> impl Iterator<Item = &str> {
     args.iter().map(String::as_str).filter(|arg| deeplink::is_chat_link(arg))

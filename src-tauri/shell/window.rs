@@ -9,6 +9,7 @@ use tauri::{AppHandle, Manager, WebviewWindow, WindowEvent};
 use tauri_plugin_window_state::{AppHandleExt, StateFlags};
 
 use crate::app_state::AppState;
+use crate::attention::Attention;
 use crate::tray;
 
 pub const MAIN: &str = "main";
@@ -25,9 +26,27 @@ pub fn bring_to_front(app: &AppHandle) {
     }
 }
 
+/// Follows the window's focus (for unread counts), place (to remember it) and close
+/// requests.
+pub fn watch(window: &WebviewWindow, attention: Arc<Attention>, remember_place: bool) {
+    let (app, closing) = (window.app_handle().clone(), window.clone());
+    let geometry = remember_place.then(GeometrySaver::default);
+    window.on_window_event(move |event| {
+        if let Some(geometry) = &geometry {
+            geometry.on_window_event(&app, event);
+        }
+        if let WindowEvent::Focused(now) = event {
+            if let Some(unread) = attention.focus_changed(*now) {
+                tray::show_unread(&app, unread);
+            }
+        }
+        on_close_requested(&closing, event);
+    });
+}
+
 /// A kiosk's window cannot be closed by the customer; a live chat's window closes to
 /// the tray (the chat goes on, with notifications); otherwise closing quits.
-pub fn on_close_requested(window: &WebviewWindow, event: &WindowEvent) {
+fn on_close_requested(window: &WebviewWindow, event: &WindowEvent) {
     let WindowEvent::CloseRequested { api, .. } = event else { return };
     let app = window.app_handle();
     let Some(state) = app.try_state::<AppState>() else { return };

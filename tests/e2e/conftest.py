@@ -256,3 +256,21 @@ def pytest_runtest_makereport(item, call):
             window.screenshot(f"failed-{item.name}")
         except Exception:  # the app may be the thing that died
             pass
+
+
+@pytest.fixture(scope="session")
+def desktop():
+    """A notification server and a tray host on the session bus, for the apps started
+    after it (the tray looks for its host at start)."""
+    from fake_desktop import FakeDesktop
+    fake = FakeDesktop()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def x_focus():
+    from fake_desktop import XFocus
+    focus = XFocus()
+    yield focus
+    focus.close()

@@ -201,7 +201,8 @@ def test_the_api_key_never_reaches_a_log_or_a_file(open_app, sim, driver_log):
     assert b"demo-api-key" not in log
 
 
-def test_a_dark_desktop_gets_a_dark_window(open_app, sim, dark_desktop):
+def test_a_dark_desktop_gets_a_dark_window(dark_desktop, open_app, sim):
+    # dark_desktop first: its tauri-driver must outlive the window open_app closes.
     window = open_app(driver_url=dark_desktop)
     window.chat_with(sim)
     background = window.driver.execute_script("return getComputedStyle(document.body).backgroundColor")

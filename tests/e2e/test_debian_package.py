@@ -61,8 +61,13 @@ def test_the_package_installs_a_program_a_menu_entry_and_icons(installed):
 
 def no_other_instance() -> bool:
     """The windows of earlier tests are closed by killing them, which takes a moment;
-    one still running would take this launch's arguments as a second instance's."""
-    return subprocess.run(["pgrep", "-x", "xima-chat"], capture_output=True).returncode != 0
+    one still holding the app's single-instance name on this session bus would take
+    this launch's arguments as a second instance's."""
+    answer = subprocess.run(["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus",
+                             "/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner",
+                             "string:com.ximasoftware.chat.desktop.SingleInstance"],
+                            capture_output=True, text=True)
+    return answer.returncode == 0 and "boolean false" in answer.stdout
 
 
 def test_the_installed_program_opens_its_window_and_takes_links(installed):

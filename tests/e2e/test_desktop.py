@@ -7,7 +7,10 @@ import subprocess
 import time
 from pathlib import Path
 
+import png
+
 from conftest import APP
+from fake_desktop import icon_file
 
 LINK = "xima-chat://start?name=Bob%20Ray&email=bob.ray%40example.com&skill=Billing"
 
@@ -124,3 +127,34 @@ def test_the_window_comes_back_where_it_was_left_even_after_a_kill(open_app):
         assert (rect["width"], rect["height"], rect["x"], rect["y"]) == (520, 700, 200, 120), rect
     finally:
         state.unlink()  # the other tests' windows open at the default size
+
+
+def red_dot_in_corner(icon: Path) -> bool:
+    width, height, rows, info = png.Reader(filename=str(icon)).asRGBA8()
+    pixels = [list(row) for row in rows]
+    x, y = int(width * 0.78), int(height * 0.22)  # inside the badge's circle
+    return pixels[y][x * 4:x * 4 + 3] == [0xD9, 0x2D, 0x20]
+
+
+def test_in_the_background_agent_messages_notify_and_count_on_the_tray(desktop, x_focus, open_app, sim):
+    window = open_app()
+    session = window.chat_with(sim)
+    window.wait("the tray icon", lambda: desktop.tray_item() is not None)
+    x_focus.to_app()
+    sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "Seen as it arrives"})
+    window.wait_for_line("Seen as it arrives")
+    assert desktop.tray_item().get("XAyatanaLabel", "") == ""
+
+    x_focus.elsewhere()
+    time.sleep(0.5)
+    sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "Are you still there?"})
+    sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "I can wait."})
+    window.wait("two unread", lambda: desktop.tray_item().get("XAyatanaLabel") == "2")
+    assert red_dot_in_corner(icon_file(desktop.tray_item()))
+    shown = [(n["summary"], n["body"]) for n in desktop.notifications.shown]
+    assert ("Myles", "Are you still there?") in shown and ("Myles", "I can wait.") in shown, shown
+    assert ("Myles", "Seen as it arrives") not in shown, "no notification while looking"
+
+    x_focus.to_app()
+    window.wait("the badge to clear", lambda: desktop.tray_item().get("XAyatanaLabel", "") == "")
+    assert not red_dot_in_corner(icon_file(desktop.tray_item()))

@@ -1,0 +1,183 @@
+"""A desktop's notification server and tray host, on the tests' private session bus, so
+tests can see the notifications the app raises and the tray icon it shows. They speak
+the real D-Bus interfaces (org.freedesktop.Notifications, org.kde.StatusNotifierWatcher)
+that GNOME's, KDE's and other desktops' shells serve."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+from dbus_next import Message
+from dbus_next.aio import MessageBus
+from dbus_next.errors import DBusError
+from dbus_next.service import PropertyAccess, ServiceInterface, dbus_property, method
+
+ITEM_INTERFACE = "org.kde.StatusNotifierItem"
+
+
+class Notifications(ServiceInterface):
+    def __init__(self):
+        super().__init__("org.freedesktop.Notifications")
+        self.shown: list[dict] = []
+
+    @method()
+    def Notify(self, app_name: "s", replaces_id: "u", app_icon: "s", summary: "s", body: "s",  # noqa: F821
+               actions: "as", hints: "a{sv}", timeout: "i") -> "u":  # noqa: F821, F722
+        self.shown.append({"app": app_name, "summary": summary, "body": body})
+        return len(self.shown)
+
+    @method()
+    def GetCapabilities(self) -> "as":  # noqa: F722
+        return ["body"]
+
+    @method()
+    def GetServerInformation(self) -> "ssss":  # noqa: F821
+        return ["xima-test-desktop", "xima", "1", "1.2"]
+
+    @method()
+    def CloseNotification(self, notification_id: "u"):  # noqa: F821
+        pass
+
+
+class TrayHost(ServiceInterface):
+    """The StatusNotifierWatcher a tray registers its icon with."""
+
+    def __init__(self):
+        super().__init__("org.kde.StatusNotifierWatcher")
+        self.registered: list[str] = []
+
+    @method()
+    def RegisterStatusNotifierItem(self, service: "s"):  # noqa: F821
+        self.registered.append(service)
+
+    @method()
+    def RegisterStatusNotifierHost(self, service: "s"):  # noqa: F821
+        pass
+
+    @dbus_property(access=PropertyAccess.READ)
+    def RegisteredStatusNotifierItems(self) -> "as":  # noqa: F722
+        return self.registered
+
+    @dbus_property(access=PropertyAccess.READ)
+    def IsStatusNotifierHostRegistered(self) -> "b":  # noqa: F821
+        return True
+
+    @dbus_property(access=PropertyAccess.READ)
+    def ProtocolVersion(self) -> "i":  # noqa: F821
+        return 0
+
+
+class FakeDesktop:
+    """Runs both services on a thread of its own; the tests call in synchronously."""
+
+    def __init__(self):
+        self.notifications = Notifications()
+        self.tray = TrayHost()
+        self._loop = asyncio.new_event_loop()
+        self._bus: MessageBus | None = None
+        self._items: list[tuple[str, str]] = []
+        ready = threading.Event()
+        threading.Thread(target=self._serve, args=(ready,), daemon=True).start()
+        if not ready.wait(10):
+            raise RuntimeError("the fake desktop did not get onto the session bus")
+
+    def _serve(self, ready: threading.Event):
+        asyncio.set_event_loop(self._loop)
+
+        async def start():
+            self._bus = await MessageBus().connect()
+            self._bus.add_message_handler(self._note_registration)
+            self._bus.export("/org/freedesktop/Notifications", self.notifications)
+            self._bus.export("/StatusNotifierWatcher", self.tray)
+            await self._bus.request_name("org.freedesktop.Notifications")
+            await self._bus.request_name("org.kde.StatusNotifierWatcher")
+            ready.set()
+
+        self._loop.run_until_complete(start())
+        self._loop.run_forever()
+
+    def _run(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=10)
+
+    def tray_item(self) -> dict | None:
+        """The properties of the tray icon registered last (the app under test's)."""
+        if not self._items:
+            return None
+        return self._run(self._properties(*self._items[-1]))
+
+    def _note_registration(self, message: Message):
+        # The watcher interface does not see who called; the raw message does.
+        if message.member == "RegisterStatusNotifierItem" and message.body:
+            service = message.body[0]
+            if service.startswith("/"):
+                self._items.append((message.sender, service))
+            else:
+                name, _, path = service.partition("/")
+                self._items.append((name, "/" + path if path else "/StatusNotifierItem"))
+
+    async def _properties(self, name: str, path: str) -> dict | None:
+        try:
+            reply = await asyncio.wait_for(self._bus.call(_get_all(name, path)), timeout=3)
+        except (DBusError, asyncio.TimeoutError):
+            return None
+        if reply.message_type.name != "METHOD_RETURN":
+            return None
+        return {key: value.value for key, value in reply.body[0].items()}
+
+    def close(self):
+        if self._bus is not None:
+            self._loop.call_soon_threadsafe(self._bus.disconnect)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+
+
+def _get_all(name: str, path: str) -> Message:
+    return Message(destination=name, path=path, interface="org.freedesktop.DBus.Properties",
+                   member="GetAll", signature="s", body=[ITEM_INTERFACE])
+
+
+def icon_file(item: dict) -> Path:
+    """Where the tray icon's picture is: tray-icon writes a PNG and names it."""
+    name = item.get("IconName", "")
+    if name.startswith("/"):
+        return Path(name if name.endswith(".png") else name + ".png")
+    return Path(item.get("IconThemePath", "")) / f"{name}.png"
+
+
+class XFocus:
+    """Moves the X keyboard focus between the app's window and another one, as a
+    customer switching windows does (Xvfb has no window manager to do it)."""
+
+    def __init__(self):
+        from Xlib import X, display
+        self._X = X
+        self.display = display.Display()
+        screen = self.display.screen()
+        self.other = screen.root.create_window(0, 0, 50, 50, 0, screen.root_depth)
+        self.other.set_wm_name("another program")
+        self.other.map()
+        self.display.sync()
+
+    def _app_window(self):
+        pending = [self.display.screen().root]
+        while pending:
+            window = pending.pop()
+            if window.get_wm_name() == "Xima Chat":
+                return window
+            pending.extend(window.query_tree().children)
+        raise AssertionError("no Xima Chat window on the display")
+
+    def to_app(self):
+        self._give(self._app_window())
+
+    def elsewhere(self):
+        self._give(self.other)
+
+    def _give(self, window):
+        self.display.set_input_focus(window, self._X.RevertToParent, self._X.CurrentTime)
+        self.display.sync()
+
+    def close(self):
+        self.other.destroy()
+        self.display.close()
