@@ -36,7 +36,7 @@ async fn chat_left_with_a_preview_on_screen(t: &mut TestChat) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kiosk_wipe_leaves_nothing_of_the_last_customer() {
-    let _turn = DISPLAY_TURN.lock().unwrap_or_else(|p| p.into_inner());
+    let _turn = DISPLAY_TURN.lock().await;
     let _screen = VirtualScreen::start(1024, 768);
     let mut t = TestChat::new(Options::default());
     chat_left_with_a_preview_on_screen(&mut t).await;
@@ -66,7 +66,7 @@ async fn a_kiosk_wipe_leaves_nothing_of_the_last_customer() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_desk_users_new_chat_keeps_the_transcript_files_and_the_cookie() {
     // The contrast that shows the wipe is doing the work: a plain reset keeps history.
-    let _turn = DISPLAY_TURN.lock().unwrap_or_else(|p| p.into_inner());
+    let _turn = DISPLAY_TURN.lock().await;
     let _screen = VirtualScreen::start(800, 600);
     let mut t = TestChat::new(Options::default());
     chat_left_with_a_preview_on_screen(&mut t).await;

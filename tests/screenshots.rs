@@ -41,7 +41,7 @@ async fn notifications(t: &TestChat, session: &SessionId) -> Vec<serde_json::Val
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_accepted_screenshot_reaches_the_cloud_as_a_png_of_the_screen_size() {
-    let _turn = DISPLAY_TURN.lock().unwrap_or_else(|p| p.into_inner());
+    let _turn = DISPLAY_TURN.lock().await;
     for (width, height) in [(1920, 1080), (1280, 720)] {
         let _screen = VirtualScreen::start(width, height);
         let (t, session) = chat_asked_for_a_screenshot(Options::default()).await;
@@ -67,7 +67,7 @@ async fn an_accepted_screenshot_reaches_the_cloud_as_a_png_of_the_screen_size() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_declined_request_tells_the_agent_rejected_and_uploads_nothing() {
-    let _turn = DISPLAY_TURN.lock().unwrap_or_else(|p| p.into_inner());
+    let _turn = DISPLAY_TURN.lock().await;
     let (t, session) = chat_asked_for_a_screenshot(Options::default()).await;
     assert_eq!(t.chat.answer_screenshot(false).await.unwrap(), ScreenshotAnswer::Rejected);
     let notify = t.sim.requests_for("/screenshot/notify", &session).await;
@@ -80,7 +80,7 @@ async fn a_declined_request_tells_the_agent_rejected_and_uploads_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_capture_tells_the_customer_and_the_agent_and_the_chat_goes_on() {
-    let _turn = DISPLAY_TURN.lock().unwrap_or_else(|p| p.into_inner());
+    let _turn = DISPLAY_TURN.lock().await;
     let previous = std::env::var("DISPLAY").ok();
     std::env::set_var("DISPLAY", ":4242");
     let (mut t, session) = chat_asked_for_a_screenshot(Options::default()).await;
@@ -99,7 +99,7 @@ async fn a_failed_capture_tells_the_customer_and_the_agent_and_the_chat_goes_on(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_upload_is_reported_as_rejected() {
-    let _turn = DISPLAY_TURN.lock().unwrap_or_else(|p| p.into_inner());
+    let _turn = DISPLAY_TURN.lock().await;
     let _screen = VirtualScreen::start(800, 600);
     let (t, session) = chat_asked_for_a_screenshot(Options::default()).await;
     t.chat.capture_screenshot(CaptureTarget::AllScreens).await.unwrap();
@@ -113,7 +113,7 @@ async fn a_failed_upload_is_reported_as_rejected() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unanswered_request_is_declined_when_it_times_out() {
-    let _turn = DISPLAY_TURN.lock().unwrap_or_else(|p| p.into_inner());
+    let _turn = DISPLAY_TURN.lock().await;
     let (mut t, session) = chat_asked_for_a_screenshot(Options {
         screenshot_timeout: Duration::from_millis(800),
         ..Options::default()

@@ -1,12 +1,11 @@
 //! A virtual screen for the tests that capture one.
 
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Capture reads DISPLAY from the process environment, which tests running in parallel
-/// share: whoever changes it holds this.
-pub static DISPLAY_TURN: Mutex<()> = Mutex::new(());
+/// share: whoever changes it holds this (across awaits, hence tokio's mutex).
+pub static DISPLAY_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// An Xvfb server of a given size, stopped on drop.
 pub struct VirtualScreen {
