@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_sqs::config::http::HttpResponse;
-use aws_sdk_sqs::config::{BehaviorVersion, IdentityCache, Region};
+use aws_sdk_sqs::config::{BehaviorVersion, IdentityCache, Region, StalledStreamProtectionConfig};
 use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
 use tokio_util::sync::CancellationToken;
@@ -281,6 +281,11 @@ impl Inbox {
             .await;
         let config = aws_sdk_sqs::config::Builder::from(&shared)
             .identity_cache(IdentityCache::no_cache())
+            // The SDK's stalled-stream protection checks a request's upload rate every
+            // 100 ms until its answer comes; a long poll waits for its answer all the
+            // time, so an idle chat woke the runtime ten times a second. The attempt
+            // timeout above already catches a dead link, and SQS bodies are small.
+            .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
             .build();
         let client = aws_sdk_sqs::Client::from_conf(config);
         self.client = Some((client.clone(), region));

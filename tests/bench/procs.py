@@ -1,0 +1,91 @@
+"""CPU and memory of a process tree, read from /proc (Linux only)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def children_of() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name is in parentheses and may contain spaces: split after it.
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        tree.setdefault(parent, []).append(int(entry.name))
+    return tree
+
+
+def process_tree(root: int) -> list[int]:
+    """`root` and all its descendants (the app and the WebKit processes it starts)."""
+    tree = children_of()
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(tree.get(pid, []))
+    return found
+
+
+def name(pid: int) -> str:
+    """The program's file name (the kernel's `comm` cuts names at 15 characters)."""
+    try:
+        return Path(Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode()).name
+    except (OSError, UnicodeDecodeError):
+        return "?"
+
+
+def executable(pid: int) -> Path | None:
+    try:
+        return Path(os.readlink(f"/proc/{pid}/exe"))
+    except OSError:
+        return None
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie waiting to be reaped."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def cpu_ticks(pid: int) -> int:
+    """User plus system time so far, in clock ticks (0 once the process is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime, stime
+
+
+def _kib(path: str, key: str) -> int:
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+@dataclass
+class Memory:
+    rss_kib: int
+    pss_kib: int
+
+
+def memory(pid: int) -> Memory:
+    """RSS counts shared libraries once per process; PSS splits them between the
+    processes that share them, so PSS sums to what the tree really costs."""
+    return Memory(rss_kib=_kib(f"/proc/{pid}/status", "VmRSS"),
+                  pss_kib=_kib(f"/proc/{pid}/smaps_rollup", "Pss"))

@@ -1,0 +1,124 @@
+"""The benchmark results as the README's table: figure, measured, target, verdict."""
+
+from __future__ import annotations
+
+import os
+
+MIB = 1024 * 1024
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def ms(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value / 1000:.1f} s" if value >= 10_000 else f"{value:.1f} ms"
+
+
+def spread(figure: dict) -> str:
+    text = f"{ms(figure['p50_ms'])} / {ms(figure['p99_ms'])} / {ms(figure['max_ms'])}"
+    if figure.get("overlapped"):
+        text += f" ({figure['overlapped']} not shown before the next was sent)"
+    return text
+
+
+def burst(figure: dict) -> str:
+    order = "in order" if figure["in_order"] else "**out of order**"
+    return (f"{ms(figure['all_shown_ms'])} ({order}, {figure['lost']} lost, {figure['duplicates']} duplicated; "
+            f"sending took {ms(figure['send_ms'])})")
+
+
+def core_rows(core: dict) -> list[tuple]:
+    baseline, latency = core["longpoll_baseline"], core["core_latency"]
+    beyond = latency["p99_ms"] - baseline["p99_ms"]
+    return [
+        ("Bare long poll, SendMessage → ReceiveMessage returns (aws-sdk-sqs vs moto, no app), p50 / p99 / max",
+         spread(baseline), "", ""),
+        ("Core: SendMessage → EventSink gets the entry, p50 / p99 / max (200 messages)", spread(latency), "", ""),
+        ("Core p99 beyond the long-poll wake-up (core p99 − bare p99)", ms(beyond), "< 50 ms", verdict(beyond < 50)),
+        ("Bare long poll: burst of 1000, last one received", burst(core["longpoll_burst"]), "", ""),
+        ("Core: burst of 1000, last one shown", burst(core["core_burst"]), "", ""),
+    ]
+
+
+def window_rows(win: dict) -> list[tuple]:
+    rows = []
+    for name, figures in win.items():
+        rows += [
+            (f"Window {name}: SendMessage → line in the DOM, p50 / p99 / max (200 messages)",
+             spread(figures["dom_latency"]), "", ""),
+            (f"Window {name}: burst of 1000, last one in the DOM", burst(figures["dom_burst"]), "", ""),
+        ]
+        rows += idle_rows(name, figures["idle"])
+    return rows
+
+
+def idle_rows(name: str, idle: dict) -> list[tuple]:
+    return [
+        (f"Idle live chat, window {name}: CPU of app + WebKit processes (60 s)",
+         f"{idle['cpu_percent']:.2f} % ({_percents(idle['per_process_cpu_percent'])})",
+         "< 0.5 %", verdict(idle["cpu_percent"] < 0.5)),
+        (f"Idle, window {name}: RSS summed over the processes (mean)",
+         f"{idle['rss_mib']:.0f} MiB ({_sizes(idle['per_process_rss_mib'])})", "< 80 MB",
+         verdict(idle["rss_mib"] * MIB < 80e6)),
+        (f"Idle, window {name}: PSS summed (shared pages split, not repeated)", f"{idle['pss_mib']:.0f} MiB", "", ""),
+        (f"Idle, window {name}: requests per minute, cloud HTTP / SQS",
+         f"{idle['cloud_requests_per_min']:.1f} / {idle['sqs_requests_per_min']:.1f} "
+         f"({_rates(idle['cloud_by_path'])}; {_rates(idle['sqs_by_action'])})", "", ""),
+    ]
+
+
+def _percents(per_process: dict) -> str:
+    return ", ".join(f"{name} {percent:.2f}" for name, percent in per_process.items())
+
+
+def _sizes(per_process: dict) -> str:
+    return ", ".join(f"{name} {mib:.0f}" for name, mib in per_process.items())
+
+
+def _rates(rates: dict) -> str:
+    return ", ".join(f"{name} {rate:g}" for name, rate in rates.items()) or "none"
+
+
+def screenshot_rows(shots: dict) -> list[tuple]:
+    rows = []
+    for size, shot in shots.items():
+        steps = (f"capture {ms(shot['capture_ms'])}, encode {ms(shot['encode_ms'])}, base64 {ms(shot['base64_ms'])}, "
+                 f"upload {ms(shot['upload_ms'])}; preview {ms(shot['preview_ms'])}; "
+                 f"PNG {shot['png_bytes'] / 1024:.0f} KiB")
+        rows.append((f"Screenshot {size} (median of {shot['runs']})", steps, "", ""))
+        together = shot["capture_encode_ms"]
+        if size == "3840x2160":
+            rows.append(("Screenshot 3840x2160: capture + encode", ms(together), "< 250 ms", verdict(together < 250)))
+        else:
+            rows.append((f"Screenshot {size}: capture + encode", ms(together), "", ""))
+        rows.append((f"Encode {size} of a photo-like picture (gradients + noise, worst case)",
+                     f"{ms(shot['photo_like_encode_ms'])} (PNG {shot['photo_like_png_bytes'] / MIB:.1f} MiB)", "", ""))
+    return rows
+
+
+def start_rows(start: dict) -> list[tuple]:
+    return [(f"Start to interactive window (median of {start['runs']}; max; first start)",
+             f"{ms(start['median_ms'])}; {ms(start['max_ms'])}; {ms(start['first_ms'])}", "< 400 ms",
+             verdict(start["median_ms"] < 400))]
+
+
+def print_table(results: dict) -> None:
+    rows: list[tuple] = []
+    if "core" in results:
+        rows += core_rows(results["core"])
+    if "window" in results:
+        rows += window_rows(results["window"])
+    if "start" in results:
+        rows += start_rows(results["start"])
+    if "screenshot" in results:
+        rows += screenshot_rows(results["screenshot"])
+    if "size" in results:
+        rows.append(("Release binary target/release/xima-chat", f"{results['size'] / MIB:.1f} MiB", "", ""))
+    print("\n| Figure | Measured | Target | |\n|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    loads = ", ".join(f"{part} {load:.2f}" for part, load in results["load"].items())
+    print(f"\n1-minute load average as each part began ({os.cpu_count()} cores): {loads}")

@@ -1,0 +1,233 @@
+"""Figures of the real app (release build): agent messages reaching the DOM, one at a
+time and in a burst; the footprint of an idle live chat; the start to an interactive
+window. Agent messages go straight into the session's SQS queue with boto3; the page
+stamps each new transcript line with Date.now() in a MutationObserver, on the same
+clock as Python's time.time()."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import statistics
+import time
+
+import focus
+import procs
+from app import DirectApp, TauriDriver, new_installation, open_window, start_chat, until_gone, visible, wait
+from cloud import MotoRecorder, chat_started, chat_text, mentions, sqs_action
+
+MESSAGES, WARM_UP, BURST = 200, 5, 1000
+# Messages are paced rather than awaited through WebDriver, so no WebDriver command runs
+# in the page while a message is on its way; each is checked to have been shown before
+# the next was sent.
+PAUSE = 0.25
+IDLE_SECONDS, SETTLE_SECONDS, SAMPLE_EVERY = 60, 10, 5
+# Screen points on the session's 1280x800 Xvfb: an unmanaged window opens at the top
+# left (420x640), so the first is over it and the second is not.
+INSIDE_WINDOW, OUTSIDE_WINDOW = (200, 300), (1270, 790)
+
+# Stamps every agent line added to the transcript (ui/js/transcript.js adds <li class="entry agent">).
+OBSERVER = """
+window.__bench = [];
+new MutationObserver((records) => {
+  const now = Date.now();
+  for (const record of records)
+    for (const node of record.addedNodes)
+      if (node.nodeType === 1 && node.classList.contains("agent"))
+        window.__bench.push([node.querySelector(".text").textContent, now]);
+}).observe(document.getElementById("transcript"), { childList: true });
+"""
+
+
+def now_ms() -> float:
+    return time.time() * 1000
+
+
+def nearest_rank(ordered: list[float], p: float) -> float:
+    return ordered[max(math.ceil(p * len(ordered)) - 1, 0)]
+
+
+def percentiles(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    return {"n": len(ordered), "p50_ms": nearest_rank(ordered, 0.50), "p99_ms": nearest_rank(ordered, 0.99),
+            "max_ms": ordered[-1]}
+
+
+def rate_by(items: list, key, per_minute: float) -> dict:
+    """How many of `items` per minute, for each value of `key`."""
+    counts: dict = {}
+    for item in items:
+        counts[key(item)] = counts.get(key(item), 0) + 1
+    return {name: round(count * per_minute, 2) for name, count in sorted(counts.items())}
+
+
+def seen_lines(driver, prefix: str, count: int, timeout: float) -> dict[str, float]:
+    """Waits until `count` stamped lines starting with `prefix` are in, then returns them."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if driver.execute_script("return window.__bench.filter(([t]) => t.startsWith(arguments[0])).length",
+                                 prefix) >= count:
+            break
+        time.sleep(0.5)
+    return {text: at for text, at in driver.execute_script("return window.__bench") if text.startswith(prefix)}
+
+
+def dom_latency(driver, sqs, queue: str) -> dict:
+    texts = [f"latency {index:03}" for index in range(WARM_UP + MESSAGES)]
+    sent = {}
+    for text in texts:
+        time.sleep(PAUSE)
+        sent[text] = now_ms()
+        sqs.send_message(QueueUrl=queue, MessageBody=chat_text(text))
+    shown = seen_lines(driver, "latency ", len(texts), 60)
+    measured = texts[WARM_UP:]
+    missing = [text for text in measured if text not in shown]
+    if missing:
+        raise RuntimeError(f"{len(missing)} messages never reached the DOM, e.g. {missing[0]!r}")
+    samples = [shown[text] - sent[text] for text in measured]
+    figures = percentiles(samples)
+    # Was each shown before the next was sent (the last warm-up one before the first measured)?
+    figures["overlapped"] = sum(shown[a] > sent[b] for a, b in zip(texts[WARM_UP - 1:], measured))
+    figures["samples_ms"] = [round(sample, 1) for sample in samples]
+    return figures
+
+
+def dom_burst(driver, sqs, queue: str) -> dict:
+    texts = [f"burst {index:04}" for index in range(BURST)]
+    started = now_ms()
+    for first in range(0, BURST, 10):
+        entries = [{"Id": str(index), "MessageBody": chat_text(texts[index])} for index in range(first, first + 10)]
+        failed = sqs.send_message_batch(QueueUrl=queue, Entries=entries).get("Failed")
+        if failed:
+            raise RuntimeError(f"moto refused part of a batch: {failed}")
+    send_ms = now_ms() - started
+    shown = seen_lines(driver, "burst ", BURST, 180)
+    time.sleep(2)  # anything more would be a duplicate
+    in_dom = driver.execute_script(
+        "return [...document.querySelectorAll('#transcript .entry.agent .text')].map((e) => e.textContent)"
+        ".filter((t) => t.startsWith('burst '))")
+    return {"n": BURST, "send_ms": send_ms, "all_shown_ms": max(shown.values(), default=started) - started,
+            "lost": len(set(texts) - set(in_dom)), "duplicates": len(in_dom) - len(set(in_dom)),
+            "in_order": in_dom == texts}
+
+
+def live_chat_in_window(driver, sim, installation, sqs_endpoint):
+    session = start_chat(driver, sim, installation)
+    sqs = sim.sqs_for(installation.id, sqs_endpoint)
+    queue = sim.queue_url(session)
+    sqs.send_message(QueueUrl=queue, MessageBody=chat_started())
+    wait(driver, "the agent to pick up", lambda: visible(driver, "#composer"))
+    return session, sqs, queue
+
+
+def look_at_window(focused: bool) -> None:
+    """The pointer over the window (focused: a customer watching the chat) or away
+    from it (the window in the background: each agent line also chimes and notifies)."""
+    focus.pointer_to(*(INSIDE_WINDOW if focused else OUTSIDE_WINDOW))
+    time.sleep(0.5)
+
+
+def message_figures(sim, sqs_endpoint: str, focused: bool) -> dict:
+    installation = new_installation(sim.url)
+    with TauriDriver() as service:
+        driver = open_window(service.url, installation)
+        apps = service.apps()
+        try:
+            _, sqs, queue = live_chat_in_window(driver, sim, installation, sqs_endpoint)
+            look_at_window(focused)
+            has_focus = driver.execute_script("return document.hasFocus()")
+            if has_focus != focused:
+                raise RuntimeError(f"the window should{'' if focused else ' not'} have the focus")
+            driver.execute_script(OBSERVER)
+            print(f"  window ({'focused' if focused else 'background'}): 200 messages one at a time", flush=True)
+            latency = dom_latency(driver, sqs, queue)
+            print(f"  window ({'focused' if focused else 'background'}): burst of 1000", flush=True)
+            burst = dom_burst(driver, sqs, queue)
+        finally:
+            driver.quit()
+            until_gone(apps)
+    return {"dom_latency": latency, "dom_burst": burst}
+
+
+def idle_footprint(sim, sqs_endpoint: str, recorder: MotoRecorder, focused: bool) -> dict:
+    """A live chat, picked up by an agent, left alone: the app is started straight from
+    its binary (no WebDriver) and resumes the chat a WebDriver session started."""
+    installation = new_installation(sim.url)
+    with TauriDriver() as service:
+        driver = open_window(service.url, installation)
+        apps = service.apps()
+        try:
+            session, _, queue = live_chat_in_window(driver, sim, installation, sqs_endpoint)
+        finally:
+            driver.quit()
+            until_gone(apps)
+    app = DirectApp(installation, "idle.log")
+    try:
+        app.wait_for_line("resumed the chat")
+        look_at_window(focused)
+        time.sleep(SETTLE_SECONDS)
+        print(f"  window ({'focused' if focused else 'background'}): idle live chat for {IDLE_SECONDS} s", flush=True)
+        return measure_idle(app.process.pid, sim, recorder, session, installation.id, queue.rsplit("/", 1)[-1])
+    finally:
+        app.stop()
+
+
+def measure_idle(pid: int, sim, recorder: MotoRecorder, session: str, installation: str, queue_name: str) -> dict:
+    pids = procs.process_tree(pid)
+    recorder.start()
+    started_at, started = time.time(), time.monotonic()
+    ticks = {p: procs.cpu_ticks(p) for p in pids}
+    rss, pss = [], []
+    while time.monotonic() - started < IDLE_SECONDS:
+        time.sleep(SAMPLE_EVERY)
+        memory = [procs.memory(p) for p in pids]
+        rss.append(sum(m.rss_kib for m in memory))
+        pss.append(sum(m.pss_kib for m in memory))
+    ticks = {p: procs.cpu_ticks(p) - ticks[p] for p in pids}
+    seconds, ended_at = time.monotonic() - started, time.time()
+    recorded = recorder.stop()
+    per_minute = 60 / seconds
+    percent = lambda used: used / procs.CLOCK_TICKS / seconds * 100  # noqa: E731
+    cloud = [r for r in sim.requests() if started_at <= r["at"] <= ended_at
+             and (session in r["body"] or installation in str(r["query"]))]
+    sqs = [r for r in recorded if mentions(r, queue_name)]
+    return {
+        "seconds": round(seconds, 1),
+        "cpu_percent": percent(sum(ticks.values())),
+        "per_process_cpu_percent": {procs.name(p): round(percent(used), 3) for p, used in ticks.items()},
+        "rss_mib": statistics.mean(rss) / 1024, "rss_max_mib": max(rss) / 1024,
+        "pss_mib": statistics.mean(pss) / 1024, "pss_max_mib": max(pss) / 1024,
+        "per_process_rss_mib": {procs.name(p): round(procs.memory(p).rss_kib / 1024, 1) for p in pids},
+        "per_process_pss_mib": {procs.name(p): round(procs.memory(p).pss_kib / 1024, 1) for p in pids},
+        "cloud_requests_per_min": round(len(cloud) * per_minute, 2),
+        "cloud_by_path": rate_by(cloud, lambda r: r["path"], per_minute),
+        "sqs_requests_per_min": round(len(sqs) * per_minute, 2),
+        "sqs_by_action": rate_by(sqs, sqs_action, per_minute),
+        "load_average": os.getloadavg()[0],
+    }
+
+
+def cold_start(sim_url: str, runs: int = 10) -> dict:
+    """Spawn to the "window interactive" log line (the main window's page finished
+    loading), straight from the binary, `runs` times after one unmeasured first start."""
+    installation = new_installation(sim_url)
+    spawn_to_line, since_start = [], []
+    first = None
+    for run in range(runs + 1):
+        app = DirectApp(installation, "cold-start.log")
+        try:
+            at, line = app.wait_for_line("window interactive")
+        finally:
+            app.stop()
+        elapsed = (at - app.spawned) * 1000
+        logged = re.search(r"since_start_ms=(\d+)", line)
+        if run == 0:
+            first = elapsed
+            continue
+        spawn_to_line.append(elapsed)
+        if logged:
+            since_start.append(float(logged.group(1)))
+        time.sleep(0.5)
+    return {"runs": runs, "median_ms": statistics.median(spawn_to_line), "max_ms": max(spawn_to_line),
+            "first_ms": first, "logged_since_start_median_ms": statistics.median(since_start) if since_start else None}
