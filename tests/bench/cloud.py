@@ -7,22 +7,11 @@ import json
 import urllib.request
 
 import boto3
+from sim_admin import SimulatorAdmin
 
 
-class Simulator:
-    def __init__(self, url: str):
-        self.url = url
-
-    def call(self, method: str, path: str, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.url + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as response:
-            text = response.read().decode()
-            return json.loads(text) if text else None
-
-    def sessions(self, installation: str) -> list[str]:
-        return self.call("GET", f"/_sim/sessions?installation={installation}")
+class Simulator(SimulatorAdmin):
+    timeout = 30.0
 
     def queue_url(self, session: str) -> str:
         return self.call("GET", f"/_sim/sessions/{session}")["sessionDetails"]["serverToClientQueue"]["url"]

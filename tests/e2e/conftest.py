@@ -4,7 +4,6 @@ keychain (GNOME Keyring in a private D-Bus session)."""
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -25,28 +24,15 @@ from selenium.webdriver.support.ui import WebDriverWait
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "harness"))
 from services import running_services  # noqa: E402
+from sim_admin import SimulatorAdmin  # noqa: E402
 
 APP = Path(os.environ.get("XIMA_APP", ROOT / "target" / "debug" / "xima-chat"))
 TAURI_DRIVER = Path(os.environ.get("XIMA_TAURI_DRIVER", ROOT / "target" / "tools" / "bin" / "tauri-driver"))
 SCREENS = ROOT / "tests" / "artifacts" / "screens"
 
 
-class Simulator:
-    """The simulator's admin API."""
-
-    def __init__(self, url: str):
-        self.url = url
-
-    def call(self, method: str, path: str, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.url + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            text = response.read().decode()
-            return json.loads(text) if text else None
-
-    def sessions(self, installation: str) -> list[str]:
-        return self.call("GET", f"/_sim/sessions?installation={installation}")
+class Simulator(SimulatorAdmin):
+    """The simulator's admin API, with what the end-to-end tests do through it."""
 
     def configure(self, installation: str, **settings):
         self.call("POST", f"/_sim/installations/{installation}/settings", settings)
