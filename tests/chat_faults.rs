@@ -5,10 +5,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{eventually, Options, TestChat};
+use common::{eventually, Options, TestChat, API_KEY};
 use serde_json::json;
 use xima_chat_core::transcript::Delivery;
-use xima_chat_core::{EndReason, SessionState};
+use xima_chat_core::{EndReason, Secret, SessionState, StartAuth};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_delivered_twice_is_shown_once() {
@@ -190,10 +190,77 @@ async fn still_here_refused_ends_the_chat_and_stops_everything() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_still_here_for_a_chat_the_cloud_still_has_does_not_end_it() {
+    let mut t = TestChat::new(Options {
+        keepalive: Duration::from_millis(500),
+        ..Options::default()
+    });
+    let session = t.start().await;
+    t.sim.fail_next("/chat/still-here", session.as_str(), 403, 1).await;
+    // The refusal makes the client ask whether the chat exists; the cloud says it does.
+    eventually("a resume check after the refusal", || {
+        let (sim, session) = (t.sim.clone(), session.clone());
+        async move {
+            let checks = sim.requests_for("/chat/queue", &session).await;
+            checks.iter().any(|check| check["method"] == "GET" && check["status"] == 200)
+        }
+    })
+    .await;
+    t.settle(Duration::from_millis(1500)).await;
+    assert!(t.chat.state().is_live(), "the chat goes on: {:?}", t.chat.state());
+    let refused = t.sim.requests_for("/chat/still-here", &session).await;
+    assert!(refused.iter().any(|still_here| still_here["status"] == 403));
+    assert!(refused.last().is_some_and(|still_here| still_here["status"] == 204), "still-here goes on");
+    t.chat.end().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_start_answer_gives_plain_words_and_closes_the_chat_the_cloud_opened() {
+    let t = TestChat::new(Options::default());
+    // The cloud queues the chat and sets its cookie, but its answer has no session id.
+    t.sim
+        .add_fault(json!({"path": "/chat/apiqueue", "match": t.installation,
+            "answerBody": "{\"sessionDetails\": {\"serverToClientQueue\": {\"url\": \"http://127.0.0.1:1/q\"}}}"}))
+        .await;
+    let error = t.chat.start(t.request(StartAuth::ApiKey(Secret::new(API_KEY)))).await.unwrap_err();
+    assert_eq!(error.code(), "start_failed");
+    assert_eq!(error.to_string(), "We couldn't start the chat. Please try again.");
+    assert_eq!(t.chat.state(), SessionState::Idle);
+    assert!(!t.data_dir.join("current-session.json").exists());
+
+    let opened = t.sim.sessions_of(&t.installation).await;
+    assert_eq!(opened.len(), 1, "the cloud did open one chat");
+    assert_eq!(t.sim.session(&opened[0]).await["ended"], true, "and it is closed again: nobody waits for an agent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_answer_that_comes_too_late_gives_plain_words_and_a_best_effort_end() {
+    let t = TestChat::new(Options {
+        request_timeout: Duration::from_secs(1),
+        ..Options::default()
+    });
+    t.sim
+        .add_fault(json!({"path": "/chat/apiqueue", "match": t.installation, "delayAfter": 3}))
+        .await;
+    let ends_before = t.sim.requests("/chat/end").await.len();
+    let error = t.chat.start(t.request(StartAuth::ApiKey(Secret::new(API_KEY)))).await.unwrap_err();
+    assert_eq!(error.code(), "cloud_unreachable");
+    assert_eq!(error.to_string(), "We couldn't start the chat. Please try again.");
+    assert_eq!(t.chat.state(), SessionState::Idle);
+    // The answer (and any cookie in it) never arrived, so the end may find nothing; it
+    // is still sent, for a cloud that tied the chat to an HTTP session opened earlier.
+    assert!(t.sim.requests("/chat/end").await.len() > ends_before, "a POST /chat/end followed the failed start");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn force_close_and_multimedia_down_end_the_chat_with_their_reason() {
     for (message, reason) in [("FORCE_CLOSE", EndReason::ForceClose), ("MULTIMEDIA_DOWN", EndReason::ServerDown)] {
         let mut t = TestChat::new(Options::default());
         let session = t.start().await;
+        // The simulator closes the chat as it sends the message; a still-here between
+        // the two would find it gone first and end it as expired (also true, but not
+        // what this test is about). The first still-here goes at once: let it pass.
+        t.until_still_here(&session).await;
         t.sim.agent_sends(&session, json!({ "type": message })).await;
         t.until_state(message, |state| *state == SessionState::Ended { reason }).await;
         t.until_tasks_stopped().await;

@@ -50,7 +50,7 @@ fn the_sqs_credentials_example_parses() {
     let credentials: SqsCredentials = lenient::from_str(&example("sqs-credentials")).unwrap();
     assert_eq!(credentials.sqs_access_key, "<sqs aws access key>");
     assert_eq!(credentials.sqs_secret_key.expose(), "<sqs aws secret key>");
-    assert_eq!(credentials.sqs_region, "<sqs aws region>");
+    assert_eq!(credentials.sqs_region.as_deref(), Some("<sqs aws region>"));
     assert_eq!(format!("{credentials:?}").matches("secret key").count(), 0, "Debug redacts the secret");
 }
 

@@ -130,6 +130,18 @@ impl Simulator {
             .await;
     }
 
+    /// Every dialect the simulator speaks (`GET /_sim/dialects`).
+    pub async fn dialects(&self) -> Vec<String> {
+        serde_json::from_value(self.get("/_sim/dialects").await).expect("a list of dialect names")
+    }
+
+    /// The chats the simulator opened for `installation`.
+    pub async fn sessions_of(&self, installation: &str) -> Vec<SessionId> {
+        let ids: Vec<String> = serde_json::from_value(self.get(&format!("/_sim/sessions?installation={installation}")).await)
+            .expect("a list of session ids");
+        ids.into_iter().map(SessionId).collect()
+    }
+
     pub async fn forget_session(&self, session: &SessionId) {
         self.post(&format!("/_sim/sessions/{session}/drop"), json!({})).await;
     }
@@ -156,6 +168,8 @@ pub struct Options {
     pub keepalive: Duration,
     pub credentials_refresh: Duration,
     pub screenshot_timeout: Duration,
+    /// How long the cloud client waits for an answer.
+    pub request_timeout: Duration,
 }
 
 impl Default for Options {
@@ -164,6 +178,7 @@ impl Default for Options {
             keepalive: Duration::from_secs(30),
             credentials_refresh: Duration::from_secs(300),
             screenshot_timeout: Duration::from_secs(120),
+            request_timeout: CloudOptions::default().request_timeout,
         }
     }
 }
@@ -193,7 +208,14 @@ impl TestChat {
 
     fn with(installation: String, data_dir: PathBuf, options: Options) -> Self {
         let sim = Simulator::from_env();
-        let cloud = CloudClient::new(&sim.url, CloudOptions::default()).expect("simulator URL is valid");
+        let cloud = CloudClient::new(
+            &sim.url,
+            CloudOptions {
+                request_timeout: options.request_timeout,
+                ..CloudOptions::default()
+            },
+        )
+        .expect("simulator URL is valid");
         let mut settings = ChatSettings::new(installation.clone());
         settings.keepalive_every = options.keepalive;
         settings.credentials_refresh = options.credentials_refresh;
@@ -297,6 +319,11 @@ impl TestChat {
             async move { !running }
         })
         .await;
+    }
+
+    /// Waits for the keepalive's first `still-here` of `session`, which goes at once.
+    pub async fn until_still_here(&self, session: &SessionId) {
+        eventually("a still-here", || async { !self.sim.requests_for("/chat/still-here", session).await.is_empty() }).await;
     }
 
     /// Waits until the session's queue holds nothing, visible or in flight.

@@ -1,7 +1,8 @@
 """Start moto's SQS server and the cloud simulator on free loopback ports, run a command
 with their addresses in the environment, and stop both when the command ends.
 
-    python tests/harness/services.py [--agent scripted|manual] -- COMMAND [ARGS...]
+    python tests/harness/services.py [--agent scripted|manual] [--dialect NAME]
+        [--agents-ready SKILL=BOOL,...] -- COMMAND [ARGS...]
 
 The command sees XIMA_SIM_URL (the simulator, i.e. the cloud base URL) and
 XIMA_SQS_ENDPOINT (moto). Logs go to tests/artifacts/.
@@ -44,8 +45,11 @@ def wait_for_port(port: int, process: subprocess.Popen, what: str, timeout: floa
 
 
 @contextlib.contextmanager
-def running_services(agent: str = "manual", visibility_timeout: str = "30"):
-    """Starts moto and the simulator; yields (simulator URL, SQS endpoint); stops both."""
+def running_services(agent: str = "manual", visibility_timeout: str = "30", dialect: str | None = None,
+                     agents_ready: str | None = None):
+    """Starts moto and the simulator; yields (simulator URL, SQS endpoint); stops both.
+    `dialect` and `agents_ready` are the simulator's defaults (see xima_sim.py)."""
+    extra = (["--dialect", dialect] if dialect else []) + (["--agents-ready", agents_ready] if agents_ready else [])
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     children: list[subprocess.Popen] = []
     try:
@@ -67,7 +71,7 @@ def running_services(agent: str = "manual", visibility_timeout: str = "30"):
             simulator = subprocess.Popen(
                 [sys.executable, str(ROOT / "tests" / "simulator" / "xima_sim.py"),
                  "--sqs-endpoint", sqs_endpoint, "--agent", agent,
-                 "--visibility-timeout", visibility_timeout, "--ready-file", str(ready)],
+                 "--visibility-timeout", visibility_timeout, "--ready-file", str(ready), *extra],
                 stdout=sim_log, stderr=subprocess.STDOUT,
             )
         children.append(simulator)
@@ -92,13 +96,16 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--agent", choices=["scripted", "manual"], default="manual")
     parser.add_argument("--visibility-timeout", default="30")
+    parser.add_argument("--dialect", help="the simulator's default dialect (GET /_sim/dialects lists them)")
+    parser.add_argument("--agents-ready", help="e.g. Support=true,Billing=false, for GET /queue/status")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("give a command to run after --")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    with running_services(args.agent, args.visibility_timeout) as (sim_url, sqs_endpoint):
+    services = running_services(args.agent, args.visibility_timeout, args.dialect, args.agents_ready)
+    with services as (sim_url, sqs_endpoint):
         env = dict(os.environ, XIMA_SIM_URL=sim_url, XIMA_SQS_ENDPOINT=sqs_endpoint)
         print(f"services: simulator {sim_url}, moto {sqs_endpoint}", file=sys.stderr, flush=True)
         return subprocess.call(command, env=env)

@@ -23,3 +23,12 @@ class SimulatorAdmin:
 
     def sessions(self, installation: str) -> list[str]:
         return self.call("GET", f"/_sim/sessions?installation={installation}")
+
+    def configure(self, installation: str, **settings):
+        """Merges settings into the installation's, e.g. dialect="flat",
+        agentsReady={"Support": True}; None drops a setting."""
+        self.call("POST", f"/_sim/installations/{installation}/settings", settings)
+
+    def dialects(self) -> list[str]:
+        """Every dialect the simulator speaks, `documented` first."""
+        return self.call("GET", "/_sim/dialects")

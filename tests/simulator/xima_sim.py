@@ -10,6 +10,26 @@ agent, which greets, answers, transfers, asks for a screenshot and ends) or `man
 SQS access is enforced the way the cloud does it: moto runs with IAM authentication on,
 each installation gets its own IAM user whose key `/chat/queue/auth` hands out, and
 rotating that key makes the old one fail for real.
+
+Dialects. The vendor's page is documentation, not wire truth: where it is silent or the
+production server may well differ, the simulator speaks each plausible variant as a
+named dialect (the DIALECTS table below), so a client can be run through a whole chat
+under every one. `documented` is the page as written; every other dialect changes
+exactly one thing relative to it. The dialect is chosen per installation with
+`POST /_sim/installations/<id>/settings {"dialect": NAME}` (`null` goes back to the
+default), else by `--dialect` (default `documented`); `GET /_sim/dialects` lists them.
+A request is judged by the installation it is about: the body's or query's installation
+id, else the chat it names, else the chat whose session cookie it carries (the
+screenshot upload names nothing else); a request that can be tied to no installation
+(e.g. a resume check for a never-issued id) gets the default dialect.
+
+Session cookie (every dialect): the start answer sets JSESSIONID; an answer to a request
+that carries the cookie of a live chat sets it again (sliding expiry, as servlet
+containers do), except in `no-cookie-reissue`; a request without it never gets it.
+
+`GET /queue/status?installation-id=` is not on the vendor's page, but public code that
+ran against production calls it before queueing: it answers which skills have agents
+ready, from the installation's `agentsReady` setting or `--agents-ready`.
 """
 
 from __future__ import annotations
@@ -28,7 +48,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import boto3
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import NotFound
 from werkzeug.serving import make_server
 
 log = logging.getLogger("xima-sim")
@@ -37,8 +58,8 @@ MOTO_ACCOUNT = "123456789012"
 SESSION_COOKIE = "JSESSIONID"
 
 
-def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+def iso(at: float) -> str:
+    return datetime.fromtimestamp(at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def solid_png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
@@ -173,7 +194,7 @@ class Session:
     http_session: str
     server_to_client: dict
     client_to_server: dict
-    created: str = field(default_factory=now_iso)
+    created: float = field(default_factory=time.time)
     agent: str | None = None
     agent_image: str | None = None
     ended: bool = False
@@ -183,26 +204,139 @@ class Session:
         return {
             "url": queue["url"],
             "arn": queue["arn"],
-            "created": self.created,
-            "lastUsed": now_iso(),
+            "created": iso(self.created),
+            "lastUsed": iso(time.time()),
             "chatQueueType": kind,
         }
 
-    def to_json(self) -> dict:
+    def details(self) -> dict:
+        """The sessionDetails object as the vendor's page shows it."""
         return {
-            "sessionDetails": {
-                "serverToClientQueue": self.queue_descriptor(self.server_to_client, "SERVERTOCLIENT"),
-                "clientToServerQueue": self.queue_descriptor(self.client_to_server, "CLIENTTOSERVER"),
-                "id": self.id,
-                "installationId": self.installation_id,
-                "email": self.email,
-                "name": self.name,
-                "agent": self.agent,
-                "agentImage": self.agent_image,
-                "skill": self.skill,
-                "created": self.created,
-            }
+            "serverToClientQueue": self.queue_descriptor(self.server_to_client, "SERVERTOCLIENT"),
+            "clientToServerQueue": self.queue_descriptor(self.client_to_server, "CLIENTTOSERVER"),
+            "id": self.id,
+            "installationId": self.installation_id,
+            "email": self.email,
+            "name": self.name,
+            "agent": self.agent,
+            "agentImage": self.agent_image,
+            "skill": self.skill,
+            "created": iso(self.created),
         }
+
+
+# --------------------------------------------------------------------------- dialects
+
+DIALECTS = {
+    "documented": "The vendor's page as written: wrapped sessionDetails, ISO dates, region as "
+                  "us-east-1, plain JSON SQS bodies, the screenshot uuid as bare text, the `;base64;` prefix.",
+    "flat": "ChatSession answers are the sessionDetails object itself, without the wrapper.",
+    "epoch-dates": "ChatSession dates are numbers (the session's `created` in epoch milliseconds, the "
+                   "queues' `created`/`lastUsed` in epoch seconds); an absent agent/agentImage is left out.",
+    "upper-region": "/chat/queue/auth answers the region as US_EAST_1 and both keys padded with white space.",
+    "sns-envelope": "Inbound SQS bodies are SNS notifications with the message's JSON text in `Message`.",
+    "string-body": "Inbound SQS bodies are a JSON string holding the message's JSON text.",
+    "base64-body": "Inbound SQS bodies are the standard base64 of the message's JSON text.",
+    "json-uuid": "POST /screenshot answers {\"uuid\": ...} as application/json.",
+    "location-uuid": "POST /screenshot answers 201 without a body and Location: /screenshot/<uuid>.",
+    "comma-prefix-only": "POST /screenshot refuses the page's `;base64;` prefix (400) and takes the standard `;base64,`.",
+    "no-cookie-reissue": "The session cookie is set on the start answer only, never refreshed.",
+    "no-status-endpoint": "GET /queue/status does not exist (404).",
+    "gone-404": "The resume check for an unknown or ended chat answers 404 instead of 204.",
+    "gone-null": "The resume check for an unknown or ended chat answers 200 {\"sessionDetails\": null}.",
+}
+
+SPEC_PREFIX = "data:image/png;base64;"
+STANDARD_PREFIX = "data:image/png;base64,"
+SNS_TOPIC = "xima-chat"
+
+
+def answer(status: int, body=None, headers: dict | None = None) -> Response:
+    if body is None:
+        return Response(status=status, headers=headers)
+    if isinstance(body, (dict, list)):
+        return Response(json.dumps(body), status=status, mimetype="application/json", headers=headers)
+    return Response(body, status=status, mimetype="text/plain", headers=headers)
+
+
+def session_answer(session: Session, dialect: str) -> dict:
+    """A ChatSession answer: wrapped or `flat`, ISO or `epoch-dates`."""
+    details = session.details()
+    if dialect == "epoch-dates":
+        now = time.time()
+        for queue in ("serverToClientQueue", "clientToServerQueue"):
+            details[queue].update(created=round(session.created, 3), lastUsed=round(now, 3))
+        details["created"] = round(session.created * 1000)
+        details = {key: value for key, value in details.items()
+                   if not (key in ("agent", "agentImage") and value is None)}
+    return details if dialect == "flat" else {"sessionDetails": details}
+
+
+def gone_answer(dialect: str) -> tuple[int, dict | None]:
+    """The resume check's answer for a chat that is unknown or over."""
+    if dialect == "gone-404":
+        return 404, {"error": "no such chat"}
+    if dialect == "gone-null":
+        return 200, {"sessionDetails": None}
+    return 204, None
+
+
+def credentials_answer(keys: dict, dialect: str) -> dict:
+    if dialect != "upper-region":
+        return keys
+    return {"sqsAccessKey": f" {keys['sqsAccessKey']} ", "sqsSecretKey": keys["sqsSecretKey"] + "\n",
+            "sqsRegion": keys["sqsRegion"].upper().replace("-", "_")}
+
+
+def sqs_body(text: str, dialect: str, region: str) -> str:
+    """How a message's JSON text travels in the body of an SQS message."""
+    if dialect == "sns-envelope":
+        return json.dumps({"Type": "Notification", "MessageId": str(uuid.uuid4()),
+                           "TopicArn": f"arn:aws:sns:{region}:{MOTO_ACCOUNT}:{SNS_TOPIC}",
+                           "Message": text, "Timestamp": iso(time.time())})
+    if dialect == "string-body":
+        return json.dumps(text)
+    if dialect == "base64-body":
+        return base64.b64encode(text.encode()).decode()
+    return text
+
+
+def screenshot_answer(shot: str, dialect: str) -> Response:
+    if dialect == "json-uuid":
+        return answer(200, {"uuid": shot})
+    if dialect == "location-uuid":
+        return answer(201, None, {"Location": f"/screenshot/{shot}"})
+    return answer(200, shot)
+
+
+def reissues_cookie(dialect: str) -> bool:
+    return dialect != "no-cookie-reissue"
+
+
+def has_status_endpoint(dialect: str) -> bool:
+    return dialect != "no-status-endpoint"
+
+
+def check_settings(settings) -> None:
+    """Refuses installation settings the simulator would trip over later."""
+    if not isinstance(settings, dict):
+        raise ValueError("settings must be a JSON object")
+    if settings.get("dialect") not in (None, *DIALECTS):
+        raise ValueError(f"unknown dialect {settings['dialect']!r}; known: {', '.join(DIALECTS)}")
+    ready = settings.get("agentsReady")
+    if ready is not None and not (isinstance(ready, dict) and all(isinstance(v, bool) for v in ready.values())):
+        raise ValueError("agentsReady must map skill names to true or false")
+
+
+def parse_agents_ready(text: str) -> dict[str, bool]:
+    """`Support=true,Billing=false` -> {"Support": True, "Billing": False}."""
+    ready = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        skill, _, flag = item.partition("=")
+        if not skill.strip() or flag.strip().lower() not in ("true", "false"):
+            raise argparse.ArgumentTypeError(f"expected SKILL=true|false, got {item!r}")
+        ready[skill.strip()] = flag.strip().lower() == "true"
+    return ready
 
 
 class ProtocolViolation(Exception):
@@ -236,20 +370,43 @@ def require_flag(value: str, name: str, allowed: tuple[str, ...] = ("true", "fal
 
 
 class Simulator:
-    def __init__(self, sqs: SqsBackend, api_key: str, captcha_token: str, agent_mode: str, visibility_timeout: int):
+    def __init__(self, sqs: SqsBackend, api_key: str, captcha_token: str, agent_mode: str, visibility_timeout: int,
+                 dialect: str = "documented", agents_ready: dict[str, bool] | None = None):
         self.sqs = sqs
         self.api_key = api_key
         self.captcha_token = captcha_token
         self.agent_mode = agent_mode
         self.visibility_timeout = visibility_timeout
+        self.dialect = dialect
+        self.agents_ready_default = agents_ready or {}
         self.lock = threading.Lock()
         self.sessions: dict[str, Session] = {}
+        self.by_http_session: dict[str, Session] = {}
         self.requests: list[dict] = []
         self.faults: dict[str, list[dict]] = {}
         self.screenshots: dict[str, str] = {}
         self.agents: dict[str, ScriptedAgent] = {}
-        # Per-installation overrides set by tests, e.g. {"visibilityTimeout": 1}.
+        # Per-installation overrides set by tests, e.g. {"visibilityTimeout": 1, "dialect": "flat"}.
         self.installation_settings: dict[str, dict] = {}
+
+    def setting(self, installation: str | None, name: str, default):
+        with self.lock:
+            return self.installation_settings.get(installation or "", {}).get(name, default)
+
+    def dialect_of(self, installation: str | None) -> str:
+        return self.setting(installation, "dialect", self.dialect)
+
+    def agents_ready(self, installation: str) -> dict[str, bool]:
+        return dict(self.setting(installation, "agentsReady", self.agents_ready_default))
+
+    def configure(self, installation: str, settings: dict) -> None:
+        """Merges `settings` into the installation's; a null value drops that setting."""
+        check_settings(settings)
+        with self.lock:
+            current = self.installation_settings.setdefault(installation, {})
+            current.update(settings)
+            for name in [name for name, value in current.items() if value is None]:
+                del current[name]
 
     # ---- bookkeeping
 
@@ -278,8 +435,16 @@ class Simulator:
             found = self.sessions.get(session_id)
         return found
 
-    def push(self, session: Session, message: dict | str) -> str:
-        body = message if isinstance(message, str) else json.dumps(message)
+    def by_cookie(self, token: str | None) -> Session | None:
+        with self.lock:
+            return self.by_http_session.get(token or "")
+
+    def push(self, session: Session, message) -> str:
+        """Sends one inbound message, in the body format of the installation's dialect."""
+        text = json.dumps(message)
+        return self.push_raw(session, sqs_body(text, self.dialect_of(session.installation_id), self.sqs.region))
+
+    def push_raw(self, session: Session, body: str) -> str:
         return self.sqs.send(session.server_to_client["url"], body)
 
     def end(self, session: Session) -> None:
@@ -308,6 +473,7 @@ class Simulator:
         )
         with self.lock:
             self.sessions[session.id] = session
+            self.by_http_session[session.http_session] = session
         if overrides.get("agent", self.agent_mode) == "scripted":
             agent = ScriptedAgent(self, session)
             self.agents[session.id] = agent
@@ -391,13 +557,6 @@ class ScriptedAgent(threading.Thread):
 def create_app(sim: Simulator) -> Flask:
     app = Flask("xima-sim")
 
-    def answer(status: int, body=None) -> Response:
-        if body is None:
-            return Response(status=status)
-        if isinstance(body, (dict, list)):
-            return Response(json.dumps(body), status=status, mimetype="application/json")
-        return Response(body, status=status, mimetype="text/plain")
-
     @app.before_request
     def inject_fault():
         if request.path.startswith("/_sim"):
@@ -406,10 +565,14 @@ def create_app(sim: Simulator) -> Flask:
         fault = sim.take_fault(request.path, raw)
         if fault is None:
             return None
+        if "answerBody" in fault or "delayAfter" in fault:
+            # Applied once the handler has run: the cloud did the work, the answer goes wrong.
+            g.after_fault = fault
+            return None
         if fault.get("delay"):
             time.sleep(float(fault["delay"]))
         if fault.get("status"):
-            sim.record(describe(request, status=int(fault["status"]), fault=True))
+            sim.record(describe(request, status=int(fault["status"]), fault=True, setCookie=False))
             return answer(int(fault["status"]), {"error": "injected fault"})
         return None
 
@@ -427,23 +590,47 @@ def create_app(sim: Simulator) -> Flask:
         entry.update(extra)
         return entry
 
+    def with_cookie(response: Response, session: Session) -> Response:
+        response.set_cookie(SESSION_COOKIE, session.http_session, httponly=True, path="/")
+        return response
+
+    def sets_cookie(response: Response) -> bool:
+        return any(value.startswith(SESSION_COOKIE + "=") for value in response.headers.getlist("Set-Cookie"))
+
+    def cookie_session() -> Session | None:
+        """The chat whose session cookie this request carries, if any."""
+        return sim.by_cookie(request.cookies.get(SESSION_COOKIE))
+
+    def refresh_cookie(response: Response) -> None:
+        """Sliding expiry: a request carrying a live chat's cookie gets it set again."""
+        session = cookie_session()
+        if (session and not session.ended and not sets_cookie(response)
+                and reissues_cookie(sim.dialect_of(session.installation_id))):
+            with_cookie(response, session)
+
     def handled(handler):
-        """Validate, record and answer; violations become 400s tests can see."""
+        """Validate, record and answer; violations become 400s tests can see. A handler
+        returns (status, body) or a whole Response."""
 
         def wrapper(*args, **kwargs):
             entry = describe(request)
             try:
-                status, body, cookie = handler(*args, **kwargs)
+                reply = handler(*args, **kwargs)
             except ProtocolViolation as violation:
-                entry.update(status=400, violation=str(violation))
-                sim.record(entry)
+                entry["violation"] = str(violation)
                 log.warning("protocol violation on %s: %s", request.path, violation)
-                return answer(400, {"error": str(violation)})
-            entry["status"] = status
+                reply = 400, {"error": str(violation)}
+            response = reply if isinstance(reply, Response) else answer(*reply)
+            refresh_cookie(response)
+            after = g.pop("after_fault", None)
+            if after is not None:
+                entry["fault"] = True
+                if "answerBody" in after:
+                    response.set_data(after["answerBody"])
+                if after.get("delayAfter"):
+                    time.sleep(float(after["delayAfter"]))
+            entry.update(status=response.status_code, setCookie=sets_cookie(response))
             sim.record(entry)
-            response = answer(status, body)
-            if cookie:
-                response.set_cookie(SESSION_COOKIE, cookie, httponly=True, path="/")
             return response
 
         wrapper.__name__ = handler.__name__
@@ -463,8 +650,12 @@ def create_app(sim: Simulator) -> Flask:
     def check_session():
         session = sim.session(request.args.get("existingChatSessionId", ""))
         if session is None or session.ended:
-            return 204, None, None
-        return 200, session.to_json(), session.http_session
+            return gone_answer(sim.dialect_of(session and session.installation_id))
+        return 200, session_answer(session, sim.dialect_of(session.installation_id))
+
+    def started(body: dict) -> Response:
+        session = sim.start(body)
+        return with_cookie(answer(200, session_answer(session, sim.dialect_of(session.installation_id))), session)
 
     @app.post("/chat/queue")
     @handled
@@ -472,9 +663,8 @@ def create_app(sim: Simulator) -> Flask:
         body = require_json_object(request.get_data(), {**start_fields, "recaptchaToken": str}, optional_fields)
         validate_custom_info(body)
         if body["recaptchaToken"] != sim.captcha_token:
-            return 403, {"error": "captcha verification failed"}, None
-        session = sim.start(body)
-        return 200, session.to_json(), session.http_session
+            return 403, {"error": "captcha verification failed"}
+        return started(body)
 
     @app.post("/chat/apiqueue")
     @handled
@@ -482,9 +672,8 @@ def create_app(sim: Simulator) -> Flask:
         body = require_json_object(request.get_data(), {**start_fields, "apiKey": str}, optional_fields)
         validate_custom_info(body)
         if body["apiKey"] != sim.api_key:
-            return 401, {"error": "invalid API key"}, None
-        session = sim.start(body)
-        return 200, session.to_json(), session.http_session
+            return 401, {"error": "invalid API key"}
+        return started(body)
 
     @app.get("/chat/queue/auth")
     @handled
@@ -492,7 +681,18 @@ def create_app(sim: Simulator) -> Flask:
         installation = request.args.get("installation-id", "")
         if not installation:
             raise ProtocolViolation("installation-id is required")
-        return 200, sim.sqs.credentials_for(installation), None
+        return 200, credentials_answer(sim.sqs.credentials_for(installation), sim.dialect_of(installation))
+
+    @app.get("/queue/status")
+    @handled
+    def queue_status():
+        """Not on the vendor's page; production answers it (see the module docstring)."""
+        installation = request.args.get("installation-id", "")
+        if not has_status_endpoint(sim.dialect_of(installation)):
+            return Response(NotFound().get_body(), status=404, mimetype="text/html")  # as for any unknown path
+        if not installation:
+            raise ProtocolViolation("installation-id is required")
+        return 200, {skill: {"thereAreAgentsReady": ready} for skill, ready in sim.agents_ready(installation).items()}
 
     def live_session(body: dict) -> Session | None:
         session = sim.session(body["chatSessionId"])
@@ -502,7 +702,7 @@ def create_app(sim: Simulator) -> Flask:
     @handled
     def still_here():
         body = require_json_object(request.get_data(), {"chatSessionId": str})
-        return (204 if live_session(body) else 404), None, None
+        return (204 if live_session(body) else 404), None
 
     @app.post("/chat")
     @handled
@@ -510,32 +710,36 @@ def create_app(sim: Simulator) -> Flask:
         body = require_json_object(request.get_data(), {"chatSessionId": str, "message": str})
         session = live_session(body)
         if session is None:
-            return 404, {"error": "no such chat"}, None
+            return 404, {"error": "no such chat"}
         session.user_messages.append(body["message"])
         agent = sim.agents.get(session.id)
         if agent:
             agent.heard(body["message"])
-        return 204, None, None
+        return 204, None
 
     @app.post("/chat/focus")
     @handled
     def focus():
         body = require_json_object(request.get_data(), {"chatSessionId": str, "focused": str})
         require_flag(body["focused"], "focused", ("true",))
-        return (204 if live_session(body) else 404), None, None
+        return (204 if live_session(body) else 404), None
 
     @app.post("/chat/typing")
     @handled
     def typing():
         body = require_json_object(request.get_data(), {"chatSessionId": str, "typing": str})
         require_flag(body["typing"], "typing")
-        return (204 if live_session(body) else 404), None, None
+        return (204 if live_session(body) else 404), None
 
     @app.post("/screenshot")
     @handled
     def upload_screenshot():
         text = request.get_data().decode("ascii", "replace")
-        prefix = "data:image/png;base64;"
+        session = cookie_session()
+        dialect = sim.dialect_of(session and session.installation_id)
+        prefix = STANDARD_PREFIX if dialect == "comma-prefix-only" else SPEC_PREFIX
+        if dialect == "comma-prefix-only" and text.startswith(SPEC_PREFIX):
+            return 400, {"error": f"not a data URI: expected {STANDARD_PREFIX}<base64>"}
         if not text.startswith(prefix):
             raise ProtocolViolation("screenshot body must start with " + prefix)
         try:
@@ -547,7 +751,7 @@ def create_app(sim: Simulator) -> Flask:
         shot = str(uuid.uuid4())
         with sim.lock:
             sim.screenshots[shot] = text[len(prefix):]
-        return 200, shot, None
+        return screenshot_answer(shot, dialect)
 
     @app.post("/screenshot/notify")
     @handled
@@ -558,26 +762,28 @@ def create_app(sim: Simulator) -> Flask:
             raise ProtocolViolation("ACCEPTED needs the uuid of an uploaded screenshot")
         if body["status"] == "REJECTED" and "uuid" in body:
             raise ProtocolViolation("uuid is only sent with ACCEPTED")
-        return (204 if live_session(body) else 404), None, None
+        return (204 if live_session(body) else 404), None
 
     @app.post("/chat/end")
     @handled
     def end_chat():
         if request.get_data():
             raise ProtocolViolation("/chat/end has no body")
-        token = request.cookies.get(SESSION_COOKIE)
-        with sim.lock:
-            session = next((s for s in sim.sessions.values() if s.http_session == token), None)
+        session = cookie_session()
         if session is None:
-            return 400, {"error": "no chat session in this HTTP session"}, None
+            return 400, {"error": "no chat session in this HTTP session"}
         sim.end(session)
-        return 204, None, None
+        return 204, None
 
     # ---- admin: what tests and the demo use to drive and inspect the simulator
 
     @app.get("/_sim/health")
     def health():
         return answer(200, {"ok": True})
+
+    @app.get("/_sim/dialects")
+    def list_dialects():
+        return answer(200, list(DIALECTS))
 
     @app.get("/_sim/requests")
     def list_requests():
@@ -596,8 +802,9 @@ def create_app(sim: Simulator) -> Flask:
         session = sim.session(session_id)
         if session is None:
             return answer(404, {"error": "no such session"})
-        return answer(200, {**session.to_json(), "ended": session.ended, "userMessages": session.user_messages,
-                            "httpSession": session.http_session,
+        return answer(200, {"sessionDetails": session.details(), "ended": session.ended,
+                            "userMessages": session.user_messages, "httpSession": session.http_session,
+                            "dialect": sim.dialect_of(session.installation_id),
                             "queueDepth": sim.sqs.depth(session.server_to_client["url"])})
 
     @app.get("/_sim/sessions")
@@ -609,15 +816,20 @@ def create_app(sim: Simulator) -> Flask:
 
     @app.post("/_sim/sessions/<session_id>/messages")
     def push_message(session_id):
-        """Body: one inbound message as JSON, or {"raw": "..."} to send a body verbatim."""
+        """Body: one inbound message as JSON, sent in the dialect's body format, or
+        {"raw": "..."} to send a body verbatim in every dialect."""
         session = sim.session(session_id)
         if session is None:
             return answer(404, {"error": "no such session"})
         payload = request.get_json(force=True)
-        message = payload["raw"] if isinstance(payload, dict) and "raw" in payload else payload
-        if isinstance(message, dict) and message.get("type") in ("CHAT_ENDED", "FORCE_CLOSE", "MULTIMEDIA_DOWN"):
-            sim.end(session)
-        return answer(200, {"messageId": sim.push(session, message), "sentAt": time.time()})
+        if isinstance(payload, dict) and "raw" in payload:
+            raw = payload["raw"]
+            message_id = sim.push_raw(session, raw if isinstance(raw, str) else json.dumps(raw))
+        else:
+            if isinstance(payload, dict) and payload.get("type") in ("CHAT_ENDED", "FORCE_CLOSE", "MULTIMEDIA_DOWN"):
+                sim.end(session)
+            message_id = sim.push(session, payload)
+        return answer(200, {"messageId": message_id, "sentAt": time.time()})
 
     @app.post("/_sim/sessions/<session_id>/drop")
     def drop_session(session_id):
@@ -630,8 +842,12 @@ def create_app(sim: Simulator) -> Flask:
 
     @app.post("/_sim/installations/<installation>/settings")
     def installation_settings(installation):
-        with sim.lock:
-            sim.installation_settings.setdefault(installation, {}).update(request.get_json(force=True))
+        """Merges e.g. {"dialect": "flat", "agentsReady": {"Support": true}, "visibilityTimeout": 1,
+        "agent": "scripted"}; null drops a setting. An unknown dialect is refused with 400."""
+        try:
+            sim.configure(installation, request.get_json(force=True))
+        except ValueError as error:
+            return answer(400, {"error": str(error)})
         return answer(204)
 
     @app.get("/_sim/screenshots/<shot>")
@@ -643,6 +859,10 @@ def create_app(sim: Simulator) -> Flask:
     @app.post("/_sim/faults")
     def add_fault():
         """Body: {"path": "/chat", "status": 500, "count": 1, "delay": 0, "match": "<session id>"}.
+
+        `status` and `delay` act before the request is handled. `answerBody` (text that
+        replaces the answer's body) and `delayAfter` (seconds) act after it was handled:
+        the cloud did the work, but its answer is unreadable or late.
 
         `match` scopes the fault to requests whose body or query contains it, so tests
         running side by side do not take each other's faults."""
@@ -682,16 +902,23 @@ def main() -> int:
     parser.add_argument("--captcha-token", default="demo-captcha-token")
     parser.add_argument("--agent", choices=["scripted", "manual"], default="manual")
     parser.add_argument("--visibility-timeout", type=int, default=30)
+    parser.add_argument("--dialect", choices=list(DIALECTS), default="documented",
+                        help="for installations without a dialect setting (see GET /_sim/dialects)")
+    parser.add_argument("--agents-ready", type=parse_agents_ready, default={}, metavar="SKILL=BOOL,...",
+                        help="GET /queue/status for installations without an agentsReady setting, "
+                             "e.g. Support=true,Billing=false")
     parser.add_argument("--ready-file", help="write the bound port here once serving")
     args = parser.parse_args()
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s xima-sim %(levelname)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     sqs = SqsBackend(args.sqs_endpoint, args.region)
-    sim = Simulator(sqs, args.api_key, args.captcha_token, args.agent, args.visibility_timeout)
+    sim = Simulator(sqs, args.api_key, args.captcha_token, args.agent, args.visibility_timeout,
+                    args.dialect, args.agents_ready)
     server = make_server(args.host, args.port, create_app(sim), threaded=True)
     port = server.server_port
-    log.info("serving on http://%s:%d (agent: %s, SQS: %s)", args.host, port, args.agent, args.sqs_endpoint)
+    log.info("serving on http://%s:%d (agent: %s, dialect: %s, SQS: %s)",
+             args.host, port, args.agent, args.dialect, args.sqs_endpoint)
     if args.ready_file:
         with open(args.ready_file, "w") as ready:
             ready.write(str(port))

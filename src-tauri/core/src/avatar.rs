@@ -9,7 +9,8 @@ pub const MAX_AVATAR_BYTES: usize = 512 * 1024;
 
 /// A validated `data:` URL the UI can put in an `<img src>`.
 pub fn avatar_data_url(encoded: &str) -> Option<String> {
-    let payload = match encoded.trim().split_once("base64,") {
+    // A data URL, or the vendor's own `data:image/png;base64;` (a `;` for the `,`).
+    let payload = match encoded.trim().split_once("base64,").or_else(|| encoded.trim().split_once("base64;")) {
         Some((prefix, rest)) if prefix.starts_with("data:") => rest,
         _ => encoded.trim(),
     };
@@ -51,7 +52,8 @@ mod tests {
     fn a_png_becomes_a_data_url() {
         let url = avatar_data_url(PNG_1X1).expect("valid PNG");
         assert!(url.starts_with("data:image/png;base64,iVBOR"));
-        assert_eq!(avatar_data_url(&format!("data:image/png;base64,{PNG_1X1}")), Some(url));
+        assert_eq!(avatar_data_url(&format!("data:image/png;base64,{PNG_1X1}")), Some(url.clone()));
+        assert_eq!(avatar_data_url(&format!("data:image/png;base64;{PNG_1X1}")), Some(url));
     }
 
     #[test]

@@ -6,9 +6,13 @@
 //! focus) are retried with backoff; a chat message, a start, an upload or an end is
 //! never retried here: the user decides.
 
+use std::borrow::Cow;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+use reqwest::cookie::CookieStore as _;
+use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -18,9 +22,11 @@ use crate::backoff::Backoff;
 use crate::cookies::ForgetfulJar;
 use crate::lenient;
 use crate::protocol::{
-    ChatSession, ChatText, Focus, ScreenshotAnswer, ScreenshotNotify, SessionId, SqsCredentials, StartRequest,
-    StillHere, Typing, WireFlag,
+    ChatSession, ChatText, Focus, QueueStatus, ScreenshotAnswer, ScreenshotNotify, SessionId, SqsCredentials,
+    StartRequest, StillHere, Typing, WireFlag,
 };
+use crate::secret::Secret;
+use crate::wire_log::{self, WireLog};
 
 /// The production endpoint. Breaking API changes go to mm-v2, mm-v3 …, so it is
 /// configurable rather than baked in.
@@ -116,6 +122,21 @@ pub struct CloudClient {
     cookies: Arc<ForgetfulJar>,
     base: Url,
     options: CloudOptions,
+    wire_log: Option<Arc<WireLog>>,
+}
+
+/// A whole answer. Every answer of this API is small (JSON, a uuid or nothing), so it
+/// is read at once; the wire log and the callers then look at the same bytes.
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Answer {
+    fn text(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
+    }
 }
 
 impl CloudClient {
@@ -130,6 +151,8 @@ impl CloudClient {
             .cookie_provider(cookies.clone())
             .connect_timeout(options.connect_timeout)
             .timeout(options.request_timeout)
+            // The API key goes in a body: a redirect must not carry it anywhere else.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("XimaChatDesktop/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|source| CloudError::Network {
@@ -141,12 +164,34 @@ impl CloudClient {
             cookies,
             base,
             options,
+            wire_log: None,
         })
+    }
+
+    /// Records the shape of every exchange in `log` (see [`crate::wire_log`]).
+    pub fn with_wire_log(mut self, log: Arc<WireLog>) -> Self {
+        self.wire_log = Some(log);
+        self
+    }
+
+    pub fn wire_log(&self) -> Option<&Arc<WireLog>> {
+        self.wire_log.as_ref()
     }
 
     /// Drops every cookie the cloud has set (its session cookie among them).
     pub fn forget_cookies(&self) {
         self.cookies.forget();
+    }
+
+    /// The cookies the cloud set, as one `Cookie` header value, to keep with a saved
+    /// session: `POST /chat/end` finds the chat only through them.
+    pub fn session_cookies(&self) -> Option<Secret> {
+        self.cookies.cookies(&self.base).and_then(|header| header.to_str().ok().map(Secret::new))
+    }
+
+    /// Puts back cookies saved by [`CloudClient::session_cookies`] in an earlier run.
+    pub fn restore_session_cookies(&self, saved: &Secret) {
+        self.cookies.restore(&self.base, saved.expose());
     }
 
     pub fn base_url(&self) -> &Url {
@@ -159,23 +204,24 @@ impl CloudClient {
         url
     }
 
-    /// `GET /chat/queue?existingChatSessionId=…`: the session if it still lives, `None`
-    /// on 204.
+    /// `GET /chat/queue?existingChatSessionId=…`: the session if it still lives. `None`
+    /// when the cloud says it is gone in any of the ways servers say it: 204, 404, 410,
+    /// an empty body, `null`, `{}` or `{"sessionDetails": null}`.
     pub async fn check_session(&self, id: &SessionId) -> Result<Option<ChatSession>, CloudError> {
         const ENDPOINT: &str = "GET /chat/queue";
         let mut url = self.url("/chat/queue");
         url.query_pairs_mut().append_pair("existingChatSessionId", id.as_str());
-        let response = self
-            .send_with_retry(ENDPOINT, Repeat::Safe, || self.http.get(url.clone()))
-            .await?;
-        if response.status() == StatusCode::NO_CONTENT {
+        let answer = match self.send_with_retry(ENDPOINT, Repeat::Safe, || self.http.get(url.clone())).await {
+            Err(CloudError::Status { status, .. }) if matches!(status, StatusCode::NOT_FOUND | StatusCode::GONE) => {
+                return Ok(None)
+            }
+            other => other?,
+        };
+        if answer.status == StatusCode::NO_CONTENT || answer.text().trim().is_empty() {
             return Ok(None);
         }
-        let text = read_text(ENDPOINT, response).await?;
-        if text.trim().is_empty() {
-            return Ok(None);
-        }
-        decode(ENDPOINT, &text).map(Some)
+        let value = decode::<serde_json::Value>(ENDPOINT, &answer.text())?;
+        ChatSession::from_answer(value).map_err(|error| decode_error(ENDPOINT, error))
     }
 
     /// `POST /chat/queue` (captcha) or `POST /chat/apiqueue` (API key).
@@ -184,12 +230,12 @@ impl CloudClient {
             "/chat/queue" => "POST /chat/queue",
             _ => "POST /chat/apiqueue",
         };
-        let body = request.to_wire();
+        let body = serde_json::to_vec(&request.to_wire()).map_err(|error| decode_error(endpoint, error))?;
         let url = self.url(request.path());
-        let response = self
-            .send_with_retry(endpoint, Repeat::Never, || self.http.post(url.clone()).json(&body))
+        let answer = self
+            .send_with_retry(endpoint, Repeat::Never, || json_post(&self.http, &url, &body))
             .await?;
-        decode(endpoint, &read_text(endpoint, response).await?)
+        decode(endpoint, &answer.text())
     }
 
     /// `GET /chat/queue/auth?installation-id=…`.
@@ -197,10 +243,34 @@ impl CloudClient {
         const ENDPOINT: &str = "GET /chat/queue/auth";
         let mut url = self.url("/chat/queue/auth");
         url.query_pairs_mut().append_pair("installation-id", installation_id);
-        let response = self
+        let answer = self
             .send_with_retry(ENDPOINT, Repeat::Safe, || self.http.get(url.clone()))
             .await?;
-        decode(ENDPOINT, &read_text(ENDPOINT, response).await?)
+        decode(ENDPOINT, &answer.text())
+    }
+
+    /// `GET /queue/status?installation-id=…`: which skills have an agent ready. Not on
+    /// the vendor's page (code that ran against production calls it), so `Ok(None)`
+    /// means this server has no such endpoint.
+    pub async fn queue_status(&self, installation_id: &str) -> Result<Option<QueueStatus>, CloudError> {
+        const ENDPOINT: &str = "GET /queue/status";
+        let mut url = self.url("/queue/status");
+        url.query_pairs_mut().append_pair("installation-id", installation_id);
+        match self.send_with_retry(ENDPOINT, Repeat::Safe, || self.http.get(url.clone())).await {
+            Ok(answer) => {
+                let value = decode::<serde_json::Value>(ENDPOINT, &answer.text())?;
+                QueueStatus::from_answer(&value)
+                    .map(Some)
+                    .ok_or_else(|| CloudError::Decode {
+                        endpoint: ENDPOINT,
+                        reason: format!("expected an object of skills, got {}", lenient::json_kind(&value)),
+                    })
+            }
+            Err(CloudError::Status { status, .. }) if matches!(status, StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED) => {
+                Ok(None)
+            }
+            Err(error) => Err(error),
+        }
     }
 
     /// `POST /chat/still-here`.
@@ -242,25 +312,41 @@ impl CloudClient {
     }
 
     /// `POST /screenshot` with a PNG; returns the screenshot's uuid.
+    ///
+    /// The body carries the page's `data:image/png;base64;` prefix. A server that
+    /// refuses it (a 4xx) gets the standard `data:image/png;base64,` once: nothing
+    /// reaches the agent before `/screenshot/notify`, so a second upload is harmless.
     pub async fn upload_screenshot(&self, png: &[u8]) -> Result<String, CloudError> {
         const ENDPOINT: &str = "POST /screenshot";
-        let body = crate::protocol::screenshot_body(png);
-        let url = self.url("/screenshot");
-        let timeout = self.options.upload_timeout;
-        let response = self
-            .send_with_retry(ENDPOINT, Repeat::Never, || {
-                self.http
-                    .post(url.clone())
-                    .timeout(timeout)
-                    .header(reqwest::header::CONTENT_TYPE, "text/plain")
-                    .body(body.clone())
-            })
-            .await?;
-        let text = read_text(ENDPOINT, response).await?;
-        screenshot_uuid(&text).ok_or_else(|| CloudError::Decode {
+        let spec_body = crate::protocol::screenshot_body(png);
+        let answer = match self.upload(ENDPOINT, spec_body.clone()).await {
+            Err(error) if error.is_rejection() => {
+                tracing::info!(%error, "the spec's screenshot prefix was refused; sending the standard data URL prefix");
+                self.upload(ENDPOINT, crate::protocol::standard_data_url(spec_body)).await?
+            }
+            other => other?,
+        };
+        let location = answer
+            .headers
+            .get(reqwest::header::LOCATION)
+            .and_then(|value| value.to_str().ok());
+        screenshot_uuid(&answer.text(), location).ok_or_else(|| CloudError::Decode {
             endpoint: ENDPOINT,
             reason: "no screenshot uuid in the answer".into(),
         })
+    }
+
+    async fn upload(&self, endpoint: &'static str, body: String) -> Result<Answer, CloudError> {
+        let url = self.url("/screenshot");
+        let timeout = self.options.upload_timeout;
+        self.send_with_retry(endpoint, Repeat::Never, || {
+            self.http
+                .post(url.clone())
+                .timeout(timeout)
+                .header(reqwest::header::CONTENT_TYPE, "text/plain")
+                .body(body.clone())
+        })
+        .await
     }
 
     /// `POST /screenshot/notify`.
@@ -287,18 +373,10 @@ impl CloudClient {
         repeat: Repeat,
     ) -> Result<(), CloudError> {
         let url = self.url(path);
-        let bytes = serde_json::to_vec(body).map_err(|error| CloudError::Decode {
-            endpoint,
-            reason: error.to_string(),
-        })?;
-        self.send_with_retry(endpoint, repeat, || {
-            self.http
-                .request(Method::POST, url.clone())
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(bytes.clone())
-        })
-        .await
-        .map(drop)
+        let bytes = serde_json::to_vec(body).map_err(|error| decode_error(endpoint, error))?;
+        self.send_with_retry(endpoint, repeat, || json_post(&self.http, &url, &bytes))
+            .await
+            .map(drop)
     }
 
     async fn send_with_retry(
@@ -306,7 +384,7 @@ impl CloudClient {
         endpoint: &'static str,
         repeat: Repeat,
         build: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<reqwest::Response, CloudError> {
+    ) -> Result<Answer, CloudError> {
         let attempts = match repeat {
             Repeat::Safe => self.options.idempotent_attempts.max(1),
             Repeat::Never => 1,
@@ -314,7 +392,7 @@ impl CloudClient {
         let mut backoff = Backoff::new(self.options.retry_base, Duration::from_secs(5));
         let mut attempt = 1;
         loop {
-            let outcome = send_once(endpoint, build()).await;
+            let outcome = self.send_once(endpoint, build()).await;
             match outcome {
                 Err(error) if error.is_transient() && attempt < attempts => {
                     let delay = backoff.next_delay();
@@ -326,32 +404,89 @@ impl CloudClient {
             }
         }
     }
+
+    async fn send_once(&self, endpoint: &'static str, request: reqwest::RequestBuilder) -> Result<Answer, CloudError> {
+        let network = |source: reqwest::Error| {
+            if source.is_timeout() {
+                CloudError::Timeout { endpoint }
+            } else {
+                CloudError::Network { endpoint, source }
+            }
+        };
+        let request = request.build().map_err(network)?;
+        let began = Instant::now();
+        let record = self.wire_log.as_ref().map(|_| RequestRecord::of(&request));
+        let outcome = async {
+            let response = self.http.execute(request).await.map_err(network)?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = response.bytes().await.map_err(network)?;
+            Ok::<_, CloudError>(Answer { status, headers, body })
+        }
+        .await;
+        if let (Some(log), Some(record)) = (&self.wire_log, record) {
+            record.write(log, outcome.as_ref().ok(), began.elapsed());
+        }
+        let answer = outcome?;
+        tracing::debug!(endpoint, status = %answer.status, "cloud answered");
+        if answer.status.is_success() {
+            return Ok(answer);
+        }
+        let detail = Some(error_detail(&answer.text())).filter(|detail| !detail.is_empty());
+        Err(CloudError::Status {
+            endpoint,
+            status: answer.status,
+            detail,
+        })
+    }
 }
 
-async fn send_once(endpoint: &'static str, request: reqwest::RequestBuilder) -> Result<reqwest::Response, CloudError> {
-    let response = request.send().await.map_err(|source| {
-        if source.is_timeout() {
-            CloudError::Timeout { endpoint }
-        } else {
-            CloudError::Network { endpoint, source }
+fn json_post(http: &reqwest::Client, url: &Url, body: &[u8]) -> reqwest::RequestBuilder {
+    http.request(Method::POST, url.clone())
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body.to_vec())
+}
+
+/// What the wire log keeps of a request until its answer comes: names, never values.
+struct RequestRecord {
+    method: String,
+    path: String,
+    query: Vec<String>,
+    headers: Vec<String>,
+    body: serde_json::Value,
+}
+
+impl RequestRecord {
+    fn of(request: &reqwest::Request) -> Self {
+        Self {
+            method: request.method().to_string(),
+            path: request.url().path().to_owned(),
+            query: request.url().query_pairs().map(|(name, _)| name.into_owned()).collect(),
+            headers: header_names(request.headers()),
+            body: request
+                .body()
+                .and_then(reqwest::Body::as_bytes)
+                .map_or(serde_json::json!("empty"), wire_log::shape_of_text),
         }
-    })?;
-    let status = response.status();
-    tracing::debug!(endpoint, %status, "cloud answered");
-    if status.is_success() {
-        return Ok(response);
     }
-    let detail = response
-        .text()
-        .await
-        .ok()
-        .map(|body| error_detail(&body))
-        .filter(|detail| !detail.is_empty());
-    Err(CloudError::Status {
-        endpoint,
-        status,
-        detail,
-    })
+
+    fn write(self, log: &WireLog, answer: Option<&Answer>, took: Duration) {
+        log.exchange(&wire_log::Exchange {
+            method: &self.method,
+            path: &self.path,
+            query: self.query,
+            request_headers: self.headers,
+            request_body: self.body,
+            status: answer.map(|answer| answer.status.as_u16()),
+            response_headers: answer.map(|answer| header_names(&answer.headers)).unwrap_or_default(),
+            response_body: answer.map_or(serde_json::json!("no answer"), |answer| wire_log::shape_of_text(&answer.body)),
+            millis: took.as_millis(),
+        });
+    }
+}
+
+fn header_names(headers: &HeaderMap) -> Vec<String> {
+    headers.keys().map(|name| name.as_str().to_owned()).collect()
 }
 
 /// A short, single-line reason from an error body: `{"error": "…"}` or plain text.
@@ -366,42 +501,50 @@ fn error_detail(body: &str) -> String {
     line.chars().take(200).collect()
 }
 
-async fn read_text(endpoint: &'static str, response: reqwest::Response) -> Result<String, CloudError> {
-    response.text().await.map_err(|source| {
-        if source.is_timeout() {
-            CloudError::Timeout { endpoint }
-        } else {
-            CloudError::Network { endpoint, source }
-        }
-    })
+fn decode<T: DeserializeOwned>(endpoint: &'static str, text: &str) -> Result<T, CloudError> {
+    lenient::from_str(text).map_err(|error| decode_error(endpoint, error))
 }
 
-fn decode<T: DeserializeOwned>(endpoint: &'static str, text: &str) -> Result<T, CloudError> {
-    lenient::from_str(text).map_err(|error| CloudError::Decode {
+fn decode_error(endpoint: &'static str, error: serde_json::Error) -> CloudError {
+    CloudError::Decode {
         endpoint,
         reason: error.to_string(),
+    }
+}
+
+/// The spec says only "a screenshot UUID is returned": accept it bare, quoted, as a
+/// number, as a JSON object with `uuid`, `id` or `screenshotId`, or as the last part
+/// of a `Location` header when the body has none.
+fn screenshot_uuid(text: &str, location: Option<&str>) -> Option<String> {
+    from_body(text).or_else(|| {
+        let path = location?.split(['?', '#']).next()?;
+        plausible_id(path.trim_end_matches('/').rsplit('/').next()?)
     })
 }
 
-/// The spec says only "a screenshot UUID is returned": accept it bare, quoted, or as a
-/// JSON object with `uuid` or `id`.
-fn screenshot_uuid(text: &str) -> Option<String> {
+fn from_body(text: &str) -> Option<String> {
     let text = text.trim();
     if let Ok(value) = lenient::from_str::<serde_json::Value>(text) {
         let found = match &value {
             serde_json::Value::String(uuid) => Some(uuid.clone()),
-            serde_json::Value::Object(fields) => ["uuid", "id", "screenshotId"]
-                .iter()
-                .find_map(|key| fields.get(*key).and_then(|v| v.as_str()).map(str::to_owned)),
+            serde_json::Value::Number(number) => Some(number.to_string()),
+            serde_json::Value::Object(fields) => ["uuid", "id", "screenshotId"].iter().find_map(|key| match fields.get(*key) {
+                Some(serde_json::Value::String(uuid)) => Some(uuid.clone()),
+                Some(serde_json::Value::Number(number)) => Some(number.to_string()),
+                _ => None,
+            }),
             _ => None,
         };
-        return found.map(|uuid| uuid.trim().to_owned()).filter(|uuid| !uuid.is_empty());
+        return found.and_then(|uuid| plausible_id(uuid.trim()));
     }
-    let bare = text.trim_matches('"');
-    let plausible = !bare.is_empty()
-        && bare.len() <= 128
-        && bare.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    plausible.then(|| bare.to_owned())
+    plausible_id(text.trim_matches('"'))
+}
+
+fn plausible_id(text: &str) -> Option<String> {
+    let plausible = !text.is_empty()
+        && text.len() <= 128
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    plausible.then(|| text.to_owned())
 }
 
 #[cfg(test)]
@@ -411,11 +554,20 @@ mod tests {
     #[test]
     fn screenshot_uuid_is_read_in_any_reasonable_shape() {
         let id = "9c108bb3-8924-4234-a53c-be9ab284d4e3";
-        assert_eq!(screenshot_uuid(id).as_deref(), Some(id));
-        assert_eq!(screenshot_uuid(&format!("\"{id}\"\n")).as_deref(), Some(id));
-        assert_eq!(screenshot_uuid(&format!("{{\"uuid\": \"{id}\"}}")).as_deref(), Some(id));
-        assert_eq!(screenshot_uuid("<html>oops</html>"), None);
-        assert_eq!(screenshot_uuid(""), None);
+        assert_eq!(screenshot_uuid(id, None).as_deref(), Some(id));
+        assert_eq!(screenshot_uuid(&format!("\"{id}\"\n"), None).as_deref(), Some(id));
+        assert_eq!(screenshot_uuid(&format!("{{\"uuid\": \"{id}\"}}"), None).as_deref(), Some(id));
+        assert_eq!(screenshot_uuid(&format!("{{\"screenshotId\": \"{id}\"}}"), None).as_deref(), Some(id));
+        assert_eq!(screenshot_uuid("{\"id\": 4711}", None).as_deref(), Some("4711"));
+        assert_eq!(screenshot_uuid("4711", None).as_deref(), Some("4711"));
+        assert_eq!(screenshot_uuid("", Some(&format!("/screenshot/{id}"))).as_deref(), Some(id));
+        assert_eq!(
+            screenshot_uuid("", Some(&format!("https://mm-v1.ximasoftware.com/screenshot/{id}?x=1"))).as_deref(),
+            Some(id)
+        );
+        assert_eq!(screenshot_uuid("<html>oops</html>", None), None);
+        assert_eq!(screenshot_uuid("", None), None);
+        assert_eq!(screenshot_uuid("{\"uuid\": \"<b>\"}", None), None);
     }
 
     #[test]

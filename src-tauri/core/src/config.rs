@@ -32,6 +32,9 @@ pub struct AppConfig {
     pub data_dir: Option<PathBuf>,
     /// Where the rotating log files go; the platform's log dir by default.
     pub log_dir: Option<PathBuf>,
+    /// Records the shape of every exchange with the cloud (no values), to show what a
+    /// deployment's server speaks. Off by default.
+    pub wire_log: Option<PathBuf>,
     /// Start the app when the user logs in.
     pub start_at_login: bool,
     pub kiosk: KioskConfig,
@@ -103,6 +106,7 @@ impl Default for AppConfig {
             credentials_refresh_seconds: 300,
             data_dir: None,
             log_dir: None,
+            wire_log: None,
             start_at_login: false,
             kiosk: KioskConfig::default(),
         }
@@ -313,6 +317,7 @@ impl AppConfig {
             Field::CredentialsRefreshSeconds => self.credentials_refresh_seconds = seconds()?,
             Field::DataDir => self.data_dir = Some(PathBuf::from(value)),
             Field::LogDir => self.log_dir = Some(PathBuf::from(value)),
+            Field::WireLog => self.wire_log = Some(PathBuf::from(value.trim())).filter(|path| !path.as_os_str().is_empty()),
             Field::StartAtLogin => self.start_at_login = switch()?,
             Field::Kiosk => self.kiosk.enabled = switch()?,
         }
@@ -331,6 +336,7 @@ enum Field {
     CredentialsRefreshSeconds,
     DataDir,
     LogDir,
+    WireLog,
     StartAtLogin,
     Kiosk,
 }
@@ -354,6 +360,7 @@ const SETTINGS: &[(&str, Field)] = &[
     ("credentials-refresh-seconds", Field::CredentialsRefreshSeconds),
     ("data-dir", Field::DataDir),
     ("log-dir", Field::LogDir),
+    ("wire-log", Field::WireLog),
     ("start-at-login", Field::StartAtLogin),
     // Only the switch: the kiosk's details belong in the file an administrator keeps.
     ("kiosk", Field::Kiosk),

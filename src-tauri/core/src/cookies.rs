@@ -20,6 +20,15 @@ impl ForgetfulJar {
     pub fn forget(&self) {
         *self.jar.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::default();
     }
+
+    /// Puts back cookies for `url` from a `Cookie` header value (`a=1; b=2`) saved in an
+    /// earlier run, as if the server had just set them.
+    pub fn restore(&self, url: &Url, header: &str) {
+        let jar = self.current();
+        for pair in header.split(';').map(str::trim).filter(|pair| pair.contains('=')) {
+            jar.add_cookie_str(&format!("{pair}; Path=/"), url);
+        }
+    }
 }
 
 impl std::fmt::Debug for ForgetfulJar {
@@ -52,5 +61,28 @@ mod tests {
         assert_eq!(jar.cookies(&url).unwrap(), "JSESSIONID=abc");
         jar.forget();
         assert_eq!(jar.cookies(&url), None);
+    }
+
+    #[test]
+    fn saved_cookies_come_back_in_a_new_jar() {
+        let url = Url::parse("https://mm-v1.ximasoftware.com/").unwrap();
+        let first = ForgetfulJar::default();
+        let set = [
+            HeaderValue::from_static("JSESSIONID=abc; Path=/; HttpOnly"),
+            HeaderValue::from_static("AWSALB=x=y; Path=/"),
+        ];
+        first.set_cookies(&mut set.iter(), &url);
+        let saved = first.cookies(&url).unwrap();
+        let second = ForgetfulJar::default();
+        second.restore(&url, saved.to_str().unwrap());
+        let end = Url::parse("https://mm-v1.ximasoftware.com/chat/end").unwrap();
+        let pairs = |jar: &ForgetfulJar| {
+            let header = jar.cookies(&end).unwrap();
+            let mut pairs: Vec<String> = header.to_str().unwrap().split("; ").map(str::to_owned).collect();
+            pairs.sort();
+            pairs
+        };
+        assert_eq!(pairs(&second), ["AWSALB=x=y", "JSESSIONID=abc"]);
+        assert_eq!(pairs(&second), pairs(&first));
     }
 }

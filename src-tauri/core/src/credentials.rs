@@ -17,7 +17,8 @@ use crate::cloud::{CloudClient, CloudError};
 #[derive(Debug)]
 struct Cached {
     credentials: Credentials,
-    region: String,
+    /// The normalised `sqsRegion`, if it named one.
+    region: Option<String>,
     fetched: Instant,
 }
 
@@ -49,7 +50,7 @@ impl SqsCredentialSource {
 
     /// Current credentials and their region, fetching them if stale or missing.
     /// A failed refresh keeps using keys that were never rejected.
-    pub async fn current(&self) -> Result<(Credentials, String), CloudError> {
+    pub async fn current(&self) -> Result<(Credentials, Option<String>), CloudError> {
         let mut cached = self.inner.cached.lock().await;
         if let Some(entry) = cached.as_ref() {
             if entry.fetched.elapsed() < self.inner.refresh_every {
@@ -58,15 +59,18 @@ impl SqsCredentialSource {
         }
         match self.inner.cloud.sqs_credentials(&self.inner.installation_id).await {
             Ok(fresh) => {
+                let region = fresh.region();
+                if region.is_none() {
+                    tracing::warn!(sqs_region = ?fresh.sqs_region, "the credentials name no region AWS knows");
+                }
                 let credentials = Credentials::new(
-                    fresh.sqs_access_key,
-                    fresh.sqs_secret_key.expose(),
+                    fresh.sqs_access_key.trim(),
+                    fresh.sqs_secret_key.expose().trim(),
                     None,
                     None,
                     "xima-chat-queue-auth",
                 );
-                let region = fresh.sqs_region.trim().to_owned();
-                tracing::debug!(region, "fetched SQS credentials");
+                tracing::debug!(?region, "fetched SQS credentials");
                 *cached = Some(Cached {
                     credentials: credentials.clone(),
                     region: region.clone(),

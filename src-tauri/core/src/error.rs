@@ -12,6 +12,10 @@ pub enum ChatError {
     NoActiveChat,
     #[error("the chat was cancelled before it started")]
     Cancelled,
+    /// The start request failed in a way the customer can do nothing about but try
+    /// again; the cloud's own words go to the log, not to the customer.
+    #[error("{}", start_failed_words(.0))]
+    StartFailed(CloudError),
     #[error("{0}")]
     InvalidInput(String),
     #[error("there is no message {0} in this chat")]
@@ -24,6 +28,14 @@ pub enum ChatError {
     Storage(#[from] std::io::Error),
 }
 
+fn start_failed_words(error: &CloudError) -> &'static str {
+    if matches!(error, CloudError::Network { .. }) {
+        "We couldn't reach the contact center. Please check your connection and try again."
+    } else {
+        "We couldn't start the chat. Please try again."
+    }
+}
+
 impl ChatError {
     /// A stable, machine-readable code for the IPC boundary.
     pub fn code(&self) -> &'static str {
@@ -34,6 +46,8 @@ impl ChatError {
             ChatError::AlreadyActive => "already_active",
             ChatError::NoActiveChat => "no_active_chat",
             ChatError::Cancelled => "cancelled",
+            ChatError::StartFailed(error) if error.is_transient() => "cloud_unreachable",
+            ChatError::StartFailed(_) => "start_failed",
             ChatError::InvalidInput(_) => "invalid_input",
             ChatError::UnknownMessage(_) => "unknown_message",
             ChatError::Storage(_) => "storage",

@@ -18,7 +18,8 @@ use tokio_util::sync::CancellationToken;
 use crate::backoff::Backoff;
 use crate::credentials::SqsCredentialSource;
 use crate::dedupe::SeenMessages;
-use crate::protocol::ServerMessage;
+use crate::protocol::{queue_region, QueueDescriptor, ServerMessage};
+use crate::wire_log::WireLog;
 
 /// Where the inbox's work goes: the session implements this.
 pub trait Dispatch: Send + Sync + 'static {
@@ -48,6 +49,8 @@ pub struct InboxOptions {
     pub backoff_base: Duration,
     pub backoff_cap: Duration,
     pub remembered_ids: usize,
+    /// Where the shape of every body read goes, when field diagnosis is on.
+    pub wire_log: Option<Arc<WireLog>>,
 }
 
 impl Default for InboxOptions {
@@ -59,6 +62,7 @@ impl Default for InboxOptions {
             backoff_base: Duration::from_millis(500),
             backoff_cap: Duration::from_secs(10),
             remembered_ids: 4096,
+            wire_log: None,
         }
     }
 }
@@ -177,8 +181,14 @@ fn read_one(seen: &mut SeenMessages, order: usize, raw: &Message) -> Option<Rece
     }
 }
 
+/// The region of the vendor's own examples, for a cloud that names none at all.
+const FALLBACK_REGION: &str = "us-east-1";
+
 pub struct Inbox {
     queue_url: String,
+    /// The region the queue's URL or ARN names, if any.
+    queue_region: Option<String>,
+    region_mismatch_logged: bool,
     credentials: SqsCredentialSource,
     options: InboxOptions,
     seen: SeenMessages,
@@ -186,10 +196,12 @@ pub struct Inbox {
 }
 
 impl Inbox {
-    pub fn new(queue_url: impl Into<String>, credentials: SqsCredentialSource, options: InboxOptions) -> Self {
+    pub fn new(queue: &QueueDescriptor, credentials: SqsCredentialSource, options: InboxOptions) -> Self {
         let seen = SeenMessages::new(options.remembered_ids);
         Self {
-            queue_url: queue_url.into(),
+            queue_url: queue.url.clone(),
+            queue_region: queue_region(queue),
+            region_mismatch_logged: false,
             credentials,
             options,
             seen,
@@ -248,11 +260,12 @@ impl Inbox {
     }
 
     async fn client(&mut self) -> Result<aws_sdk_sqs::Client, PollFailure> {
-        let (_, region) = self
+        let (_, issued_region) = self
             .credentials
             .current()
             .await
             .map_err(|error| PollFailure::Transient(format!("no SQS credentials: {error}")))?;
+        let region = self.signing_region(issued_region);
         if let Some((client, client_region)) = &self.client {
             if *client_region == region {
                 return Ok(client.clone());
@@ -292,6 +305,29 @@ impl Inbox {
         Ok(client)
     }
 
+    /// The region requests are signed for: the queue's own when its URL or ARN names
+    /// one (a request signed for another region is refused), else the credentials'.
+    fn signing_region(&mut self, issued: Option<String>) -> String {
+        match (&self.queue_region, issued) {
+            (Some(queue), Some(issued)) => {
+                if *queue != issued && !self.region_mismatch_logged {
+                    self.region_mismatch_logged = true;
+                    tracing::warn!(queue_region = %queue, sqs_region = %issued, "sqsRegion differs from the queue's region; signing for the queue's");
+                }
+                queue.clone()
+            }
+            (Some(queue), None) => queue.clone(),
+            (None, Some(issued)) => issued,
+            (None, None) => {
+                if !self.region_mismatch_logged {
+                    self.region_mismatch_logged = true;
+                    tracing::warn!(fallback = FALLBACK_REGION, "no SQS region from the cloud or the queue");
+                }
+                FALLBACK_REGION.to_owned()
+            }
+        }
+    }
+
     /// One long poll: receive, read, dedupe, order, dispatch, delete.
     async fn poll_once(&mut self, dispatch: &dyn Dispatch) -> Result<(), PollFailure> {
         let client = self.client().await?;
@@ -309,6 +345,11 @@ impl Inbox {
         let messages = output.messages();
         if messages.is_empty() {
             return Ok(());
+        }
+        if let Some(log) = &self.options.wire_log {
+            for message in messages {
+                log.sqs_body(message.body().unwrap_or_default());
+            }
         }
         let (fresh, receipts) = read_batch(&mut self.seen, messages);
         for message in fresh {

@@ -138,12 +138,105 @@ pub fn flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error
     }
 }
 
-/// An optional string with surrounding white space removed; blank becomes `None`.
-pub fn trimmed<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    let value = Option::<String>::deserialize(deserializer)?;
-    Ok(value
-        .map(|text| text.trim().to_owned())
-        .filter(|text| !text.is_empty()))
+/// An informational field: text, a number or a boolean becomes text (trimmed; blank is
+/// `None`); null, absence, or an object or array where text was expected is `None`.
+pub fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(scalar_text(&serde_json::Value::deserialize(deserializer)?))
+}
+
+/// A field that must be there: text or a number, not blank.
+pub fn required_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    match &value {
+        serde_json::Value::String(_) | serde_json::Value::Number(_) => scalar_text(&value)
+            .ok_or_else(|| de::Error::invalid_value(Unexpected::Str(""), &"a value that is not blank")),
+        other => Err(de::Error::invalid_type(unexpected(other), &"text or a number")),
+    }
+}
+
+/// A timestamp as ISO text (stray spaces trimmed) or as epoch seconds or milliseconds,
+/// which become ISO text in UTC.
+pub fn timestamp<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    let number = match &value {
+        serde_json::Value::Number(number) => number.as_f64(),
+        serde_json::Value::String(text) if !text.trim().is_empty() && text.trim().chars().all(|c| c.is_ascii_digit()) => {
+            text.trim().parse().ok()
+        }
+        _ => None,
+    };
+    Ok(match number {
+        Some(epoch) if epoch.is_finite() && epoch >= 0.0 => {
+            // Seconds since 1970 pass 1e11 only in the year 5138: above it, milliseconds.
+            let millis = if epoch >= 1e11 { epoch } else { epoch * 1000.0 };
+            Some(iso_utc(millis as i64))
+        }
+        _ => scalar_text(&value),
+    })
+}
+
+/// A nested object that is informational: unreadable becomes `None`, not an error.
+pub fn optional<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(serde_json::from_value(value).ok())
+}
+
+/// The JSON type of a value, for error messages that must not quote the value.
+pub fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "text",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+fn scalar_text(value: &serde_json::Value) -> Option<String> {
+    let text = match value {
+        serde_json::Value::String(text) => text.trim().to_owned(),
+        serde_json::Value::Number(number) => number.to_string(),
+        serde_json::Value::Bool(flag) => flag.to_string(),
+        _ => return None,
+    };
+    (!text.is_empty()).then_some(text)
+}
+
+fn unexpected(value: &serde_json::Value) -> Unexpected<'static> {
+    match value {
+        serde_json::Value::Null => Unexpected::Unit,
+        serde_json::Value::Bool(flag) => Unexpected::Bool(*flag),
+        serde_json::Value::Array(_) => Unexpected::Seq,
+        serde_json::Value::Object(_) => Unexpected::Map,
+        _ => Unexpected::Other("a value"),
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` for milliseconds since 1970 (Hinnant's civil-from-days).
+fn iso_utc(millis: i64) -> String {
+    let days = millis.div_euclid(86_400_000);
+    let in_day = millis.rem_euclid(86_400_000);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        in_day / 3_600_000,
+        in_day / 60_000 % 60,
+        in_day / 1000 % 60,
+        in_day % 1000
+    )
 }
 
 #[cfg(test)]
@@ -197,5 +290,42 @@ mod tests {
             assert_eq!(probe.v, expected, "{text}");
         }
         assert!(serde_json::from_str::<Probe>(r#"{"v": "maybe"}"#).is_err());
+    }
+    #[test]
+    fn informational_fields_take_any_scalar_and_timestamps_any_epoch() {
+        #[derive(Deserialize)]
+        struct Probe {
+            #[serde(default, deserialize_with = "text")]
+            t: Option<String>,
+            #[serde(default, deserialize_with = "timestamp")]
+            at: Option<String>,
+        }
+        let read = |json: &str| serde_json::from_str::<Probe>(json).unwrap();
+        assert_eq!(read(r#"{"t": " Myles "}"#).t.as_deref(), Some("Myles"));
+        assert_eq!(read(r#"{"t": 42}"#).t.as_deref(), Some("42"));
+        assert_eq!(read(r#"{"t": true}"#).t.as_deref(), Some("true"));
+        assert_eq!(read(r#"{"t": null}"#).t, None);
+        assert_eq!(read(r#"{"t": {"x": 1}}"#).t, None);
+        assert_eq!(read("{}").t, None);
+        assert_eq!(read(r#"{"at": " 2012-04-23T18:25:43.511Z"}"#).at.as_deref(), Some("2012-04-23T18:25:43.511Z"));
+        assert_eq!(read(r#"{"at": 1335205543511}"#).at.as_deref(), Some("2012-04-23T18:25:43.511Z"));
+        assert_eq!(read(r#"{"at": 1335205543}"#).at.as_deref(), Some("2012-04-23T18:25:43.000Z"));
+        assert_eq!(read(r#"{"at": "1335205543511"}"#).at.as_deref(), Some("2012-04-23T18:25:43.511Z"));
+        assert_eq!(read(r#"{"at": 0}"#).at.as_deref(), Some("1970-01-01T00:00:00.000Z"));
+    }
+
+    #[test]
+    fn required_text_refuses_blanks_and_structures() {
+        #[derive(Debug, Deserialize)]
+        struct Probe {
+            #[serde(deserialize_with = "required_text")]
+            #[allow(dead_code)]
+            id: String,
+        }
+        assert_eq!(serde_json::from_str::<Probe>(r#"{"id": 7}"#).unwrap().id, "7");
+        assert!(serde_json::from_str::<Probe>(r#"{"id": "  "}"#).is_err());
+        assert!(serde_json::from_str::<Probe>(r#"{"id": null}"#).is_err());
+        assert!(serde_json::from_str::<Probe>(r#"{"id": {"a": 1}}"#).is_err());
+        assert!(serde_json::from_str::<Probe>("{}").is_err());
     }
 }

@@ -25,6 +25,7 @@ pub mod session;
 pub mod state;
 pub mod store;
 pub mod transcript;
+pub mod wire_log;
 
 pub use config::{AppConfig, KioskConfig};
 pub use cloud::{CloudClient, CloudError, CloudOptions, DEFAULT_BASE_URL};

@@ -21,7 +21,7 @@ use crate::error::ChatError;
 use crate::events::{ChatEvent, EventSink};
 use crate::export::ExportFormat;
 use crate::inbox::{Dispatch, Inbox, InboxOptions, LinkHealth};
-use crate::protocol::{ChatSession, ScreenshotAnswer, ServerMessage, SessionId, StartRequest};
+use crate::protocol::{Availability, ChatSession, ScreenshotAnswer, ServerMessage, SessionId, StartRequest};
 use crate::state::{Agent, EndReason, SessionState};
 use crate::store::{SavedSession, SessionStore};
 use crate::transcript::{Author, Delivery, Entry, Transcript};
@@ -202,6 +202,9 @@ impl Chat {
             self.shared.store.clear_current()?;
             return Ok(false);
         }
+        if let Some(cookies) = &saved.cookies {
+            self.shared.cloud.restore_session_cookies(cookies);
+        }
         match self.shared.cloud.check_session(&saved.session_id).await? {
             None => {
                 tracing::info!("saved session has ended in the cloud");
@@ -209,6 +212,7 @@ impl Chat {
                 Ok(false)
             }
             Some(session) => {
+                self.shared.store.remember_session_shape(session.shape);
                 let transcript = self.shared.store.load_transcript(&saved.session_id)?;
                 let state = resumed_state(&session, saved.state);
                 self.shared.begin(session, state, transcript)?;
@@ -242,6 +246,7 @@ impl Chat {
                 Err(ChatError::Cancelled)
             }
             Ok(session) => {
+                self.shared.store.remember_session_shape(session.shape);
                 let state = match session.session_details.agent.as_deref() {
                     Some(agent) => SessionState::Chatting {
                         agent: Agent::from_wire(Some(agent), session.session_details.agent_image.as_deref()),
@@ -250,10 +255,34 @@ impl Chat {
                 };
                 self.shared.begin(session, state, Transcript::default())
             }
-            Err(error) => {
-                tracing::warn!(%error, "could not start a chat");
+            Err(error) if error.is_rejection() => {
+                tracing::warn!(%error, "the contact center refused to start a chat");
                 self.shared.set_state(SessionState::Idle);
                 Err(error.into())
+            }
+            Err(error) => {
+                // The cloud may have queued a chat whose answer never reached us (a
+                // timeout, an answer we could not read): close it, or an agent picks up
+                // a chat nobody is in. Its HTTP session cookie, if it set one, finds it.
+                tracing::warn!(%error, "could not start a chat; closing whatever the cloud may have opened");
+                if let Err(end_error) = self.shared.cloud.end().await {
+                    tracing::debug!(%end_error, "nothing to close after the failed start");
+                }
+                self.shared.set_state(SessionState::Idle);
+                Err(ChatError::StartFailed(error))
+            }
+        }
+    }
+
+    /// Whether `skill` has an agent ready. Never an error: a server without the
+    /// (undocumented) availability endpoint, a failure or an odd answer is `Unknown`.
+    pub async fn availability(&self, skill: &str) -> Availability {
+        match self.shared.cloud.queue_status(&self.shared.settings.installation_id).await {
+            Ok(Some(status)) => status.for_skill(skill),
+            Ok(None) => Availability::Unknown,
+            Err(error) => {
+                tracing::debug!(%error, "agent availability unknown");
+                Availability::Unknown
             }
         }
     }
@@ -534,6 +563,7 @@ impl Shared {
             installation_id: self.settings.installation_id.clone(),
             base_url: self.cloud.base_url().to_string(),
             state: state.clone(),
+            cookies: self.cloud.session_cookies(),
         };
         if let Err(error) = self.store.save_current(&saved) {
             tracing::error!(%error, "could not save the session for resuming");
@@ -561,9 +591,12 @@ impl Shared {
                 self.settings.credentials_refresh,
             );
             let inbox = Inbox::new(
-                details.server_to_client_queue.url.clone(),
+                &details.server_to_client_queue,
                 credentials,
-                self.settings.inbox.clone(),
+                InboxOptions {
+                    wire_log: self.cloud.wire_log().cloned(),
+                    ..self.settings.inbox.clone()
+                },
             );
             let dispatch: Arc<dyn Dispatch> = Arc::new(SessionDispatch {
                 shared: Arc::downgrade(self),
@@ -823,14 +856,16 @@ impl Dispatch for SessionDispatch {
     }
 }
 
-/// Sends `still-here` every `keepalive_every` while the session lives. A refusal (4xx)
-/// means the cloud dropped the chat; a network failure is retried with backoff.
+/// Sends `still-here` at once and then every `keepalive_every` while the session lives
+/// (at once, because a resumed chat may have been silent for a while). A refusal is not
+/// taken at its word: the resume check decides, and only a session the cloud no longer
+/// has ends the chat. A network failure is retried with backoff.
 async fn keepalive(shared: Weak<Shared>, session: SessionId, cancel: CancellationToken) {
     let Some(every) = shared.upgrade().map(|shared| shared.settings.keepalive_every) else {
         return;
     };
     let mut backoff = Backoff::new(Duration::from_secs(1), every);
-    let mut wait = every;
+    let mut wait = Duration::ZERO;
     loop {
         tokio::select! {
             _ = cancel.cancelled() => return,
@@ -841,17 +876,17 @@ async fn keepalive(shared: Weak<Shared>, session: SessionId, cancel: Cancellatio
         drop(strong);
         let outcome = tokio::select! {
             _ = cancel.cancelled() => return,
-            outcome = cloud.still_here(&session) => outcome,
+            outcome = still_alive(&cloud, &session) => outcome,
         };
         let Some(shared) = shared.upgrade() else { return };
         match outcome {
-            Ok(()) => {
+            Ok(true) => {
                 backoff.reset();
                 wait = every;
                 shared.link_changed(|links| links.keepalive_down = None);
             }
-            Err(error) if error.is_rejection() => {
-                tracing::warn!(%error, "still-here refused; the chat is gone");
+            Ok(false) => {
+                tracing::warn!("the contact center no longer has this chat");
                 shared.finish(EndReason::Expired);
                 return;
             }
@@ -864,10 +899,28 @@ async fn keepalive(shared: Weak<Shared>, session: SessionId, cancel: Cancellatio
     }
 }
 
+/// One keepalive round: `Ok(false)` only when the cloud says the session is gone.
+async fn still_alive(cloud: &CloudClient, session: &SessionId) -> Result<bool, crate::cloud::CloudError> {
+    match cloud.still_here(session).await {
+        Ok(()) => Ok(true),
+        Err(refusal) if refusal.is_rejection() => {
+            tracing::info!(%refusal, "still-here refused; asking whether the chat still exists");
+            Ok(cloud.check_session(session).await?.is_some())
+        }
+        Err(error) => Err(error),
+    }
+}
+
 impl Chat {
     /// A chat wired as the app's configuration says.
     pub fn from_config(config: &crate::config::AppConfig, events: Arc<dyn EventSink>) -> Result<Self, crate::cloud::CloudError> {
-        let cloud = CloudClient::new(&config.base_url, crate::cloud::CloudOptions::default())?;
+        let mut cloud = CloudClient::new(&config.base_url, crate::cloud::CloudOptions::default())?;
+        if let Some(path) = &config.wire_log {
+            match crate::wire_log::WireLog::open(path) {
+                Ok(log) => cloud = cloud.with_wire_log(Arc::new(log)),
+                Err(error) => tracing::warn!(%error, path = %path.display(), "could not open the wire log"),
+            }
+        }
         let mut settings = ChatSettings::new(config.installation_id.trim());
         settings.keepalive_every = config.keepalive_every();
         settings.credentials_refresh = config.credentials_refresh();

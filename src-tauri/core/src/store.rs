@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::SessionId;
+use crate::protocol::{SessionId, SessionShape};
+use crate::secret::Secret;
 use crate::state::SessionState;
 use crate::transcript::{Entry, Transcript};
 
@@ -22,6 +23,15 @@ pub struct SavedSession {
     pub installation_id: String,
     pub base_url: String,
     pub state: SessionState,
+    /// The cloud's cookies (its HTTP session): `POST /chat/end` after a restart finds
+    /// the chat only through them. The file is owner-only; `Debug` redacts them.
+    #[serde(default, serialize_with = "expose_cookies", skip_serializing_if = "Option::is_none")]
+    pub cookies: Option<Secret>,
+}
+
+/// The one place saved cookies leave their [`Secret`]: into the owner-only session file.
+fn expose_cookies<S: serde::Serializer>(cookies: &Option<Secret>, serializer: S) -> Result<S::Ok, S::Error> {
+    cookies.as_ref().map(Secret::expose).serialize(serializer)
 }
 
 #[derive(Debug, Clone)]
@@ -36,6 +46,38 @@ impl SessionStore {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The data dir (and `sub` in it), created owner-only: it holds what customers said.
+    fn private_dir(&self, sub: Option<&str>) -> std::io::Result<PathBuf> {
+        let dir = sub.map_or_else(|| self.dir.clone(), |sub| self.dir.join(sub));
+        let mut builder = fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(&dir)?;
+        Ok(dir)
+    }
+
+    fn shape_path(&self) -> PathBuf {
+        self.dir.join("session-shape.json")
+    }
+
+    /// Remembers how the cloud wrapped its last session answer, for `doctor`. Not
+    /// customer data: a kiosk wipe keeps it.
+    pub fn remember_session_shape(&self, shape: SessionShape) {
+        let written = self
+            .private_dir(None)
+            .and_then(|_| serde_json::to_vec(&shape).map_err(std::io::Error::other))
+            .and_then(|bytes| fs::write(self.shape_path(), bytes));
+        if let Err(error) = written {
+            tracing::debug!(%error, "could not remember the session answer's shape");
+        }
+    }
+
+    /// The shape remembered by [`SessionStore::remember_session_shape`], if any.
+    pub fn session_shape(&self) -> Option<SessionShape> {
+        serde_json::from_slice(&fs::read(self.shape_path()).ok()?).ok()
     }
 
     fn current_path(&self) -> PathBuf {
@@ -68,11 +110,11 @@ impl SessionStore {
 
     /// Writes atomically (temp file, then rename) so a crash never leaves half a file.
     pub fn save_current(&self, saved: &SavedSession) -> std::io::Result<()> {
-        fs::create_dir_all(&self.dir)?;
+        self.private_dir(None)?;
         let temp = self.dir.join("current-session.json.tmp");
         let bytes = serde_json::to_vec_pretty(saved).map_err(std::io::Error::other)?;
         {
-            let mut file = File::create(&temp)?;
+            let mut file = owner_only().write(true).truncate(true).open(&temp)?;
             file.write_all(&bytes)?;
             file.sync_all()?;
         }
@@ -87,13 +129,10 @@ impl SessionStore {
     }
 
     pub fn append_entry(&self, id: &SessionId, entry: &Entry) -> std::io::Result<()> {
-        let path = self.transcript_path(id);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)?;
-        }
+        self.private_dir(Some("transcripts"))?;
         let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
         line.push(b'\n');
-        OpenOptions::new().create(true).append(true).open(path)?.write_all(&line)
+        owner_only().append(true).open(self.transcript_path(id))?.write_all(&line)
     }
 
     /// The saved transcript; a torn last line (a crash mid-write) is skipped.
@@ -124,6 +163,15 @@ impl SessionStore {
     }
 }
 
+/// Options for a new file that only its owner can read.
+fn owner_only() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    options.create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,9 +191,17 @@ mod tests {
             installation_id: "inst".into(),
             base_url: "http://127.0.0.1:1".into(),
             state: SessionState::Queued { estimated_wait: None },
+            cookies: Some(Secret::new("JSESSIONID=abc")),
         };
         store.save_current(&saved).unwrap();
         assert_eq!(store.load_current().unwrap(), Some(saved));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&store.current_path()), 0o600, "the session file holds the cloud's cookie");
+            assert_eq!(mode(store.dir()), 0o700);
+        }
         store.clear_current().unwrap();
         assert_eq!(store.load_current().unwrap(), None);
         store.clear_current().unwrap();

@@ -53,6 +53,7 @@ impl Services {
             .sqs_credentials(installation)
             .await
             .expect("the simulator hands out SQS keys");
+        let region = keys.region().expect("the simulator names a region");
         let credentials = aws_credential_types::Credentials::new(
             keys.sqs_access_key,
             keys.sqs_secret_key.expose(),
@@ -62,7 +63,7 @@ impl Services {
         );
         let config = aws_sdk_sqs::Config::builder()
             .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(keys.sqs_region))
+            .region(Region::new(region))
             .endpoint_url(&self.sqs_endpoint)
             .credentials_provider(credentials)
             .build();
