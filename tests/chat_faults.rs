@@ -8,7 +8,7 @@ use std::time::Duration;
 use common::{eventually, Options, TestChat, API_KEY};
 use serde_json::json;
 use xima_chat_core::transcript::Delivery;
-use xima_chat_core::{EndReason, Secret, SessionState, StartAuth};
+use xima_chat_core::{ChatEvent, EndReason, Secret, SessionId, SessionState, StartAuth};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_delivered_twice_is_shown_once() {
@@ -212,6 +212,24 @@ async fn a_refused_still_here_for_a_chat_the_cloud_still_has_does_not_end_it() {
     assert!(refused.iter().any(|still_here| still_here["status"] == 403));
     assert!(refused.last().is_some_and(|still_here| still_here["status"] == 204), "still-here goes on");
     t.chat.end().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_sqs_keeps_refusing_are_fetched_again_with_backoff_not_in_a_tight_loop() {
+    let mut t = TestChat::new(Options::default());
+    let session = t.start().await;
+    t.sim.deny_sqs(&t.installation, &["sqs:ReceiveMessage"]).await;
+    t.until("reconnecting", |event| matches!(event, ChatEvent::Link { up: false, .. })).await;
+    let fetched_before = t.sim.requests_for("/chat/queue/auth", &SessionId(t.installation.clone())).await.len();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let fetched = t.sim.requests_for("/chat/queue/auth", &SessionId(t.installation.clone())).await.len() - fetched_before;
+    // The inbox backs off from 200 ms to 2 s here (500 ms to 10 s in the app): a handful
+    // of fetches in 4 s, where a tight loop makes hundreds.
+    assert!((1..=8).contains(&fetched), "{fetched} credential fetches in 4 s");
+    t.sim.deny_sqs(&t.installation, &[]).await;
+    t.until("connected again", |event| matches!(event, ChatEvent::Link { up: true, .. })).await;
+    t.sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": "back"})).await;
+    t.until_agent_says("back").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

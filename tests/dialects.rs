@@ -151,3 +151,35 @@ async fn a_whole_chat_in(dialect: &str) {
         .collect();
     assert!(violations.is_empty(), "{violations:#?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wire_log_shows_what_the_server_speaks_and_nothing_anyone_said() {
+    let log = std::env::temp_dir().join(common::unique("xima-wire")).with_extension("jsonl");
+    let mut t = TestChat::new(Options {
+        wire_log: Some(log.clone()),
+        ..Options::default()
+    });
+    t.sim.configure(&t.installation, json!({"dialect": "sns-envelope"})).await;
+    let session = t.start().await;
+    t.sim.agent_sends(&session, json!({"type": "CHAT_STARTED", "agent": "Myles Secretname"})).await;
+    t.sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": "your code is 99417"})).await;
+    t.until_agent_says("your code is 99417").await;
+    t.chat.send("my card is 4111 1111").await.unwrap();
+    t.chat.end().await.unwrap();
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    for secret in [common::API_KEY, "Ann Lee", "ann.lee@example.com", "99417", "4111", "Secretname", session.as_str()] {
+        assert!(!text.contains(secret), "{secret:?} is in the wire log");
+    }
+    let cookie = t.sim.session(&session).await["httpSession"].as_str().unwrap().to_owned();
+    assert!(!text.contains(&cookie), "the session cookie is in the wire log");
+    let records: Vec<serde_json::Value> = text.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let start = records.iter().find(|record| record["path"] == "/chat/apiqueue").expect("the start is recorded");
+    assert_eq!(start["status"], 200);
+    assert_eq!(start["responseBody"]["sessionDetails"]["id"], "text", "the answer's shape: wrapped, id as text");
+    assert!(start["responseHeaders"].as_array().unwrap().iter().any(|name| name == "set-cookie"));
+    let envelope = records.iter().find(|record| record["kind"] == "sqs").expect("an SQS body is recorded");
+    assert_eq!(envelope["body"]["Type"], "text");
+    assert_eq!(envelope["body"]["Message"]["json in text"]["type"], "text", "an SNS envelope around the message");
+    let _ = std::fs::remove_file(log);
+}

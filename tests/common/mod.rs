@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 use xima_chat_core::inbox::InboxOptions;
 use xima_chat_core::store::SessionStore;
+use xima_chat_core::wire_log::WireLog;
 use xima_chat_core::{
     Chat, ChatEvent, ChatSettings, CloudClient, CloudOptions, CustomChatInfo, Secret, SessionId, SessionState, StartAuth,
     StartRequest,
@@ -170,6 +171,8 @@ pub struct Options {
     pub screenshot_timeout: Duration,
     /// How long the cloud client waits for an answer.
     pub request_timeout: Duration,
+    /// Field diagnosis: the shape of every exchange goes to this file.
+    pub wire_log: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -179,6 +182,7 @@ impl Default for Options {
             credentials_refresh: Duration::from_secs(300),
             screenshot_timeout: Duration::from_secs(120),
             request_timeout: CloudOptions::default().request_timeout,
+            wire_log: None,
         }
     }
 }
@@ -216,6 +220,10 @@ impl TestChat {
             },
         )
         .expect("simulator URL is valid");
+        let cloud = match &options.wire_log {
+            Some(path) => cloud.with_wire_log(Arc::new(WireLog::open(path).expect("the wire log opens"))),
+            None => cloud,
+        };
         let mut settings = ChatSettings::new(installation.clone());
         settings.keepalive_every = options.keepalive;
         settings.credentials_refresh = options.credentials_refresh;
