@@ -1,6 +1,7 @@
 //! The API key in the OS keychain (GNOME Keyring under a private D-Bus session in
 //! tests/run.sh), and the administrator's command line around it.
 
+#[path = "../src-tauri/core/tests/common/mod.rs"]
 mod common;
 
 use std::io::Write;
