@@ -561,7 +561,9 @@ def create_app(sim: Simulator) -> Flask:
     def inject_fault():
         if request.path.startswith("/_sim"):
             return None
-        raw = request.get_data().decode("utf-8", "replace") + " " + request.query_string.decode("utf-8", "replace")
+        # `match` may name the session, the installation or the HTTP session cookie.
+        raw = " ".join([request.get_data().decode("utf-8", "replace"), request.query_string.decode("utf-8", "replace"),
+                        request.cookies.get(SESSION_COOKIE) or ""])
         fault = sim.take_fault(request.path, raw)
         if fault is None:
             return None

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::state::SessionState;
+use crate::lifecycle::SessionState;
 use crate::transcript::Entry;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

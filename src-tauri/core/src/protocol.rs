@@ -297,6 +297,33 @@ pub struct StartRequest {
 }
 
 impl StartRequest {
+    /// Refuses a form the cloud would refuse, before anything is sent.
+    pub fn validate(&self) -> Result<(), crate::error::ChatError> {
+        use crate::error::ChatError;
+        let missing = |what: &str| Err(ChatError::InvalidInput(format!("{what} is required")));
+        if self.installation_id.trim().is_empty() {
+            return missing("the installation id");
+        }
+        if self.name.trim().is_empty() {
+            return missing("your name");
+        }
+        if self.skill.trim().is_empty() {
+            return missing("a skill");
+        }
+        let email = self.email.trim();
+        let plausible = email
+            .split_once('@')
+            .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.') && !domain.ends_with('.'));
+        if !plausible {
+            return Err(ChatError::InvalidInput("the email address does not look right".into()));
+        }
+        match &self.auth {
+            StartAuth::ApiKey(key) if key.is_empty() => missing("an API key"),
+            StartAuth::Captcha(token) if token.is_empty() => missing("a captcha token"),
+            _ => Ok(()),
+        }
+    }
+
     /// The endpoint path this request goes to.
     pub fn path(&self) -> &'static str {
         match self.auth {

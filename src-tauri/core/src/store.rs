@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::protocol::{SessionId, SessionShape};
 use crate::secret::Secret;
-use crate::state::SessionState;
+use crate::lifecycle::SessionState;
 use crate::transcript::{Entry, Transcript};
 
 /// The session to resume at start-up.

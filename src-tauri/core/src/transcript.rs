@@ -44,6 +44,10 @@ pub fn now_millis() -> u64 {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Transcript {
     entries: Vec<Entry>,
+    /// Ids start above this: a chat's entries never share an id with the chat before,
+    /// so nothing late from that chat can be mistaken for one of this chat's.
+    #[serde(skip)]
+    floor: u64,
 }
 
 impl Transcript {
@@ -54,6 +58,18 @@ impl Transcript {
             transcript.upsert(record);
         }
         transcript
+    }
+
+    /// An empty transcript whose ids continue after `previous`'s.
+    pub fn continuing_after(previous: &Transcript) -> Self {
+        Self {
+            entries: Vec::new(),
+            floor: previous.last_id(),
+        }
+    }
+
+    fn last_id(&self) -> u64 {
+        self.entries.last().map_or(self.floor, |last| last.id.max(self.floor))
     }
 
     pub fn entries(&self) -> &[Entry] {
@@ -70,7 +86,7 @@ impl Transcript {
 
     pub fn append(&mut self, author: Author, text: impl Into<String>, delivery: Option<Delivery>) -> Entry {
         let entry = Entry {
-            id: self.entries.last().map_or(1, |last| last.id + 1),
+            id: self.last_id() + 1,
             at: now_millis(),
             author,
             text: text.into(),
@@ -151,6 +167,9 @@ mod tests {
         transcript.set_delivery(1, Delivery::Sent).unwrap();
         assert_eq!(transcript.get(1).unwrap().delivery, Some(Delivery::Sent));
         assert!(transcript.set_delivery(9, Delivery::Sent).is_none());
+        let mut next = Transcript::continuing_after(&transcript);
+        assert_eq!(next.append(Author::System, "joined", None).id, 3, "ids go on across chats");
+        assert_eq!(Transcript::continuing_after(&Transcript::continuing_after(&next)).append(Author::System, "x", None).id, 4);
     }
 
     #[test]

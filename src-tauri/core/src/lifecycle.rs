@@ -46,6 +46,19 @@ pub enum EndReason {
     Expired,
 }
 
+impl EndReason {
+    /// The line the transcript gets when a chat ends this way.
+    pub fn line(self) -> &'static str {
+        match self {
+            EndReason::ByAgent => "The agent ended the chat.",
+            EndReason::ForceClose => "The connection to the agent was lost. The chat has ended.",
+            EndReason::ServerDown => "The contact center is offline. The chat has ended.",
+            EndReason::ByUser => "You ended the chat.",
+            EndReason::Expired => "The chat is no longer active.",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "phase", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum SessionState {

@@ -1,0 +1,112 @@
+//! Applying what the serverToClientQueue says to the chat it was read for.
+
+use std::sync::{Arc, Weak};
+
+use super::live::Stamp;
+use super::Shared;
+use crate::events::ChatEvent;
+use crate::inbox::{Dispatch, LinkHealth};
+use crate::lifecycle::SessionState;
+use crate::protocol::ServerMessage;
+use crate::transcript::Author;
+
+/// The inbox's view of the chat it feeds: messages for any other chat are dropped.
+pub(super) struct SessionDispatch {
+    shared: Weak<Shared>,
+    stamp: Stamp,
+}
+
+impl SessionDispatch {
+    pub fn new(shared: Weak<Shared>, stamp: Stamp) -> Self {
+        Self { shared, stamp }
+    }
+}
+
+impl Dispatch for SessionDispatch {
+    fn deliver(&self, message: ServerMessage) {
+        if let Some(shared) = self.shared.upgrade() {
+            shared.on_message(&self.stamp, message);
+        }
+    }
+
+    fn link(&self, health: LinkHealth) {
+        let Some(shared) = self.shared.upgrade() else { return };
+        shared.connection_changed(&self.stamp, |connection| {
+            connection.inbox_down = match health {
+                LinkHealth::Up => None,
+                LinkHealth::Down { reason, .. } => Some(reason),
+            }
+        });
+    }
+}
+
+impl Shared {
+    /// Applies one inbound message of chat `stamp` (ignored if that chat is not live).
+    fn on_message(self: &Arc<Self>, stamp: &Stamp, message: ServerMessage) {
+        let (previous, next) = {
+            let mut inner = self.lock();
+            let state = inner.state.clone();
+            if !state.is_live() || inner.current(stamp).is_none() {
+                tracing::debug!(kind = message.kind(), "message for a chat that is not live; ignored");
+                return;
+            }
+            let next = state.after(&message);
+            (state, next)
+        };
+        match (message, next) {
+            (_, Some(SessionState::Ended { reason })) => self.finish(stamp, reason),
+            (ServerMessage::ChatText { text }, _) => {
+                let name = match &previous {
+                    SessionState::Chatting { agent } => agent.name.clone(),
+                    _ => "Agent".to_owned(),
+                };
+                let entry = {
+                    let mut inner = self.lock();
+                    let Some(live) = inner.current(stamp) else { return };
+                    live.agent_typing = false;
+                    inner.transcript.append(Author::Agent { name }, text, None)
+                };
+                self.record(&stamp.id, &entry);
+            }
+            (ServerMessage::AgentTyping { is_typing }, _) => {
+                match self.lock().current(stamp) {
+                    Some(live) => live.agent_typing = is_typing,
+                    None => return,
+                }
+                self.events.emit(ChatEvent::AgentTyping { typing: is_typing });
+            }
+            (ServerMessage::TakeScreenshot, _) => self.screenshot_requested(stamp),
+            (ServerMessage::ChatStarted { .. } | ServerMessage::ChatTransferred { .. }, Some(next)) => {
+                let SessionState::Chatting { agent } = &next else { return };
+                let line = match &previous {
+                    SessionState::Chatting { agent: before } if before.name == agent.name => None,
+                    SessionState::Chatting { .. } => Some(format!("You were transferred to {}.", agent.name)),
+                    _ => Some(format!("{} joined the chat.", agent.name)),
+                };
+                self.enter(stamp, next);
+                if let Some(line) = line {
+                    self.system_line(stamp, &line);
+                }
+            }
+            (ServerMessage::EstimatedWaitTime { .. }, Some(next)) => self.enter(stamp, next),
+            _ => {}
+        }
+    }
+
+    /// Moves chat `stamp` to `next` (saved, and told to the UI) unless it is there already.
+    fn enter(&self, stamp: &Stamp, next: SessionState) {
+        {
+            let mut inner = self.lock();
+            if inner.state == next || !inner.state.is_live() {
+                return;
+            }
+            let Some(live) = inner.current(stamp) else { return };
+            if matches!(next, SessionState::Chatting { .. }) {
+                live.agent_typing = false;
+            }
+            inner.state = next.clone();
+        }
+        self.save(&stamp.id, &next);
+        self.events.emit(ChatEvent::State { state: next });
+    }
+}
