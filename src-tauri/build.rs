@@ -4,6 +4,7 @@ const COMMANDS: &[&str] = &[
     "settings",
     "snapshot",
     "start_chat",
+    "agent_availability",
     "send_message",
     "retry_message",
     "set_typing",

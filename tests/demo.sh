@@ -25,6 +25,8 @@ exec dbus-run-session -- bash -c '
   fi
   echo demo-api-key | "$ROOT/target/debug/xima-chat" api-key set >/dev/null
   say "starting moto, the simulator (scripted agent) and the app; close the window to stop"
-  exec "$PYTHON" "$ROOT/tests/harness/services.py" --agent scripted -- \
+  # Billing has no agent ready: choosing it shows the availability line in the form.
+  exec "$PYTHON" "$ROOT/tests/harness/services.py" --agent scripted \
+    --agents-ready "Support=true,Billing=false,Sales=true" -- \
     bash -c "exec \"$ROOT/target/debug/xima-chat\" --base-url \"\$XIMA_SIM_URL\" --data-dir \"$XDG_DATA_HOME/chats\""
 '

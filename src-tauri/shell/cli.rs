@@ -7,7 +7,9 @@ use std::process::ExitCode;
 
 use xima_chat_core::config::{default_config_path, ConfigError};
 use xima_chat_core::deeplink::is_chat_link;
+use xima_chat_core::protocol::{Availability, QueueStatus, SessionShape};
 use xima_chat_core::secrets::ApiKeyStore;
+use xima_chat_core::store::SessionStore;
 use xima_chat_core::{AppConfig, CloudClient, CloudOptions, Secret, SessionId};
 
 pub const USAGE: &str = "\
@@ -18,7 +20,8 @@ Commands:
   LINK             xima-chat://start?skill=..&name=..&email=..: open it with the form filled in
   api-key set      store the API key (read from standard input) in the OS keychain
   api-key clear    remove the stored API key
-  doctor           check the configuration, the cloud, SQS credentials and the keychain
+  doctor           check the configuration, the cloud, SQS credentials and the keychain;
+                   show agent availability and how the cloud wraps session answers
 
 Options (each also settable as XIMA_<NAME> in the environment or in the config file):
   --config FILE                 config file (default: the platform config dir's xima-chat/config.toml)
@@ -31,6 +34,7 @@ Options (each also settable as XIMA_<NAME> in the environment or in the config f
   --credentials-refresh-seconds N   SQS credential refresh interval (default 300)
   --data-dir DIR                where sessions and transcripts are kept
   --log-dir DIR                 where the rotating log files go (default: the platform log dir)
+  --wire-log FILE               record the shape of every exchange with the cloud (no values)
   --start-at-login[=false]      start the app when the user logs in
   --kiosk[=false]               kiosk mode (its details come from the [kiosk] section of the file)
   -h, --help / -V, --version
@@ -132,13 +136,15 @@ pub fn api_key_clear(config: &AppConfig) -> ExitCode {
     }
 }
 
-/// One line per check, `PASS` or `FAIL`, for whoever deploys the app.
+/// One line per check, `PASS` or `FAIL`, for whoever deploys the app; `INFO` lines
+/// describe the server without judging it.
 pub fn doctor(config: &AppConfig) -> ExitCode {
     let mut failed = 0;
     let mut report = |ok: bool, what: &str, detail: String| {
         println!("{} {what}: {detail}", if ok { "PASS" } else { "FAIL" });
         failed += usize::from(!ok);
     };
+    let info = |what: &str, detail: String| println!("INFO {what}: {detail}");
     let problems = config.problems();
     report(problems.is_empty(), "config", if problems.is_empty() { "complete".into() } else { problems.join(" ") });
 
@@ -160,12 +166,36 @@ pub fn doctor(config: &AppConfig) -> ExitCode {
             }
             if !config.installation_id.trim().is_empty() {
                 match runtime.block_on(cloud.sqs_credentials(config.installation_id.trim())) {
-                    Ok(credentials) => report(true, "sqs credentials", format!("issued for region {}", credentials.sqs_region)),
+                    Ok(credentials) => report(
+                        true,
+                        "sqs credentials",
+                        match credentials.region() {
+                            Some(region) => format!("issued for region {region}"),
+                            None => "issued without a region (the queue's address gives it)".into(),
+                        },
+                    ),
                     Err(error) => report(false, "sqs credentials", error.to_string()),
+                }
+                // The endpoint is not on the vendor's page: a server without it is not a
+                // fault, and neither is one that fails it (the form then shows nothing).
+                match runtime.block_on(cloud.queue_status(config.installation_id.trim())) {
+                    Ok(Some(status)) => report(true, "agent availability", availability_by_skill(config, &status)),
+                    Ok(None) => report(
+                        true,
+                        "agent availability",
+                        "this server has no availability endpoint (GET /queue/status); the form shows nothing".into(),
+                    ),
+                    Err(error) => info("agent availability", format!("{error}; the form shows nothing")),
                 }
             }
         }
     }
+    let shape = match SessionStore::new(config.data_dir()).session_shape() {
+        Some(SessionShape::Wrapped) => "wrapped (last seen)",
+        Some(SessionShape::Flat) => "flat (last seen)",
+        None => "not seen yet (start a chat once)",
+    };
+    info("session answers", shape.into());
     match ApiKeyStore.get(config.installation_id.trim()) {
         Ok(Some(_)) => report(true, "keychain", "an API key is stored".into()),
         Ok(None) => report(false, "keychain", "no API key is stored; run `xima-chat api-key set`".into()),
@@ -176,6 +206,45 @@ pub fn doctor(config: &AppConfig) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// `Support: ready, Billing: no agent ready` for the skills a chat can go to, and the
+/// server's own names when one of ours is not among them (a misspelt skill, usually).
+fn availability_by_skill(config: &AppConfig, status: &QueueStatus) -> String {
+    let skills: Vec<String> = if config.kiosk.enabled {
+        config.skill_for(None).into_iter().collect()
+    } else {
+        config.skills.iter().map(|skill| skill.trim().to_owned()).filter(|skill| !skill.is_empty()).collect()
+    };
+    if skills.is_empty() {
+        return "the server answers; no skill is set to ask about".into();
+    }
+    let mut missing = false;
+    let each: Vec<String> = skills
+        .iter()
+        .map(|skill| {
+            let word = match status.for_skill(skill) {
+                Availability::Ready => "ready",
+                Availability::NoneReady => "no agent ready",
+                Availability::Unknown => {
+                    missing = true;
+                    "not reported"
+                }
+            };
+            format!("{skill}: {word}")
+        })
+        .collect();
+    let mut detail = each.join(", ");
+    if missing {
+        let mut named: Vec<&str> = status.skills().collect();
+        named.sort_unstable();
+        if named.is_empty() {
+            detail.push_str(" (the server named no skill)");
+        } else {
+            detail.push_str(&format!(" (the server names: {})", named.join(", ")));
+        }
+    }
+    detail
 }
 
 fn fastrand_id() -> String {
@@ -192,6 +261,24 @@ mod tests {
 
     fn args(words: &[&str]) -> Vec<String> {
         words.iter().map(|word| word.to_string()).collect()
+    }
+
+    #[test]
+    fn doctor_names_each_skills_availability_and_the_servers_names_when_one_is_missing() {
+        let mut config = AppConfig::default();
+        config.skills = vec!["Support".into(), "Billing".into(), "Sales".into()];
+        let answer = serde_json::json!({
+            "Support": {"thereAreAgentsReady": true},
+            "Billing": {"thereAreAgentsReady": false},
+            "Sale": {"thereAreAgentsReady": true},
+        });
+        let status = QueueStatus::from_answer(&answer).unwrap();
+        assert_eq!(
+            availability_by_skill(&config, &status),
+            "Support: ready, Billing: no agent ready, Sales: not reported (the server names: Billing, Sale, Support)"
+        );
+        config.skills.truncate(2);
+        assert_eq!(availability_by_skill(&config, &status), "Support: ready, Billing: no agent ready");
     }
 
     #[test]

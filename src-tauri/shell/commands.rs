@@ -6,6 +6,7 @@ use tauri::State;
 use xima_chat_core::capture::{self, CaptureTarget, ScreenInfo};
 use xima_chat_core::deeplink::ChatLink;
 use xima_chat_core::export::ExportFormat;
+use xima_chat_core::protocol::Availability;
 use xima_chat_core::transcript::Entry;
 use xima_chat_core::{ChatSnapshot, CustomChatInfo, ScreenshotPreview, Secret, StartAuth, StartRequest};
 
@@ -173,6 +174,17 @@ pub async fn start_chat(state: State<'_, AppState>, form: StartForm) -> Result<(
         custom_chat_info: form.custom_chat_info,
     };
     chat.start(request).await.map_err(Into::into)
+}
+
+/// Whether an agent is ready for the skill a chat would go to (a kiosk's own skill on a
+/// kiosk), for the pre-chat form's wording. It never stops a chat from starting.
+#[tauri::command]
+pub async fn agent_availability(state: State<'_, AppState>, skill: String) -> Result<Availability> {
+    let chat = state.chat()?;
+    let Some(skill) = state.config().skill_for(Some(&skill)) else {
+        return Ok(Availability::Unknown);
+    };
+    Ok(chat.availability(&skill).await)
 }
 
 #[tauri::command]

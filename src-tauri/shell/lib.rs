@@ -142,6 +142,7 @@ fn run_window(config: AppConfig, config_path: Option<std::path::PathBuf>, link: 
             commands::settings,
             commands::snapshot,
             commands::start_chat,
+            commands::agent_availability,
             commands::send_message,
             commands::retry_message,
             commands::set_typing,

@@ -19,7 +19,7 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.common.options import ArgOptions
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "harness"))
@@ -33,9 +33,6 @@ SCREENS = ROOT / "tests" / "artifacts" / "screens"
 
 class Simulator(SimulatorAdmin):
     """The simulator's admin API, with what the end-to-end tests do through it."""
-
-    def configure(self, installation: str, **settings):
-        self.call("POST", f"/_sim/installations/{installation}/settings", settings)
 
     def agent_sends(self, session: str, message: dict):
         return self.call("POST", f"/_sim/sessions/{session}/messages", message)
@@ -119,6 +116,7 @@ class ChatWindow:
         self._reopen = reopen
         self.home: Path | None = None
         self.config: Path | None = None
+        self.args: list[str] = []
 
     def kill(self):
         """Ends the app the hard way: the WebDriver session goes, and the app with it."""
@@ -164,6 +162,18 @@ class ChatWindow:
         self.wait("the chat", lambda: self.visible("#composer"))
         return session
 
+    def choose_skill(self, skill: str):
+        Select(self.find("#skill")).select_by_visible_text(skill)
+
+    def agents_ready(self) -> str | None:
+        """What the form last heard for the chosen skill: "ready", "none-ready" or
+        "unknown"; None while it has not heard yet."""
+        return self.find("#availability").get_attribute("data-availability")
+
+    def doctor(self) -> str:
+        """What `xima-chat doctor` prints with this window's settings."""
+        return subprocess.run([str(APP), *self.args, "doctor"], capture_output=True, text=True, timeout=60).stdout
+
     def start_chat(self, name="Ann Lee", email="ann.lee@example.com"):
         self.wait("the pre-chat form", lambda: self.visible("#start-form"))
         self.find("#name").send_keys(name)
@@ -195,9 +205,12 @@ def open_app(sim, tauri_driver, request):
     opened: list[webdriver.Remote] = []
 
     def open_(agent: str = "manual", configured: bool = True, driver_url: str = tauri_driver,
-              config_text: str = "", extra_args: tuple[str, ...] = ()) -> ChatWindow:
+              config_text: str = "", extra_args: tuple[str, ...] = (), dialect: str | None = None,
+              agents_ready: dict[str, bool] | None = None) -> ChatWindow:
+        """`dialect` and `agents_ready` are the installation's in the simulator (see
+        xima_sim.py); None leaves the simulator's default."""
         installation = f"e2e-{uuid.uuid4().hex[:12]}"
-        sim.configure(installation, agent=agent)
+        sim.configure(installation, agent=agent, dialect=dialect, agentsReady=agents_ready)
         home = Path(tempfile.mkdtemp(prefix="xima-e2e-"))
         (home / "config.toml").write_text(config_text)
         return launch(installation, home, configured, driver_url, extra_args)
@@ -220,6 +233,7 @@ def open_app(sim, tauri_driver, request):
         window = ChatWindow(driver, installation, lambda: launch(installation, home, configured, driver_url, extra_args))
         window.config = config
         window.home = home
+        window.args = args
         request.node.window = window
         return window
 

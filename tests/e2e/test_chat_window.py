@@ -4,14 +4,18 @@ import base64
 import json
 import struct
 
+import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from conftest import SCREENS
 
 
-def test_the_demo_agent_greets_answers_and_ends_the_chat(open_app):
-    window = open_app(agent="scripted")
+# The vendor's page wraps session answers in {"sessionDetails": ...}; production was seen
+# answering them flat. The whole chat must work either way.
+@pytest.mark.parametrize("dialect, session_answers", [("documented", "wrapped"), ("flat", "flat")])
+def test_the_demo_agent_greets_answers_and_ends_the_chat(open_app, dialect, session_answers):
+    window = open_app(agent="scripted", dialect=dialect)
     window.screenshot("01-pre-chat-form")
     window.start_chat()
     window.wait("the queue view", lambda: window.visible("#view-queue"))
@@ -34,6 +38,7 @@ def test_the_demo_agent_greets_answers_and_ends_the_chat(open_app):
     window.wait("the ended view", lambda: window.visible("#ended"))
     assert window.text("#ended-reason") == "The agent ended the chat."
     window.screenshot("04-ended")
+    assert f"INFO session answers: {session_answers} (last seen)" in window.doctor()
 
 
 def test_agent_markup_is_shown_as_text_never_run(open_app, sim):
@@ -99,7 +104,9 @@ def test_a_lost_link_shows_reconnecting_and_nothing_is_lost(open_app, sim):
     window.wait("the chat", lambda: window.visible("#composer"))
 
     sim.deny_sqs(window.installation, ["sqs:ReceiveMessage"])
-    window.wait("the reconnecting banner", lambda: window.visible("#link-banner"))
+    # The denial bites when the long poll in progress (up to 20 s) ends; the first
+    # refusal is retried at once with fresh keys, the second shows the banner.
+    window.wait("the reconnecting banner", lambda: window.visible("#link-banner"), timeout=35)
     window.screenshot("08-reconnecting")
     sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "Sent while you were away"})
     sim.deny_sqs(window.installation, [])

@@ -6,6 +6,7 @@ import { createSettings } from "./settings.js";
 import { createScreenshotDialog } from "./screenshot.js";
 import { sound } from "./sound.js";
 import { createKioskTimers } from "./kiosk.js";
+import { createAvailability } from "./availability.js";
 
 const $ = (id) => document.getElementById(id);
 const LIVE = ["queued", "chatting"];
@@ -20,6 +21,8 @@ const model = {
   showSettings: false,
   /** Seconds until a kiosk starts over after a chat, while it counts down. */
   kioskCountdown: null,
+  /** The last answer to "is an agent ready for this skill?" ("ready", "none-ready", "unknown"). */
+  availability: { skill: null, status: "unknown" },
 };
 
 let kioskTimers = null;
@@ -35,6 +38,13 @@ function announce(text) {
 const transcript = createTranscript($("transcript"), { onRetry: retry });
 const settingsView = createSettings({ announce, onChanged: settingsChanged });
 const screenshot = createScreenshotDialog({ announce });
+const availability = createAvailability({
+  ask: (skill) => call("agent_availability", { skill }),
+  onAnswer: (skill, status) => {
+    model.availability = { skill, status };
+    render();
+  },
+});
 
 function applyStrings() {
   const text = {
@@ -69,8 +79,17 @@ function render() {
   const view = currentView();
   for (const section of document.querySelectorAll("main > .view")) section.hidden = section.id !== `view-${view}`;
 
+  // Asked only while the form is on screen, for the skill chosen in it.
+  const formSkill = view === "form" ? $("skill").value : null;
+  availability.watch(formSkill);
+  const answered = formSkill !== null && model.availability.skill === formSkill;
+  const agents = answered ? model.availability.status : "unknown";
+  renderAvailability(agents, answered, $("skill-row").hidden ? "" : formSkill);
+
   $("start").disabled = model.busy || phase === "starting";
-  $("start").textContent = phase === "starting" ? strings.starting : strings.startChat;
+  // No agent ready never blocks a start: the button only says so.
+  $("start").textContent = phase === "starting" ? strings.starting
+    : agents === "none-ready" ? strings.startAnyway : strings.startChat;
   $("form-error").textContent = model.formError;
   $("queue-wait").textContent = state.estimatedWait ? strings.queueWait(state.estimatedWait) : strings.queueWaitUnknown;
 
@@ -100,6 +119,19 @@ function render() {
 
   $("link-banner").hidden = model.linkUp || !LIVE.includes(phase);
   $("link-banner").textContent = strings.reconnecting;
+}
+
+/** The form's availability line: nothing when unknown, the skill named when it was chosen. */
+function renderAvailability(agents, answered, skill) {
+  const line = $("availability");
+  const text = { ready: strings.agentReady, "none-ready": strings.noAgentReady(skill) }[agents] || "";
+  // Rewriting the same words would make a screen reader say them again every minute.
+  if (line.textContent !== text) line.textContent = text;
+  line.classList.toggle("ready", agents === "ready");
+  line.classList.toggle("none-ready", agents === "none-ready");
+  // What the last answer said, for tests to wait on; absent until one came for this skill.
+  if (answered) line.dataset.availability = agents;
+  else delete line.dataset.availability;
 }
 
 function initials(name) {
@@ -310,6 +342,7 @@ function subscribe() {
 
 function bind() {
   $("start-form").addEventListener("submit", startChat);
+  $("skill").addEventListener("change", render);
   $("send-form").addEventListener("submit", sendMessage);
   $("message").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) sendMessage(event);

@@ -27,6 +27,10 @@ export const strings = {
   emailLabel: "Your email",
   skillLabel: "Topic",
   startChat: "Start chat",
+  startAnyway: "Start anyway",
+  agentReady: "An agent is available.",
+  noAgentReady: (skill) => `No agent is available${skill ? ` for ${skill}` : ""} right now. `
+    + "You can still start the chat and an agent will answer as soon as one is free.",
   starting: "Starting…",
   nameRequired: "Please enter your name.",
   emailInvalid: "Please enter a valid email address.",
