@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
-use xima_chat_core::secrets::ApiKeyStore;
+use xima_chat_core::keychain::ApiKeyStore;
 use xima_chat_core::deeplink::ChatLink;
 use xima_chat_core::{AppConfig, Chat, EventSink, KioskConfig};
 

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use xima_chat_core::config::{default_config_path, ConfigError};
 use xima_chat_core::deeplink::is_chat_link;
 use xima_chat_core::protocol::{Availability, QueueStatus, SessionShape};
-use xima_chat_core::secrets::ApiKeyStore;
+use xima_chat_core::keychain::ApiKeyStore;
 use xima_chat_core::store::SessionStore;
 use xima_chat_core::{AppConfig, CloudClient, CloudOptions, Secret, SessionId};
 

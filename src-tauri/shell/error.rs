@@ -4,7 +4,7 @@ use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use xima_chat_core::capture::CaptureError;
 use xima_chat_core::config::ConfigError;
-use xima_chat_core::secrets::KeychainError;
+use xima_chat_core::keychain::KeychainError;
 use xima_chat_core::{ChatError, CloudError};
 
 #[derive(Debug, thiserror::Error)]

@@ -20,7 +20,7 @@ pub fn event_name(event: &ChatEvent) -> &'static str {
         ChatEvent::AgentTyping { .. } => "chat:agent-typing",
         ChatEvent::ScreenshotRequested => "chat:screenshot-requested",
         ChatEvent::ScreenshotClosed => "chat:screenshot-closed",
-        ChatEvent::Link { .. } => "chat:link",
+        ChatEvent::Connection { .. } => "chat:link",
     }
 }
 

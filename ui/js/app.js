@@ -380,7 +380,7 @@ async function boot() {
   if (snapshot) {
     model.state = snapshot.state;
     model.agentTyping = snapshot.agentTyping;
-    model.linkUp = snapshot.linkUp;
+    model.linkUp = snapshot.connected;
     transcript.reset(snapshot.entries);
     if (snapshot.screenshotPending) screenshot.open();
   }

@@ -18,10 +18,11 @@ pub enum ChatEvent {
     /// The request was closed without the customer (it timed out, or capture failed).
     ScreenshotClosed,
     /// Polling or the keepalive is failing (`up: false`) or working again.
-    Link { up: bool, reason: Option<String> },
+    Connection { up: bool, reason: Option<String> },
 }
 
-/// Receives the core's events. Implemented for closures and channels.
+/// Receives the core's events. Implemented for closures (the latency bench stamps each
+/// event as it arrives) and channels (the tests).
 pub trait EventSink: Send + Sync + 'static {
     fn emit(&self, event: ChatEvent);
 }

@@ -26,17 +26,13 @@ pub trait Dispatch: Send + Sync + 'static {
     /// A new message, in SentTimestamp order. Called before the message is deleted.
     fn deliver(&self, message: ServerMessage);
     /// The queue could (`Up`) or could not (`Down`) be read.
-    fn link(&self, health: LinkHealth);
+    fn connection(&self, health: ConnectionHealth);
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum LinkHealth {
+pub enum ConnectionHealth {
     Up,
-    Down {
-        attempt: u32,
-        reason: String,
-        retry_in: Duration,
-    },
+    Down { reason: String },
 }
 
 #[derive(Debug, Clone)]
@@ -222,7 +218,7 @@ impl Inbox {
                 Ok(()) => {
                     if down {
                         tracing::info!("serverToClientQueue readable again");
-                        dispatch.link(LinkHealth::Up);
+                        dispatch.connection(ConnectionHealth::Up);
                         down = false;
                     }
                     backoff.reset();
@@ -243,10 +239,8 @@ impl Inbox {
                     tracing::warn!(reason = failure.reason(), attempt = backoff.attempts(), ?retry_in, "polling failed");
                     if !first_credential_failure {
                         down = true;
-                        dispatch.link(LinkHealth::Down {
-                            attempt: backoff.attempts(),
+                        dispatch.connection(ConnectionHealth::Down {
                             reason: failure.reason().to_owned(),
-                            retry_in,
                         });
                     }
                     tokio::select! {

@@ -21,7 +21,7 @@ pub mod lenient;
 pub mod lifecycle;
 pub mod protocol;
 pub mod secret;
-pub mod secrets;
+pub mod keychain;
 pub mod session;
 pub mod store;
 pub mod transcript;

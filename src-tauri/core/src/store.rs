@@ -6,7 +6,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -42,10 +42,6 @@ pub struct SessionStore {
 impl SessionStore {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         Self { dir: dir.into() }
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 
     /// The data dir (and `sub` in it), created owner-only: it holds what customers said.
@@ -198,9 +194,9 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
+            let mode = |path: &std::path::Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode(&store.current_path()), 0o600, "the session file holds the cloud's cookie");
-            assert_eq!(mode(store.dir()), 0o700);
+            assert_eq!(mode(&store.dir), 0o700);
         }
         store.clear_current().unwrap();
         assert_eq!(store.load_current().unwrap(), None);

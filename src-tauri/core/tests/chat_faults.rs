@@ -219,7 +219,7 @@ async fn keys_sqs_keeps_refusing_are_fetched_again_with_backoff_not_in_a_tight_l
     let mut t = TestChat::new(Options::default());
     let session = t.start().await;
     t.sim.deny_sqs(&t.installation, &["sqs:ReceiveMessage"]).await;
-    t.until("reconnecting", |event| matches!(event, ChatEvent::Link { up: false, .. })).await;
+    t.until("reconnecting", |event| matches!(event, ChatEvent::Connection { up: false, .. })).await;
     let fetched_before = t.sim.requests_for("/chat/queue/auth", &SessionId(t.installation.clone())).await.len();
     tokio::time::sleep(Duration::from_secs(4)).await;
     let fetched = t.sim.requests_for("/chat/queue/auth", &SessionId(t.installation.clone())).await.len() - fetched_before;
@@ -227,7 +227,7 @@ async fn keys_sqs_keeps_refusing_are_fetched_again_with_backoff_not_in_a_tight_l
     // of fetches in 4 s, where a tight loop makes hundreds.
     assert!((1..=8).contains(&fetched), "{fetched} credential fetches in 4 s");
     t.sim.deny_sqs(&t.installation, &[]).await;
-    t.until("connected again", |event| matches!(event, ChatEvent::Link { up: true, .. })).await;
+    t.until("connected again", |event| matches!(event, ChatEvent::Connection { up: true, .. })).await;
     t.sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": "back"})).await;
     t.until_agent_says("back").await;
 }

@@ -76,12 +76,12 @@ async fn a_network_outage_shows_reconnecting_and_every_message_arrives_once_in_o
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     while !link_went_down {
         match tokio::time::timeout_at(deadline, events.recv()).await {
-            Ok(Some(ChatEvent::Link { up: false, .. })) => link_went_down = true,
+            Ok(Some(ChatEvent::Connection { up: false, .. })) => link_went_down = true,
             Ok(Some(_)) => {}
             _ => panic!("no reconnecting state within 20 s"),
         }
     }
-    assert!(!chat.snapshot().link_up);
+    assert!(!chat.snapshot().connected);
 
     // Meanwhile the agent writes, and the customer tries to.
     let sent: Vec<String> = (1..=5).map(|n| format!("while you were away {n}")).collect();
@@ -105,7 +105,7 @@ async fn a_network_outage_shows_reconnecting_and_every_message_arrives_once_in_o
     })
     .await;
     eventually("the link to be up again", || {
-        let up = chat.snapshot().link_up;
+        let up = chat.snapshot().connected;
         async move { up }
     })
     .await;

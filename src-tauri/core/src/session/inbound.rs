@@ -5,7 +5,7 @@ use std::sync::{Arc, Weak};
 use super::live::Stamp;
 use super::Shared;
 use crate::events::ChatEvent;
-use crate::inbox::{Dispatch, LinkHealth};
+use crate::inbox::{Dispatch, ConnectionHealth};
 use crate::lifecycle::SessionState;
 use crate::protocol::ServerMessage;
 use crate::transcript::Author;
@@ -29,12 +29,12 @@ impl Dispatch for SessionDispatch {
         }
     }
 
-    fn link(&self, health: LinkHealth) {
+    fn connection(&self, health: ConnectionHealth) {
         let Some(shared) = self.shared.upgrade() else { return };
         shared.connection_changed(&self.stamp, |connection| {
             connection.inbox_down = match health {
-                LinkHealth::Up => None,
-                LinkHealth::Down { reason, .. } => Some(reason),
+                ConnectionHealth::Up => None,
+                ConnectionHealth::Down { reason } => Some(reason),
             }
         });
     }

@@ -217,7 +217,7 @@ impl Shared {
             (was_up, live.connection.up(), reason)
         };
         if !(was_up && now_up) {
-            self.events.emit(ChatEvent::Link { up: now_up, reason });
+            self.events.emit(ChatEvent::Connection { up: now_up, reason });
         }
     }
 }

@@ -63,7 +63,7 @@ pub struct ChatSnapshot {
     pub session_id: Option<SessionId>,
     pub entries: Vec<Entry>,
     pub agent_typing: bool,
-    pub link_up: bool,
+    pub connected: bool,
     pub screenshot_pending: bool,
 }
 
@@ -139,7 +139,7 @@ impl Chat {
             session_id: live.map(|live| live.stamp.id.clone()),
             entries: inner.transcript.entries().to_vec(),
             agent_typing: live.is_some_and(|live| live.agent_typing),
-            link_up: live.is_none_or(|live| live.connection.up()),
+            connected: live.is_none_or(|live| live.connection.up()),
             screenshot_pending: live.is_some_and(|live| live.screenshot.request().is_some()),
         }
     }
