@@ -332,25 +332,37 @@ impl StartRequest {
         }
     }
 
-    /// The body in the spec's field order; the only place a start secret is exposed.
-    pub fn to_wire(&self) -> serde_json::Value {
-        let mut body = serde_json::Map::new();
-        body.insert("installationId".into(), self.installation_id.clone().into());
-        body.insert("email".into(), self.email.clone().into());
-        body.insert("name".into(), self.name.clone().into());
-        body.insert("skill".into(), self.skill.clone().into());
-        match &self.auth {
-            StartAuth::Captcha(token) => body.insert("recaptchaToken".into(), token.expose().into()),
-            StartAuth::ApiKey(key) => body.insert("apiKey".into(), key.expose().into()),
+    /// The body, in the spec's field order; the only place a start secret is exposed.
+    pub fn to_wire(&self) -> StartBody<'_> {
+        let (recaptcha_token, api_key) = match &self.auth {
+            StartAuth::Captcha(token) => (Some(token.expose()), None),
+            StartAuth::ApiKey(key) => (None, Some(key.expose())),
         };
-        let info = self
-            .custom_chat_info
-            .iter()
-            .map(|entry| serde_json::json!({ "name": entry.name, "value": entry.value }))
-            .collect();
-        body.insert("customChatInfo".into(), serde_json::Value::Array(info));
-        serde_json::Value::Object(body)
+        StartBody {
+            installation_id: &self.installation_id,
+            email: &self.email,
+            name: &self.name,
+            skill: &self.skill,
+            recaptcha_token,
+            api_key,
+            custom_chat_info: &self.custom_chat_info,
+        }
     }
+}
+
+/// The ClientChatSessionRequest as it goes out: fields in the page's order.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartBody<'a> {
+    installation_id: &'a str,
+    email: &'a str,
+    name: &'a str,
+    skill: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recaptcha_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_key: Option<&'a str>,
+    custom_chat_info: &'a [CustomChatInfo],
 }
 
 /// The spec writes its flags as the strings `"true"` and `"false"`; so do we.
