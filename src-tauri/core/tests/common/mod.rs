@@ -173,6 +173,10 @@ pub struct Options {
     pub request_timeout: Duration,
     /// Field diagnosis: the shape of every exchange goes to this file.
     pub wire_log: Option<PathBuf>,
+    /// Where the chat reaches the cloud and SQS instead of the simulator and moto
+    /// themselves, e.g. a proxy in between; None goes straight.
+    pub cloud_url: Option<String>,
+    pub sqs_endpoint: Option<String>,
 }
 
 impl Default for Options {
@@ -183,6 +187,8 @@ impl Default for Options {
             screenshot_timeout: Duration::from_secs(120),
             request_timeout: CloudOptions::default().request_timeout,
             wire_log: None,
+            cloud_url: None,
+            sqs_endpoint: None,
         }
     }
 }
@@ -213,7 +219,7 @@ impl TestChat {
     fn with(installation: String, data_dir: PathBuf, options: Options) -> Self {
         let sim = Simulator::from_env();
         let cloud = CloudClient::new(
-            &sim.url,
+            options.cloud_url.as_deref().unwrap_or(&sim.url),
             CloudOptions {
                 request_timeout: options.request_timeout,
                 ..CloudOptions::default()
@@ -232,6 +238,7 @@ impl TestChat {
             wait_time: Duration::from_secs(5),
             backoff_base: Duration::from_millis(200),
             backoff_cap: Duration::from_secs(2),
+            endpoint: options.sqs_endpoint.clone(),
             ..InboxOptions::default()
         };
         let (sender, events) = unbounded_channel();
