@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use xima_chat_core::keychain::ApiKeyStore;
 use xima_chat_core::deeplink::ChatLink;
-use xima_chat_core::{AppConfig, Chat, EventSink, KioskConfig};
+use xima_chat_core::{AppConfig, Chat, EventSink, KioskConfig, SessionState};
 
 use crate::error::{Error, Result};
 
@@ -86,11 +86,13 @@ impl AppState {
             .ok_or_else(|| Error::NotConfigured(configured.config.problems().join(" ")))
     }
 
-    /// Saves `config` and rebuilds the chat from it. Refused while a chat is going on.
+    /// Saves `config` and rebuilds the chat from it. Refused while a chat is going on or
+    /// starting: the old chat would go on hidden, its events still reaching the window.
     pub fn reconfigure(&self, config: AppConfig) -> Result<()> {
         let mut configured = self.configured.write().unwrap_or_else(|p| p.into_inner());
         if let Some(chat) = &configured.chat {
-            if chat.state().is_live() {
+            let state = chat.state();
+            if state.is_live() || state == SessionState::Starting {
                 return Err(Error::ChatInProgress);
             }
         }
@@ -99,5 +101,60 @@ impl AppState {
         configured.chat = build_chat(&config, &self.events);
         configured.config = config;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    use xima_chat_core::{ChatEvent, Secret, StartAuth, StartRequest};
+
+    /// A configured app whose cloud (`base_url`) accepts connections and never answers.
+    fn app_with_a_silent_cloud(name: &str) -> (AppState, std::net::TcpListener, PathBuf) {
+        let cloud = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let dir = std::env::temp_dir().join(format!("xima-chat-shell-{name}-{}", std::process::id()));
+        let config = AppConfig {
+            base_url: format!("http://{}", cloud.local_addr().unwrap()),
+            installation_id: "installation".into(),
+            skills: vec!["Support".into()],
+            data_dir: Some(dir.join("data")),
+            ..AppConfig::default()
+        };
+        let (events, _) = tokio::sync::mpsc::unbounded_channel::<ChatEvent>();
+        let state = AppState::new(config, Some(dir.join("config.toml")), Arc::new(events));
+        (state, cloud, dir)
+    }
+
+    #[tokio::test]
+    async fn settings_cannot_change_while_a_chat_is_starting() {
+        let (state, _cloud, dir) = app_with_a_silent_cloud("starting");
+        let chat = state.chat().unwrap();
+        let starting = tokio::spawn(async move {
+            let request = StartRequest {
+                installation_id: "installation".into(),
+                email: "ann@example.com".into(),
+                name: "Ann".into(),
+                skill: "Support".into(),
+                auth: StartAuth::ApiKey(Secret::new("key")),
+                custom_chat_info: Vec::new(),
+            };
+            chat.start(request).await
+        });
+        let chat = state.chat().unwrap();
+        tokio::time::timeout(Duration::from_secs(5), async {
+            while chat.state() != SessionState::Starting {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .expect("the chat is starting");
+
+        let outcome = state.reconfigure(state.config());
+        assert!(matches!(outcome, Err(Error::ChatInProgress)), "{outcome:?}");
+        assert!(!dir.join("config.toml").exists(), "nothing was saved");
+        starting.abort();
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
