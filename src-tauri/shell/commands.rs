@@ -238,14 +238,15 @@ pub async fn save_transcript(state: State<'_, AppState>, format: ExportFormat) -
     state.deny_in_kiosk()?;
     let text = state.chat()?.export_transcript(format);
     blocking(move || {
-        let dir = xima_chat_core::config::download_dir().ok_or_else(|| Error::Open("no folder to save to".into()))?;
-        std::fs::create_dir_all(&dir).map_err(|error| Error::Open(error.to_string()))?;
+        let dir = xima_chat_core::config::download_dir()
+            .ok_or_else(|| Error::SaveTranscript("this computer has no Downloads or home folder".into()))?;
+        std::fs::create_dir_all(&dir).map_err(|error| Error::SaveTranscript(error.to_string()))?;
         let stamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|elapsed| elapsed.as_secs())
             .unwrap_or_default();
         let path = dir.join(format!("xima-chat-transcript-{stamp}.{}", format.extension()));
-        std::fs::write(&path, text).map_err(|error| Error::Open(error.to_string()))?;
+        std::fs::write(&path, text).map_err(|error| Error::SaveTranscript(error.to_string()))?;
         Ok(path.display().to_string())
     })
     .await
@@ -283,7 +284,7 @@ pub fn take_chat_link(state: State<'_, AppState>) -> Option<ChatLink> {
 pub fn open_link(state: State<'_, AppState>, url: String) -> Result<()> {
     state.deny_in_kiosk()?;
     let link = safe_link(&url)?;
-    tauri_plugin_opener::open_url(link.as_str(), None::<&str>).map_err(|error| Error::Open(error.to_string()))
+    tauri_plugin_opener::open_url(link.as_str(), None::<&str>).map_err(|error| Error::OpenInBrowser(error.to_string()))
 }
 
 /// Only web links with a host: no `file:`, `javascript:`, `data:` or custom schemes that

@@ -27,8 +27,10 @@ pub enum Error {
     NoConfigFile,
     #[error("only http and https links can be opened")]
     UnsafeLink,
-    #[error("the link could not be opened: {0}")]
-    Open(String),
+    #[error("the web page could not be opened in the browser: {0}")]
+    OpenInBrowser(String),
+    #[error("the transcript could not be saved: {0}")]
+    SaveTranscript(String),
     #[error("this is not available on a kiosk")]
     KioskLocked,
     #[error("a background task failed: {0}")]
@@ -53,7 +55,8 @@ impl Error {
             Error::ChatInProgress => "chat_in_progress",
             Error::NoConfigFile => "no_config_file",
             Error::UnsafeLink => "unsafe_link",
-            Error::Open(_) => "open_failed",
+            Error::OpenInBrowser(_) => "browser_failed",
+            Error::SaveTranscript(_) => "save_failed",
             Error::KioskLocked => "kiosk_locked",
             Error::Task(_) => "internal",
         }
@@ -82,5 +85,14 @@ mod tests {
         assert!(json["message"].as_str().unwrap().contains("api-key set"));
         let json = serde_json::to_value(Error::Chat(ChatError::NoActiveChat)).unwrap();
         assert_eq!(json, serde_json::json!({"code": "no_active_chat", "message": "there is no chat in progress"}));
+    }
+
+    #[test]
+    fn a_failed_save_and_a_browser_that_would_not_open_are_told_apart() {
+        let save = Error::SaveTranscript("permission denied".into());
+        let browser = Error::OpenInBrowser("no browser".into());
+        assert_eq!((save.code(), browser.code()), ("save_failed", "browser_failed"));
+        assert_eq!(save.to_string(), "the transcript could not be saved: permission denied");
+        assert_eq!(browser.to_string(), "the web page could not be opened in the browser: no browser");
     }
 }
