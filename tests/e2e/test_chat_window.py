@@ -142,6 +142,8 @@ def test_the_customer_ends_the_chat_and_can_start_again(open_app, sim):
     window.find("#end").click()
     window.wait("the ended view", lambda: window.visible("#ended"))
     assert window.text("#ended-reason") == "You ended the chat."
+    announced = window.find("#announcer").get_property("textContent")
+    assert announced.count("You ended the chat.") == 1, "the end is said once, in the transcript's words"
     window.find("#new-chat").click()
     window.wait("the pre-chat form", lambda: window.visible("#start-form"))
     assert window.transcript() == []

@@ -16,6 +16,8 @@ const model = {
   state: { phase: "idle" },
   agentTyping: false,
   linkUp: true,
+  /** How the last chat ended, in the transcript's own words (the core writes them). */
+  endLine: "",
   busy: false,
   formError: "",
   showSettings: false,
@@ -96,7 +98,8 @@ function render() {
   $("end").hidden = phase !== "chatting";
   $("composer").hidden = phase !== "chatting";
   $("ended").hidden = phase !== "ended";
-  if (phase === "ended") $("ended-reason").textContent = strings.ended[state.reason] || "";
+  // The transcript's end line again, not a second wording; it was announced once already.
+  if (phase === "ended") $("ended-reason").textContent = model.endLine;
   $("open-settings").hidden = view !== "form" || isKiosk();
   for (const id of ["save-transcript", "save-transcript-html", "copy-transcript"]) $(id).hidden = isKiosk();
   $("kiosk-countdown").hidden = model.kioskCountdown === null || phase !== "ended";
@@ -304,14 +307,17 @@ function subscribe() {
     const wasLive = LIVE.includes(model.state.phase);
     model.state = state;
     if (state.phase !== "chatting") model.agentTyping = false;
-    if (state.phase === "ended") screenshot.close();
+    if (state.phase === "ended") {
+      screenshot.close();
+      // The core writes the end line to the transcript just before it says the chat ended.
+      model.endLine = transcript.lastSystemLine();
+    }
     // A resumed chat arrives with its transcript already in the core: fetch it.
     if (!wasLive && LIVE.includes(state.phase)) {
       call("snapshot").then((snapshot) => transcript.merge(snapshot.entries), () => {});
     }
     render();
     if (state.phase === "chatting") $("message").focus();
-    if (state.phase === "ended") announce(strings.ended[state.reason] || "");
   });
   on("entry", ({ entry }) => {
     kioskTimers?.touched();
@@ -382,6 +388,7 @@ async function boot() {
     model.agentTyping = snapshot.agentTyping;
     model.linkUp = snapshot.connected;
     transcript.reset(snapshot.entries);
+    if (snapshot.state.phase === "ended") model.endLine = transcript.lastSystemLine();
     if (snapshot.screenshotPending) screenshot.open();
   }
   if (settings.kiosk) {

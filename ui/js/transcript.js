@@ -80,6 +80,11 @@ export function createTranscript(list, { onRetry }) {
       for (const entry of entries) render(entry);
       list.lastElementChild?.scrollIntoView({ block: "end" });
     },
+    /** The newest entry's text if the app wrote it (a system line such as how the chat ended), else "". */
+    lastSystemLine() {
+      const last = list.lastElementChild;
+      return last?.classList.contains("system") ? last.querySelector(".text").textContent : "";
+    },
     reset(entries) {
       items.clear();
       list.replaceChildren();
