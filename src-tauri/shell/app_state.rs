@@ -2,17 +2,21 @@
 //! Saving new settings rebuilds the chat, so it lives behind a lock.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock, RwLockWriteGuard};
 
-use xima_chat_core::keychain::ApiKeyStore;
 use xima_chat_core::deeplink::ChatLink;
+use xima_chat_core::keychain::ApiKeyStore;
 use xima_chat_core::{AppConfig, Chat, EventSink, KioskConfig, SessionState};
 
 use crate::error::{Error, Result};
+use crate::owned_task::OwnedTask;
 
 struct Configured {
     config: AppConfig,
     chat: Option<Chat>,
+    /// The start-up check of the chat the last run left going: it may still make this
+    /// chat live. Dropping it cancels the check.
+    resuming: Option<OwnedTask>,
 }
 
 pub struct AppState {
@@ -20,8 +24,8 @@ pub struct AppState {
     config_path: Option<PathBuf>,
     events: Arc<dyn EventSink>,
     pub keys: ApiKeyStore,
-    /// A `xima-chat://` link the window has not taken yet.
-    pending_link: Mutex<Option<ChatLink>>,
+    /// A `xima-chat://` deep link the window has not taken yet.
+    pending_deep_link: Mutex<Option<ChatLink>>,
 }
 
 fn build_chat(config: &AppConfig, events: &Arc<dyn EventSink>) -> Option<Chat> {
@@ -41,12 +45,20 @@ impl AppState {
     pub fn new(config: AppConfig, config_path: Option<PathBuf>, events: Arc<dyn EventSink>) -> Self {
         let chat = build_chat(&config, &events);
         Self {
-            configured: RwLock::new(Configured { config, chat }),
+            configured: RwLock::new(Configured {
+                config,
+                chat,
+                resuming: None,
+            }),
             config_path,
             events,
             keys: ApiKeyStore,
-            pending_link: Mutex::new(None),
+            pending_deep_link: Mutex::new(None),
         }
+    }
+
+    fn configured_mut(&self) -> RwLockWriteGuard<'_, Configured> {
+        self.configured.write().unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn kiosk(&self) -> KioskConfig {
@@ -61,12 +73,12 @@ impl AppState {
         Ok(())
     }
 
-    pub fn set_pending_link(&self, link: ChatLink) {
-        *self.pending_link.lock().unwrap_or_else(|p| p.into_inner()) = Some(link);
+    pub fn set_pending_deep_link(&self, link: ChatLink) {
+        *self.pending_deep_link.lock().unwrap_or_else(|p| p.into_inner()) = Some(link);
     }
 
-    pub fn take_pending_link(&self) -> Option<ChatLink> {
-        self.pending_link.lock().unwrap_or_else(|p| p.into_inner()).take()
+    pub fn take_pending_deep_link(&self) -> Option<ChatLink> {
+        self.pending_deep_link.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 
     pub fn config(&self) -> AppConfig {
@@ -86,21 +98,53 @@ impl AppState {
             .ok_or_else(|| Error::NotConfigured(configured.config.problems().join(" ")))
     }
 
-    /// Saves `config` and rebuilds the chat from it. Refused while a chat is going on or
-    /// starting: the old chat would go on hidden, its events still reaching the window.
+    /// At start-up: a chat the last run left going carries on, if the cloud still has
+    /// it. The check runs in the background, owned here until it is done.
+    pub fn resume_last_chat(&self) {
+        let mut configured = self.configured_mut();
+        let Some(chat) = configured.chat.clone() else { return };
+        configured.resuming = Some(OwnedTask::spawn(async move {
+            match chat.resume().await {
+                Ok(true) => tracing::info!("resumed the chat of the last run"),
+                Ok(false) => {}
+                Err(error) => tracing::warn!(%error, "could not check the chat of the last run"),
+            }
+        }));
+    }
+
+    /// Saves `config` and rebuilds the chat from it. Refused while a chat is going on,
+    /// starting or being resumed: the old chat would go on hidden, its events still
+    /// reaching the window.
     pub fn reconfigure(&self, config: AppConfig) -> Result<()> {
-        let mut configured = self.configured.write().unwrap_or_else(|p| p.into_inner());
+        let mut configured = self.configured_mut();
         if let Some(chat) = &configured.chat {
             let state = chat.state();
             if state.is_live() || state == SessionState::Starting {
                 return Err(Error::ChatInProgress);
             }
         }
+        if configured.resuming.as_ref().is_some_and(|check| !check.is_finished()) {
+            return Err(Error::ChatInProgress);
+        }
         let path = self.config_path.clone().ok_or(Error::NoConfigFile)?;
         config.save(&path)?;
         configured.chat = build_chat(&config, &self.events);
         configured.config = config;
+        configured.resuming = None;
         Ok(())
+    }
+
+    /// At exit: stops background work without ending the chat, so the next start
+    /// resumes it.
+    pub async fn shutdown(&self) {
+        let chat = {
+            let mut configured = self.configured_mut();
+            configured.resuming = None;
+            configured.chat.clone()
+        };
+        if let Some(chat) = chat {
+            chat.shutdown().await;
+        }
     }
 }
 

@@ -272,10 +272,10 @@ pub async fn respond_screenshot(state: State<'_, AppState>, send: bool) -> Resul
     state.chat()?.answer_screenshot(send).await.map(drop).map_err(Into::into)
 }
 
-/// The `xima-chat://` link waiting to fill the pre-chat form, if any.
+/// The `xima-chat://` deep link waiting to fill the pre-chat form, if any.
 #[tauri::command]
-pub fn take_chat_link(state: State<'_, AppState>) -> Option<ChatLink> {
-    state.take_pending_link()
+pub fn take_deep_link(state: State<'_, AppState>) -> Option<ChatLink> {
+    state.take_pending_deep_link()
 }
 
 /// Opens an http(s) link from the chat in the system browser; nothing else is opened,

@@ -1,6 +1,7 @@
-//! Forwards the core's events to the window, one Tauri event name per kind, and, while
-//! the window is in the background, raises a desktop notification for agent messages
-//! and counts them on the tray icon.
+//! Forwards the core's events to the window as one `chat` event carrying the tagged
+//! `ChatEvent` (`{"type": "state", …}`, `{"type": "entry", …}`, …; `ui/js/ipc.js`
+//! dispatches on `type`), and, while the window is in the background, raises a desktop
+//! notification for agent messages and counts them as unread.
 
 use std::sync::Arc;
 
@@ -10,19 +11,9 @@ use xima_chat_core::transcript::Author;
 use xima_chat_core::{ChatEvent, EventSink, SessionState};
 
 use crate::attention::Attention;
-use crate::tray;
 
-/// The Tauri event name for each kind; `ui/js/ipc.js` listens to these.
-pub fn event_name(event: &ChatEvent) -> &'static str {
-    match event {
-        ChatEvent::State { .. } => "chat:state",
-        ChatEvent::Entry { .. } => "chat:entry",
-        ChatEvent::AgentTyping { .. } => "chat:agent-typing",
-        ChatEvent::ScreenshotRequested => "chat:screenshot-requested",
-        ChatEvent::ScreenshotClosed => "chat:screenshot-closed",
-        ChatEvent::Connection { .. } => "chat:link",
-    }
-}
+/// The Tauri event every `ChatEvent` goes out as.
+pub const CHAT_EVENT: &str = "chat";
 
 pub struct WindowEvents {
     app: AppHandle,
@@ -32,10 +23,6 @@ pub struct WindowEvents {
 impl WindowEvents {
     pub fn new(app: AppHandle, attention: Arc<Attention>) -> Self {
         Self { app, attention }
-    }
-
-    fn window_focused(&self) -> bool {
-        self.attention.is_focused()
     }
 
     fn notify(&self, title: &str, body: &str) {
@@ -49,29 +36,44 @@ impl WindowEvents {
 
 impl EventSink for WindowEvents {
     fn emit(&self, event: ChatEvent) {
+        let looking = self.attention.is_focused();
         match &event {
-            ChatEvent::Entry { entry } if !self.window_focused() => {
+            ChatEvent::Entry { entry } if !looking => {
                 if let Author::Agent { name } = &entry.author {
                     self.notify(name, &entry.text);
-                    if let Some(unread) = self.attention.agent_spoke() {
-                        tray::show_unread(&self.app, unread);
-                    }
+                    self.attention.agent_spoke();
                 }
             }
             ChatEvent::State {
                 state: SessionState::Idle | SessionState::Starting,
-            } => {
-                if let Some(unread) = self.attention.clear() {
-                    tray::show_unread(&self.app, unread);
-                }
-            }
-            ChatEvent::ScreenshotRequested if !self.window_focused() => {
+            } => self.attention.clear(),
+            ChatEvent::ScreenshotRequested if !looking => {
                 self.notify("Xima Chat", "The agent asked to see your screen.");
             }
             _ => {}
         }
-        if let Err(error) = self.app.emit(event_name(&event), &event) {
+        if let Err(error) = self.app.emit(CHAT_EVENT, &event) {
             tracing::warn!(%error, "could not send an event to the window");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// `ui/js/app.js` dispatches on these `type`s and reads these fields.
+    #[test]
+    fn every_chat_event_names_its_kind_in_type() {
+        let wire = |event: ChatEvent| serde_json::to_value(event).unwrap();
+        assert_eq!(wire(ChatEvent::State { state: SessionState::Idle }), json!({"type": "state", "state": {"phase": "idle"}}));
+        assert_eq!(wire(ChatEvent::AgentTyping { typing: true }), json!({"type": "agentTyping", "typing": true}));
+        assert_eq!(wire(ChatEvent::ScreenshotRequested), json!({"type": "screenshotRequested"}));
+        assert_eq!(wire(ChatEvent::ScreenshotClosed), json!({"type": "screenshotClosed"}));
+        assert_eq!(
+            wire(ChatEvent::Connection { up: false, reason: Some("no route".into()) }),
+            json!({"type": "connection", "up": false, "reason": "no route"})
+        );
     }
 }

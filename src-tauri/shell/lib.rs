@@ -3,26 +3,31 @@
 //! - `cli`: flags and the administrator's subcommands
 //! - `logging`: standard error and the rotating log file
 //! - `app_state`: what lives between commands
-//! - `commands`: what the window may invoke
-//! - `events`: the core's events, forwarded to the window
+//! - `command_list`, `commands`: the commands the window may invoke, named once
+//! - `events`: the core's events, forwarded to the window as one `chat` event
 //! - `attention`, `tray`: unread messages while the window is in the background
-//! - `window`: bringing the window back, and what closing it means
+//! - `window`: bringing the window back, remembering its place, what closing it means
 //! - `kiosk`: a kiosk's window
-//! - `links`: `xima-chat://` links that pre-fill the form
+//! - `deeplink`: `xima-chat://` deep links that pre-fill the form
 //! - `login`: start at login
 //! - `relaunch`: a second launch whose handover failed starts over
+//! - `owned_task`: background work with an owner, cancelled when the owner lets go
 //! - `error`: the one error type, serialised as `{code, message}`
+
+#[macro_use]
+mod command_list;
 
 mod app_state;
 mod attention;
 mod cli;
 mod commands;
+mod deeplink;
 mod error;
 mod events;
 mod kiosk;
-mod links;
 mod logging;
 mod login;
+mod owned_task;
 mod relaunch;
 mod tray;
 mod window;
@@ -39,8 +44,7 @@ use crate::app_state::AppState;
 use crate::attention::Attention;
 use crate::cli::Command;
 use crate::events::WindowEvents;
-
-pub use events::event_name;
+use crate::window::GeometrySaver;
 
 /// When the process started, for the start-up time in the log.
 static STARTED: OnceLock<Instant> = OnceLock::new();
@@ -83,6 +87,13 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The window's command handler, from the one list in `command_list.rs`.
+macro_rules! handler {
+    ($($name:ident),*) => {
+        tauri::generate_handler![$(commands::$name),*]
+    };
+}
+
 fn run_window(config: AppConfig, config_path: Option<std::path::PathBuf>, link: Option<String>) -> ExitCode {
     let kiosk = config.kiosk.clone();
     let start_at_login = config.start_at_login;
@@ -91,8 +102,8 @@ fn run_window(config: AppConfig, config_path: Option<std::path::PathBuf>, link: 
         // anything else starts.
         .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
             window::bring_to_front(app);
-            for link in links::in_arguments(&args) {
-                links::open(app, link);
+            for link in deeplink::in_arguments(&args) {
+                deeplink::open(app, link);
             }
         }))
         .plugin(tauri_plugin_deep_link::init())
@@ -111,24 +122,27 @@ fn run_window(config: AppConfig, config_path: Option<std::path::PathBuf>, link: 
     }
     let app = builder
         .setup(move |app| {
-            let attention = Arc::new(Attention::default());
+            let tray_shown = !kiosk.enabled && tray::install(app.handle());
+            let handle = app.handle().clone();
+            let attention = Arc::new(Attention::new(move |unread| tray::show_unread(&handle, unread)));
             if let Some(main) = app.get_webview_window(window::MAIN) {
-                window::watch(&main, attention.clone(), !kiosk.enabled);
+                let behaviour = window::Behaviour {
+                    remember_place: !kiosk.enabled,
+                    closes_to_tray: tray_shown,
+                };
+                window::watch(&main, attention.clone(), behaviour);
                 if kiosk.enabled {
                     kiosk::take_over_screen(&main, kiosk.fullscreen);
                 }
             }
             let events: Arc<dyn EventSink> = Arc::new(WindowEvents::new(app.handle().clone(), attention));
             let state = AppState::new(config, config_path, events);
-            resume_last_chat(&state);
+            state.resume_last_chat();
             app.manage(state);
-            if !kiosk.enabled {
-                tray::install(app.handle());
-            }
             login::sync(app.handle(), start_at_login);
-            links::listen(app.handle());
+            deeplink::listen(app.handle());
             if let Some(link) = &link {
-                links::open(app.handle(), link);
+                deeplink::open(app.handle(), link);
             }
             Ok(())
         })
@@ -138,28 +152,7 @@ fn run_window(config: AppConfig, config_path: Option<std::path::PathBuf>, link: 
                 tracing::info!(since_start_ms, "window interactive");
             }
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::settings,
-            commands::snapshot,
-            commands::start_chat,
-            commands::agent_availability,
-            commands::send_message,
-            commands::retry_message,
-            commands::set_typing,
-            commands::focus_input,
-            commands::end_chat,
-            commands::new_chat,
-            commands::transcript_text,
-            commands::save_transcript,
-            commands::list_screens,
-            commands::capture_screenshot,
-            commands::respond_screenshot,
-            commands::save_settings,
-            commands::set_api_key,
-            commands::clear_api_key,
-            commands::open_link,
-            commands::take_chat_link,
-        ])
+        .invoke_handler(app_commands!(handler))
         .build(tauri::generate_context!());
     let app = match app {
         Ok(app) => app,
@@ -173,23 +166,43 @@ fn run_window(config: AppConfig, config_path: Option<std::path::PathBuf>, link: 
     };
     app.run(|handle, event| {
         if let tauri::RunEvent::Exit = event {
+            if let Some(geometry) = handle.try_state::<GeometrySaver>() {
+                geometry.cancel();
+            }
             // Stop polling but keep the session: the next start resumes it.
-            if let Some(chat) = handle.try_state::<AppState>().and_then(|state| state.chat().ok()) {
-                tauri::async_runtime::block_on(chat.shutdown());
+            if let Some(state) = handle.try_state::<AppState>() {
+                tauri::async_runtime::block_on(state.shutdown());
             }
         }
     });
     ExitCode::SUCCESS
 }
 
-/// A chat the last run left going carries on, if the cloud still has it.
-fn resume_last_chat(state: &AppState) {
-    let Ok(chat) = state.chat() else { return };
-    tauri::async_runtime::spawn(async move {
-        match chat.resume().await {
-            Ok(true) => tracing::info!("resumed the chat of the last run"),
-            Ok(false) => {}
-            Err(error) => tracing::warn!(%error, "could not check the chat of the last run"),
-        }
-    });
+#[cfg(test)]
+mod tests {
+    macro_rules! names {
+        ($($name:ident),*) => {
+            &[$(stringify!($name)),*]
+        };
+    }
+    const COMMANDS: &[&str] = app_commands!(names);
+
+    /// tauri.conf.json's capability must grant what the handler serves: a command left
+    /// out there is refused at run time, with nothing at build time to say so.
+    #[test]
+    fn the_window_is_granted_exactly_the_commands_the_app_has() {
+        let conf: serde_json::Value =
+            serde_json::from_str(include_str!("../../tauri.conf.json")).expect("tauri.conf.json is JSON");
+        let capabilities = conf["app"]["security"]["capabilities"].as_array().expect("capabilities");
+        let mut granted: Vec<String> = capabilities
+            .iter()
+            .flat_map(|capability| capability["permissions"].as_array().into_iter().flatten())
+            .filter_map(|permission| permission.as_str()?.strip_prefix("allow-"))
+            .map(|command| command.replace('-', "_"))
+            .collect();
+        let mut commands: Vec<String> = COMMANDS.iter().map(|name| name.to_string()).collect();
+        granted.sort();
+        commands.sort();
+        assert_eq!(granted, commands, "the allow-<command> permissions in tauri.conf.json");
+    }
 }

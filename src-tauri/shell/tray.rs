@@ -1,5 +1,7 @@
 //! The tray icon: brings the window back (a live chat keeps going while the window is
-//! closed to the tray) and shows how many agent messages are unread.
+//! closed to the tray) and shows how many agent messages are unread. It knows the
+//! window; the window knows only whether there is a tray, and the unread count reaches
+//! the icon through `Attention`'s callback.
 
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem};
@@ -56,10 +58,6 @@ fn build(app: &AppHandle) -> tauri::Result<()> {
     }
     tray.build(app)?;
     Ok(())
-}
-
-pub fn is_installed(app: &AppHandle) -> bool {
-    app.tray_by_id(TRAY_ID).is_some()
 }
 
 /// Redraws the icon with a badge and says the count in the tooltip (title on Linux,

@@ -1,8 +1,7 @@
 //! The one chat window: bringing it to the front, remembering where it was, and what
 //! closing it means.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tauri::{AppHandle, Manager, WebviewWindow, WindowEvent};
@@ -10,7 +9,7 @@ use tauri_plugin_window_state::{AppHandleExt, StateFlags};
 
 use crate::app_state::AppState;
 use crate::attention::Attention;
-use crate::tray;
+use crate::owned_task::OwnedTask;
 
 pub const MAIN: &str = "main";
 
@@ -26,36 +25,43 @@ pub fn bring_to_front(app: &AppHandle) {
     }
 }
 
+/// What the window does beyond showing the page.
+pub struct Behaviour {
+    /// A desk user's window comes back where they left it; a kiosk's covers the screen.
+    pub remember_place: bool,
+    /// There is a tray icon to bring a hidden window back from.
+    pub closes_to_tray: bool,
+}
+
 /// Follows the window's focus (for unread counts), place (to remember it) and close
-/// requests.
-pub fn watch(window: &WebviewWindow, attention: Arc<Attention>, remember_place: bool) {
+/// requests. The place is saved by a [`GeometrySaver`] kept in the app's state.
+pub fn watch(window: &WebviewWindow, attention: Arc<Attention>, behaviour: Behaviour) {
     let (app, closing) = (window.app_handle().clone(), window.clone());
-    let geometry = remember_place.then(GeometrySaver::default);
+    if behaviour.remember_place {
+        app.manage(GeometrySaver::default());
+    }
     window.on_window_event(move |event| {
-        if let Some(geometry) = &geometry {
+        if let Some(geometry) = app.try_state::<GeometrySaver>() {
             geometry.on_window_event(&app, event);
         }
         if let WindowEvent::Focused(now) = event {
-            if let Some(unread) = attention.focus_changed(*now) {
-                tray::show_unread(&app, unread);
-            }
+            attention.focus_changed(*now);
         }
-        on_close_requested(&closing, event);
+        on_close_requested(&closing, event, behaviour.closes_to_tray);
     });
 }
 
 /// A kiosk's window cannot be closed by the customer; a live chat's window closes to
 /// the tray (the chat goes on, with notifications); otherwise closing quits.
-fn on_close_requested(window: &WebviewWindow, event: &WindowEvent) {
+fn on_close_requested(window: &WebviewWindow, event: &WindowEvent, closes_to_tray: bool) {
     let WindowEvent::CloseRequested { api, .. } = event else { return };
-    let app = window.app_handle();
-    let Some(state) = app.try_state::<AppState>() else { return };
+    let Some(state) = window.app_handle().try_state::<AppState>() else { return };
     if state.kiosk().enabled {
         api.prevent_close();
         return;
     }
     let live = state.chat().is_ok_and(|chat| chat.state().is_live());
-    if live && tray::is_installed(app) {
+    if live && closes_to_tray {
         api.prevent_close();
         if let Err(error) = window.hide() {
             tracing::warn!(%error, "could not hide the chat window");
@@ -67,9 +73,10 @@ pub const REMEMBERED: StateFlags = StateFlags::SIZE.union(StateFlags::POSITION).
 
 /// Saves the window's size and place shortly after it stops moving. The window-state
 /// plugin alone saves only on a clean exit, which a logout or a killed app never has.
-#[derive(Clone, Default)]
+/// It owns the one pending save: each move replaces (and so cancels) the one before.
+#[derive(Default)]
 pub struct GeometrySaver {
-    moves: Arc<AtomicU64>,
+    pending: Mutex<Option<OwnedTask>>,
 }
 
 impl GeometrySaver {
@@ -79,15 +86,19 @@ impl GeometrySaver {
         if !matches!(event, WindowEvent::Moved(_) | WindowEvent::Resized(_)) {
             return;
         }
-        let this_move = self.moves.fetch_add(1, Ordering::Relaxed) + 1;
-        let (moves, app) = (self.moves.clone(), app.clone());
-        tauri::async_runtime::spawn(async move {
+        let app = app.clone();
+        let save = OwnedTask::spawn(async move {
             tokio::time::sleep(Self::SETTLE).await;
-            if moves.load(Ordering::Relaxed) == this_move {
-                if let Err(error) = app.save_window_state(REMEMBERED) {
-                    tracing::debug!(%error, "could not save the window's place");
-                }
+            if let Err(error) = app.save_window_state(REMEMBERED) {
+                tracing::debug!(%error, "could not save the window's place");
             }
         });
+        *self.pending.lock().unwrap_or_else(|p| p.into_inner()) = Some(save);
+    }
+
+    /// Drops a save still waiting for the window to settle: at exit the window-state
+    /// plugin saves the place itself.
+    pub fn cancel(&self) {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner()).take();
     }
 }

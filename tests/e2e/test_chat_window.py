@@ -98,7 +98,7 @@ def test_a_transfer_changes_the_agent_and_says_so(open_app, sim):
     window.screenshot("07-transferred")
 
 
-def test_a_lost_link_shows_reconnecting_and_nothing_is_lost(open_app, sim):
+def test_a_lost_connection_shows_reconnecting_and_nothing_is_lost(open_app, sim):
     window = open_app()
     session = window.chat_with(sim)
     window.wait("the chat", lambda: window.visible("#composer"))
@@ -106,12 +106,12 @@ def test_a_lost_link_shows_reconnecting_and_nothing_is_lost(open_app, sim):
     sim.deny_sqs(window.installation, ["sqs:ReceiveMessage"])
     # The denial bites when the long poll in progress (up to 20 s) ends; the first
     # refusal is retried at once with fresh keys, the second shows the banner.
-    window.wait("the reconnecting banner", lambda: window.visible("#link-banner"), timeout=35)
+    window.wait("the reconnecting banner", lambda: window.visible("#connection-banner"), timeout=35)
     window.screenshot("08-reconnecting")
     sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "Sent while you were away"})
     sim.deny_sqs(window.installation, [])
     window.wait_for_line("Sent while you were away", timeout=40)
-    window.wait("the banner to go", lambda: not window.visible("#link-banner"))
+    window.wait("the banner to go", lambda: not window.visible("#connection-banner"))
 
 
 def test_a_screenshot_is_previewed_then_sent(open_app, sim):

@@ -1,5 +1,5 @@
 // The chat window: one model, one render(); events from the core update the model.
-import { call, on, onApp } from "./ipc.js";
+import { call, onChat, onApp } from "./ipc.js";
 import { strings } from "./strings.js";
 import { createTranscript } from "./transcript.js";
 import { createSettings } from "./settings.js";
@@ -15,7 +15,8 @@ const model = {
   settings: null,
   state: { phase: "idle" },
   agentTyping: false,
-  linkUp: true,
+  /** Whether polling and the keepalive reach the contact center (network health). */
+  connected: true,
   /** How the last chat ended, in the transcript's own words (the core writes them). */
   endLine: "",
   busy: false,
@@ -120,8 +121,8 @@ function render() {
   $("typing").hidden = !(model.agentTyping && agent);
   if (agent) $("typing").textContent = strings.agentTyping(agent.name);
 
-  $("link-banner").hidden = model.linkUp || !LIVE.includes(phase);
-  $("link-banner").textContent = strings.reconnecting;
+  $("connection-banner").hidden = model.connected || !LIVE.includes(phase);
+  $("connection-banner").textContent = strings.reconnecting;
 }
 
 /** The form's availability line: nothing when unknown, the skill named when it was chosen. */
@@ -287,9 +288,9 @@ async function kioskReset() {
   await startOver();
 }
 
-/** A xima-chat:// link fills the start form; it never starts a chat by itself. */
-async function takeChatLink() {
-  const link = await call("take_chat_link").catch(() => null);
+/** A xima-chat:// deep link fills the start form; it never starts a chat by itself. */
+async function takeDeepLink() {
+  const link = await call("take_deep_link").catch(() => null);
   if (!link || model.state.phase !== "idle") return;
   model.showSettings = false;
   if (link.name) $("name").value = link.name;
@@ -302,48 +303,58 @@ async function takeChatLink() {
 // ---- wiring
 
 function subscribe() {
-  on("state", ({ state }) => {
-    kioskTimers?.touched();
-    const wasLive = LIVE.includes(model.state.phase);
-    model.state = state;
-    if (state.phase !== "chatting") model.agentTyping = false;
-    if (state.phase === "ended") {
-      screenshot.close();
-      // The core writes the end line to the transcript just before it says the chat ended.
-      model.endLine = transcript.lastSystemLine();
-    }
-    // A resumed chat arrives with its transcript already in the core: fetch it.
-    if (!wasLive && LIVE.includes(state.phase)) {
-      call("snapshot").then((snapshot) => transcript.merge(snapshot.entries), () => {});
-    }
+  onChat({
+    state: stateChanged,
+    entry: entryChanged,
+    agentTyping: agentTypingChanged,
+    connection: connectionChanged,
+    screenshotRequested: () => screenshot.open(),
+    screenshotClosed: () => screenshot.close(strings.screenshotClosed),
+  });
+  onApp("app:deep-link", takeDeepLink);
+}
+
+function stateChanged({ state }) {
+  kioskTimers?.touched();
+  const wasLive = LIVE.includes(model.state.phase);
+  model.state = state;
+  if (state.phase !== "chatting") model.agentTyping = false;
+  if (state.phase === "ended") {
+    screenshot.close();
+    // The core writes the end line to the transcript just before it says the chat ended.
+    model.endLine = transcript.lastSystemLine();
+  }
+  // A resumed chat arrives with its transcript already in the core: fetch it.
+  if (!wasLive && LIVE.includes(state.phase)) {
+    call("snapshot").then((snapshot) => transcript.merge(snapshot.entries), () => {});
+  }
+  render();
+  if (state.phase === "chatting") $("message").focus();
+}
+
+function entryChanged({ entry }) {
+  kioskTimers?.touched();
+  transcript.upsert(entry);
+  if (entry.author.kind === "agent") {
+    model.agentTyping = false;
+    announce(`${entry.author.name}: ${entry.text}`);
+    sound.chime();
     render();
-    if (state.phase === "chatting") $("message").focus();
-  });
-  on("entry", ({ entry }) => {
-    kioskTimers?.touched();
-    transcript.upsert(entry);
-    if (entry.author.kind === "agent") {
-      model.agentTyping = false;
-      announce(`${entry.author.name}: ${entry.text}`);
-      sound.chime();
-      render();
-    } else if (entry.author.kind === "system") {
-      announce(entry.text);
-    }
-  });
-  on("agent-typing", ({ typing: active }) => {
-    model.agentTyping = active;
-    render();
-  });
-  on("link", ({ up }) => {
-    if (model.linkUp && !up) announce(strings.reconnecting);
-    if (!model.linkUp && up) announce(strings.reconnected);
-    model.linkUp = up;
-    render();
-  });
-  on("screenshot-requested", () => screenshot.open());
-  on("screenshot-closed", () => screenshot.close(strings.screenshotClosed));
-  onApp("app:chat-link", takeChatLink);
+  } else if (entry.author.kind === "system") {
+    announce(entry.text);
+  }
+}
+
+function agentTypingChanged({ typing: active }) {
+  model.agentTyping = active;
+  render();
+}
+
+function connectionChanged({ up }) {
+  if (model.connected && !up) announce(strings.reconnecting);
+  if (!model.connected && up) announce(strings.reconnected);
+  model.connected = up;
+  render();
 }
 
 function bind() {
@@ -386,7 +397,7 @@ async function boot() {
   if (snapshot) {
     model.state = snapshot.state;
     model.agentTyping = snapshot.agentTyping;
-    model.linkUp = snapshot.connected;
+    model.connected = snapshot.connected;
     transcript.reset(snapshot.entries);
     if (snapshot.state.phase === "ended") model.endLine = transcript.lastSystemLine();
     if (snapshot.screenshotPending) screenshot.open();
@@ -406,7 +417,7 @@ async function boot() {
     });
   }
   render();
-  await takeChatLink();
+  await takeDeepLink();
 }
 
 boot().catch((failure) => {

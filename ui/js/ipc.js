@@ -11,9 +11,13 @@ export async function call(command, args = {}) {
   }
 }
 
-/** Subscribes to one core event kind (see src-tauri/shell/events.rs). */
-export function on(kind, handler) {
-  return tauri.event.listen(`chat:${kind}`, (event) => handler(event.payload));
+/**
+ * Subscribes to the core's events, which all arrive as one `chat` event carrying a
+ * tagged ChatEvent (src-tauri/shell/events.rs): `handlers[event.type](event)` runs for
+ * each, e.g. `{type: "entry", entry}` or `{type: "connection", up, reason}`.
+ */
+export function onChat(handlers) {
+  return tauri.event.listen("chat", ({ payload }) => handlers[payload.type]?.(payload));
 }
 
 /** Subscribes to one of the app's own events (not the chat's), by its full name. */

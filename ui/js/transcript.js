@@ -1,7 +1,7 @@
 // The conversation list: entries are added or updated in place by id, never re-rendered
 // wholesale, and every text goes in through textContent.
 import { strings } from "./strings.js";
-import { fillWithLinks } from "./links.js";
+import { fillWithLinks } from "./linkify.js";
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 
@@ -51,7 +51,7 @@ export function createTranscript(list, { onRetry }) {
       status.title = entry.delivery.reason || "";
       const retry = document.createElement("button");
       retry.type = "button";
-      retry.className = "link";
+      retry.className = "inline-button";
       retry.textContent = strings.retry;
       retry.addEventListener("click", () => onRetry(entry.id));
       status.append(retry);
