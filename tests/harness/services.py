@@ -14,34 +14,16 @@ import argparse
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from ports import free_port, wait_for_port
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{what} exited early with {process.returncode}; see {ARTIFACTS}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"{what} did not listen on port {port} within {timeout:.0f}s")
 
 
 @contextlib.contextmanager
@@ -63,7 +45,7 @@ def running_services(agent: str = "manual", visibility_timeout: str = "30", dial
                 env=moto_env, stdout=moto_log, stderr=subprocess.STDOUT,
             )
         children.append(moto)
-        wait_for_port(moto_port, moto, "moto")
+        wait_for_port(moto_port, moto, "moto", timeout=30, log=ARTIFACTS / "moto.log")
         sqs_endpoint = f"http://127.0.0.1:{moto_port}"
 
         ready = Path(tempfile.mkdtemp()) / "sim.port"
@@ -78,7 +60,7 @@ def running_services(agent: str = "manual", visibility_timeout: str = "30", dial
         deadline = time.monotonic() + 30
         while not ready.exists() or not ready.read_text():
             if simulator.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the simulator did not start; see {ARTIFACTS / 'simulator.log'}")
+                raise RuntimeError(f"the simulator did not start; see {ARTIFACTS / 'simulator.log'}")
             time.sleep(0.1)
         yield f"http://127.0.0.1:{ready.read_text().strip()}", sqs_endpoint
     finally:
@@ -105,10 +87,13 @@ def main() -> int:
         parser.error("give a command to run after --")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     services = running_services(args.agent, args.visibility_timeout, args.dialect, args.agents_ready)
-    with services as (sim_url, sqs_endpoint):
-        env = dict(os.environ, XIMA_SIM_URL=sim_url, XIMA_SQS_ENDPOINT=sqs_endpoint)
-        print(f"services: simulator {sim_url}, moto {sqs_endpoint}", file=sys.stderr, flush=True)
-        return subprocess.call(command, env=env)
+    try:
+        with services as (sim_url, sqs_endpoint):
+            env = dict(os.environ, XIMA_SIM_URL=sim_url, XIMA_SQS_ENDPOINT=sqs_endpoint)
+            print(f"services: simulator {sim_url}, moto {sqs_endpoint}", file=sys.stderr, flush=True)
+            return subprocess.call(command, env=env)
+    except RuntimeError as failure:  # a service did not start: say which, without a traceback
+        raise SystemExit(str(failure)) from None
 
 
 if __name__ == "__main__":
