@@ -1,100 +1,48 @@
 """The release app, started either through tauri-driver (to drive and watch its window)
-or directly (to time its start and watch it idle), configured like tests/e2e/conftest.py:
-settings as flags, the API key in the keychain, a throwaway data folder."""
+or directly (to time its start and watch it idle), set up as the end-to-end tests set
+it up (tests/harness/app_driver.py): settings as flags, the API key in the keychain, a
+throwaway data folder."""
 
 from __future__ import annotations
 
 import os
 import re
 import signal
-import socket
 import subprocess
-import tempfile
+import sys
 import threading
 import time
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
-from selenium import webdriver
-from selenium.webdriver.common.by import By
-from selenium.webdriver.common.options import ArgOptions
-from selenium.webdriver.support.ui import WebDriverWait
-
-import procs
-
 ROOT = Path(__file__).resolve().parents[2]
-APP = Path(os.environ.get("XIMA_APP", ROOT / "target" / "release" / "xima-chat"))
-TAURI_DRIVER = ROOT / "target" / "tools" / "bin" / "tauri-driver"
+sys.path.insert(0, str(ROOT / "tests" / "harness"))
+import app_driver  # noqa: E402
+from app_driver import ChatWindow, Installation, TauriDriver  # noqa: E402
+
+import procs  # noqa: E402
+
+APP = app_driver.app_binary("release")
 ARTIFACTS = ROOT / "tests" / "artifacts" / "bench"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-@dataclass
-class Installation:
-    """One installation's settings and data folder."""
-
-    id: str
-    home: Path
-    sim_url: str
-
-    def args(self) -> list[str]:
-        return ["--config", str(self.home / "config.toml"), "--data-dir", str(self.home / "data"),
-                "--log-dir", str(self.home / "logs"), "--installation-id", self.id,
-                "--base-url", self.sim_url, "--skills", "Support"]
+WAIT_SECONDS = 30  # for the window's waits (the end-to-end tests give theirs 20 s)
 
 
 def new_installation(sim_url: str) -> Installation:
-    installation = Installation(f"bench-{uuid.uuid4().hex[:12]}", Path(tempfile.mkdtemp(prefix="xima-bench-")), sim_url)
-    (installation.home / "config.toml").write_text("")
-    subprocess.run([str(APP), "--installation-id", installation.id, "api-key", "set"],
-                   input=b"demo-api-key\n", check=True, stdout=subprocess.DEVNULL)
-    return installation
+    return Installation.new(APP, sim_url, "bench")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def tauri_driver() -> TauriDriver:
+    """tauri-driver for the benchmarks: its apps log at info level, to the bench's log."""
+    return TauriDriver(ARTIFACTS / "tauri-driver.log", log_level="info")
 
 
-class TauriDriver:
-    """tauri-driver on a free port; the apps it starts log to its log."""
+def apps_of(service: TauriDriver) -> list[int]:
+    """The app processes a tauri-driver started (through WebKitWebDriver)."""
+    return [pid for pid in procs.process_tree(service.process.pid) if procs.executable(pid) == APP]
 
-    url = ""
 
-    def __init__(self, log_level: str = "info"):
-        self.log_level = log_level
-
-    def __enter__(self) -> "TauriDriver":
-        port = free_port()
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        log = open(ARTIFACTS / "tauri-driver.log", "ab")
-        env = dict(os.environ, XIMA_LOG=self.log_level)
-        self.process = subprocess.Popen([str(TAURI_DRIVER), "--port", str(port), "--native-port", str(free_port())],
-                                        stdout=log, stderr=subprocess.STDOUT, env=env)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    self.url = f"http://127.0.0.1:{port}"
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        self.process.kill()
-        raise RuntimeError("tauri-driver did not start")
-
-    def apps(self) -> list[int]:
-        """The app processes this driver started (through WebKitWebDriver)."""
-        return [pid for pid in procs.process_tree(self.process.pid) if procs.executable(pid) == APP]
-
-    def __exit__(self, *_):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+def open_window(driver_url: str, installation: Installation) -> ChatWindow:
+    return ChatWindow.open(driver_url, APP, installation, timeout=WAIT_SECONDS)
 
 
 def until_gone(pids: list[int], timeout: float = 15) -> None:
@@ -106,33 +54,6 @@ def until_gone(pids: list[int], timeout: float = 15) -> None:
     for pid in pids:
         if procs.alive(pid):
             os.kill(pid, signal.SIGKILL)
-
-
-def open_window(driver_url: str, installation: Installation) -> webdriver.Remote:
-    options = ArgOptions()
-    options.set_capability("browserName", "wry")
-    options.set_capability("tauri:options", {"application": str(APP), "args": installation.args()})
-    return webdriver.Remote(command_executor=driver_url, options=options)
-
-
-def wait(driver: webdriver.Remote, what: str, condition, timeout: float = 30):
-    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda _: condition(),
-                                                                    message=f"waiting for {what}")
-
-
-def visible(driver: webdriver.Remote, css: str) -> bool:
-    elements = driver.find_elements(By.CSS_SELECTOR, css)
-    return bool(elements) and elements[0].is_displayed()
-
-
-def start_chat(driver: webdriver.Remote, sim, installation: Installation) -> str:
-    """Fills in the pre-chat form and starts; returns the session id."""
-    wait(driver, "the pre-chat form", lambda: visible(driver, "#start-form"))
-    driver.find_element(By.CSS_SELECTOR, "#name").send_keys("Ann Lee")
-    driver.find_element(By.CSS_SELECTOR, "#email").send_keys("ann.lee@example.com")
-    driver.find_element(By.CSS_SELECTOR, "#start").click()
-    wait(driver, "the chat session", lambda: sim.sessions(installation.id))
-    return sim.sessions(installation.id)[0]
 
 
 class DirectApp:

@@ -14,7 +14,7 @@ import time
 
 import focus
 import procs
-from app import DirectApp, TauriDriver, new_installation, open_window, start_chat, until_gone, visible, wait
+from app import DirectApp, apps_of, new_installation, open_window, tauri_driver, until_gone
 from cloud import MotoRecorder, chat_started, chat_text, mentions, sqs_action
 
 MESSAGES, WARM_UP, BURST = 200, 5, 1000
@@ -112,12 +112,13 @@ def dom_burst(driver, sqs, queue: str) -> dict:
             "in_order": in_dom == texts}
 
 
-def live_chat_in_window(driver, sim, installation, sqs_endpoint):
-    session = start_chat(driver, sim, installation)
-    sqs = sim.sqs_for(installation.id, sqs_endpoint)
+def live_chat_in_window(window, sim, sqs_endpoint):
+    window.start_chat()
+    session = window.session(sim)
+    sqs = sim.sqs_for(window.installation, sqs_endpoint)
     queue = sim.queue_url(session)
     sqs.send_message(QueueUrl=queue, MessageBody=chat_started())
-    wait(driver, "the agent to pick up", lambda: visible(driver, "#composer"))
+    window.wait("the agent to pick up", lambda: window.visible("#composer"))
     return session, sqs, queue
 
 
@@ -130,11 +131,12 @@ def look_at_window(focused: bool) -> None:
 
 def message_figures(sim, sqs_endpoint: str, focused: bool) -> dict:
     installation = new_installation(sim.url)
-    with TauriDriver() as service:
-        driver = open_window(service.url, installation)
-        apps = service.apps()
+    with tauri_driver() as service:
+        window = open_window(service.url, installation)
+        driver = window.driver
+        apps = apps_of(service)
         try:
-            _, sqs, queue = live_chat_in_window(driver, sim, installation, sqs_endpoint)
+            _, sqs, queue = live_chat_in_window(window, sim, sqs_endpoint)
             look_at_window(focused)
             has_focus = driver.execute_script("return document.hasFocus()")
             if has_focus != focused:
@@ -154,13 +156,13 @@ def idle_footprint(sim, sqs_endpoint: str, recorder: MotoRecorder, focused: bool
     """A live chat, picked up by an agent, left alone: the app is started straight from
     its binary (no WebDriver) and resumes the chat a WebDriver session started."""
     installation = new_installation(sim.url)
-    with TauriDriver() as service:
-        driver = open_window(service.url, installation)
-        apps = service.apps()
+    with tauri_driver() as service:
+        window = open_window(service.url, installation)
+        apps = apps_of(service)
         try:
-            session, _, queue = live_chat_in_window(driver, sim, installation, sqs_endpoint)
+            session, _, queue = live_chat_in_window(window, sim, sqs_endpoint)
         finally:
-            driver.quit()
+            window.driver.quit()
             until_gone(apps)
     app = DirectApp(installation, "idle.log")
     try:

@@ -4,30 +4,24 @@ keychain (GNOME Keyring in a private D-Bus session)."""
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
-from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.common.options import ArgOptions
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "harness"))
+import app_driver  # noqa: E402
+from app_driver import Installation, TauriDriver  # noqa: E402
 from services import running_services  # noqa: E402
 from sim_admin import SimulatorAdmin  # noqa: E402
 
-APP = Path(os.environ.get("XIMA_APP", ROOT / "target" / "debug" / "xima-chat"))
-TAURI_DRIVER = Path(os.environ.get("XIMA_TAURI_DRIVER", ROOT / "target" / "tools" / "bin" / "tauri-driver"))
+APP = app_driver.app_binary("debug")
 SCREENS = ROOT / "tests" / "artifacts" / "screens"
 
 
@@ -48,12 +42,6 @@ class Simulator(SimulatorAdmin):
         return self.call("GET", f"/_sim/requests?path={path}&session={session}")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def sim():
     with running_services("manual") as (sim_url, _sqs):
@@ -69,54 +57,26 @@ def driver_log():
     return DRIVER_LOG
 
 
-def start_tauri_driver(**extra_env):
-    port, native_port = free_port(), free_port()
-    DRIVER_LOG.parent.mkdir(parents=True, exist_ok=True)
-    log = open(DRIVER_LOG, "ab")
-    # The apps it starts inherit this: log everything, so tests can check what is logged.
-    env = dict(os.environ, XIMA_LOG="debug", **extra_env)
-    process = subprocess.Popen([str(TAURI_DRIVER), "--port", str(port), "--native-port", str(native_port)],
-                               stdout=log, stderr=subprocess.STDOUT, env=env)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        raise RuntimeError("tauri-driver did not start")
-    return process, f"http://127.0.0.1:{port}"
-
-
 @pytest.fixture(scope="session")
 def tauri_driver():
-    process, url = start_tauri_driver()
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    # The apps it starts log everything, so tests can check what is logged.
+    with TauriDriver(DRIVER_LOG, log_level="debug") as service:
+        yield service.url
 
 
 @pytest.fixture
 def dark_desktop():
     """A tauri-driver whose apps run under a dark GTK theme, as a dark desktop sets it."""
-    process, url = start_tauri_driver(GTK_THEME="Adwaita:dark")
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    with TauriDriver(DRIVER_LOG, log_level="debug", GTK_THEME="Adwaita:dark") as service:
+        yield service.url
 
 
-class ChatWindow:
+class ChatWindow(app_driver.ChatWindow):
     """The app's window, with the steps a customer takes."""
 
-    def __init__(self, driver: webdriver.Remote, installation: str, reopen=None):
-        self.driver = driver
-        self.installation = installation
+    def __init__(self, driver, installation: Installation, timeout: float = 20, reopen=None):
+        super().__init__(driver, installation, timeout)
         self._reopen = reopen
-        self.home: Path | None = None
-        self.config: Path | None = None
-        self.args: list[str] = []
 
     def kill(self):
         """Ends the app the hard way: the WebDriver session goes, and the app with it."""
@@ -125,17 +85,6 @@ class ChatWindow:
     def reopen(self) -> "ChatWindow":
         """Starts the app again with the same settings and data folder."""
         return self._reopen()
-
-    def find(self, css: str):
-        return self.driver.find_element(By.CSS_SELECTOR, css)
-
-    def wait(self, what: str, condition, timeout: float = 20):
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(
-            lambda _: condition(), message=f"waiting for {what}")
-
-    def visible(self, css: str) -> bool:
-        elements = self.driver.find_elements(By.CSS_SELECTOR, css)
-        return bool(elements) and elements[0].is_displayed()
 
     def text(self, css: str) -> str:
         """What a visible element says (textContent: WebKitWebDriver's rendered-text
@@ -147,12 +96,8 @@ class ChatWindow:
         return [item.get_property("textContent")
                 for item in self.driver.find_elements(By.CSS_SELECTOR, "#transcript .entry .text")]
 
-    def wait_for_line(self, text: str, timeout: float = 20):
+    def wait_for_line(self, text: str, timeout: float | None = None):
         self.wait(f"the line {text!r}", lambda: text in self.transcript(), timeout)
-
-    def session(self, sim) -> str:
-        self.wait("the chat session", lambda: sim.sessions(self.installation))
-        return sim.sessions(self.installation)[0]
 
     def chat_with(self, sim, agent="Myles") -> str:
         """Starts a chat that `agent` picks up; returns the session id."""
@@ -173,12 +118,6 @@ class ChatWindow:
     def doctor(self) -> str:
         """What `xima-chat doctor` prints with this window's settings."""
         return subprocess.run([str(APP), *self.args, "doctor"], capture_output=True, text=True, timeout=60).stdout
-
-    def start_chat(self, name="Ann Lee", email="ann.lee@example.com"):
-        self.wait("the pre-chat form", lambda: self.visible("#start-form"))
-        self.find("#name").send_keys(name)
-        self.find("#email").send_keys(email)
-        self.find("#start").click()
 
     def invoke(self, command: str, args: dict | None = None) -> dict:
         """Calls an app command from the page, as its own script would; returns
@@ -202,45 +141,27 @@ class ChatWindow:
 @pytest.fixture
 def open_app(sim, tauri_driver, request):
     """Opens the app for a fresh installation; `agent` picks the simulator's agent."""
-    opened: list[webdriver.Remote] = []
+    opened: list[ChatWindow] = []
 
     def open_(agent: str = "manual", configured: bool = True, driver_url: str = tauri_driver,
               config_text: str = "", extra_args: tuple[str, ...] = (), dialect: str | None = None,
               agents_ready: dict[str, bool] | None = None) -> ChatWindow:
         """`dialect` and `agents_ready` are the installation's in the simulator (see
         xima_sim.py); None leaves the simulator's default."""
-        installation = f"e2e-{uuid.uuid4().hex[:12]}"
-        sim.configure(installation, agent=agent, dialect=dialect, agentsReady=agents_ready)
-        home = Path(tempfile.mkdtemp(prefix="xima-e2e-"))
-        (home / "config.toml").write_text(config_text)
-        return launch(installation, home, configured, driver_url, extra_args)
+        installation = Installation.new(APP, sim.url if configured else None, "e2e", config_text, extra_args)
+        sim.configure(installation.id, agent=agent, dialect=dialect, agentsReady=agents_ready)
+        return launch(installation, driver_url)
 
-    def launch(installation: str, home: Path, configured: bool, driver_url: str = tauri_driver,
-               extra_args: tuple[str, ...] = ()) -> ChatWindow:
-        config = home / "config.toml"
-        args = ["--config", str(config), "--data-dir", str(home / "data"), "--log-dir", str(home / "logs")]
-        if configured:
-            flags = ["--installation-id", installation]
-            subprocess.run([str(APP), *flags, "api-key", "set"], input=b"demo-api-key\n", check=True,
-                           stdout=subprocess.DEVNULL)
-            args += [*flags, "--base-url", sim.url, "--skills", "Support"]
-        args += list(extra_args)
-        options = ArgOptions()
-        options.set_capability("browserName", "wry")
-        options.set_capability("tauri:options", {"application": str(APP), "args": args})
-        driver = webdriver.Remote(command_executor=driver_url, options=options)
-        opened.append(driver)
-        window = ChatWindow(driver, installation, lambda: launch(installation, home, configured, driver_url, extra_args))
-        window.config = config
-        window.home = home
-        window.args = args
+    def launch(installation: Installation, driver_url: str) -> ChatWindow:
+        window = ChatWindow.open(driver_url, APP, installation, reopen=lambda: launch(installation, driver_url))
+        opened.append(window)
         request.node.window = window
         return window
 
     yield open_
-    for driver in opened:
+    for window in opened:
         try:
-            driver.quit()
+            window.driver.quit()
         except Exception:  # already killed by the test
             pass
 

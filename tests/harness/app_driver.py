@@ -1,0 +1,155 @@
+"""The app as the end-to-end tests and the benchmarks start it: an installation (settings
+as flags, the API key in the keychain, a throwaway home), tauri-driver, and the app's
+window through WebDriver with the steps a customer takes that both need."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.support.ui import WebDriverWait
+
+from ports import free_port, wait_for_port
+
+ROOT = Path(__file__).resolve().parents[2]
+TAURI_DRIVER = Path(os.environ.get("XIMA_TAURI_DRIVER", ROOT / "target" / "tools" / "bin" / "tauri-driver"))
+API_KEY = "demo-api-key"
+
+
+def app_binary(profile: str) -> Path:
+    """The app of a cargo profile ("debug" for the tests, "release" for the benchmarks),
+    unless XIMA_APP names another."""
+    return Path(os.environ.get("XIMA_APP", ROOT / "target" / profile / "xima-chat"))
+
+
+@dataclass
+class Installation:
+    """One installation's settings and data folder. Without `base_url` it is not
+    configured: the app starts as on first run."""
+
+    id: str
+    home: Path
+    base_url: str | None
+    extra_args: tuple[str, ...] = ()
+
+    @classmethod
+    def new(cls, app: Path, base_url: str | None, prefix: str, config_text: str = "",
+            extra_args: tuple[str, ...] = ()) -> "Installation":
+        """A fresh id and home; when configured, the demo API key in the keychain."""
+        installation = cls(f"{prefix}-{uuid.uuid4().hex[:12]}", Path(tempfile.mkdtemp(prefix=f"xima-{prefix}-")),
+                           base_url, tuple(extra_args))
+        installation.config.write_text(config_text)
+        if base_url is not None:
+            subprocess.run([str(app), "--installation-id", installation.id, "api-key", "set"],
+                           input=f"{API_KEY}\n".encode(), check=True, stdout=subprocess.DEVNULL)
+        return installation
+
+    @property
+    def config(self) -> Path:
+        return self.home / "config.toml"
+
+    def args(self) -> list[str]:
+        args = ["--config", str(self.config), "--data-dir", str(self.home / "data"), "--log-dir", str(self.home / "logs")]
+        if self.base_url is not None:
+            args += ["--installation-id", self.id, "--base-url", self.base_url, "--skills", "Support"]
+        return args + list(self.extra_args)
+
+
+class TauriDriver:
+    """tauri-driver (and WebKitWebDriver under it) on free ports; the apps it starts
+    inherit its environment, XIMA_LOG=`log_level` and `env` included, and log to `log`."""
+
+    def __init__(self, log: Path, log_level: str = "info", **env: str):
+        self.log, self.log_level, self.env = log, log_level, env
+        self.url = ""
+
+    def __enter__(self) -> "TauriDriver":
+        port = free_port()
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                [str(TAURI_DRIVER), "--port", str(port), "--native-port", str(free_port())],
+                stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, XIMA_LOG=self.log_level, **self.env))
+        try:
+            wait_for_port(port, self.process, "tauri-driver", timeout=20, log=self.log)
+        except RuntimeError:
+            self.process.kill()
+            raise
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_app(driver_url: str, app: Path, installation: Installation) -> webdriver.Remote:
+    """Starts `app` for `installation` through tauri-driver; the WebDriver session ends it."""
+    options = ArgOptions()
+    options.set_capability("browserName", "wry")
+    options.set_capability("tauri:options", {"application": str(app), "args": installation.args()})
+    return webdriver.Remote(command_executor=driver_url, options=options)
+
+
+class ChatWindow:
+    """The app's window. `timeout` is how long a wait lasts unless told otherwise."""
+
+    def __init__(self, driver: webdriver.Remote, installation: Installation, timeout: float):
+        self.driver = driver
+        self.setup = installation
+        self.timeout = timeout
+
+    @classmethod
+    def open(cls, driver_url: str, app: Path, installation: Installation, **settings):
+        """Starts the app and takes its window; `settings` go to the constructor."""
+        return cls(start_app(driver_url, app, installation), installation, **settings)
+
+    @property
+    def installation(self) -> str:
+        return self.setup.id
+
+    @property
+    def home(self) -> Path:
+        return self.setup.home
+
+    @property
+    def config(self) -> Path:
+        return self.setup.config
+
+    @property
+    def args(self) -> list[str]:
+        return self.setup.args()
+
+    def find(self, css: str):
+        return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def wait(self, what: str, condition, timeout: float | None = None):
+        return WebDriverWait(self.driver, self.timeout if timeout is None else timeout, poll_frequency=0.1).until(
+            lambda _: condition(), message=f"waiting for {what}")
+
+    def visible(self, css: str) -> bool:
+        elements = self.driver.find_elements(By.CSS_SELECTOR, css)
+        return bool(elements) and elements[0].is_displayed()
+
+    def start_chat(self, name="Ann Lee", email="ann.lee@example.com"):
+        """Fills in the pre-chat form and starts."""
+        self.wait("the pre-chat form", lambda: self.visible("#start-form"))
+        self.find("#name").send_keys(name)
+        self.find("#email").send_keys(email)
+        self.find("#start").click()
+
+    def session(self, sim) -> str:
+        """The id of the chat the simulator opened for this installation, once it has."""
+        self.wait("the chat session", lambda: sim.sessions(self.installation))
+        return sim.sessions(self.installation)[0]
