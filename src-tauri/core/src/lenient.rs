@@ -4,7 +4,20 @@
 //! `"true"` or `"True"` and timestamps with a leading space. Real messages may do the
 //! same, so everything inbound goes through [`from_str`]: strict JSON first (the fast
 //! path), and only if that fails a relaxed copy with comments and trailing commas
-//! removed. Outbound JSON is always strict.
+//! blanked out. Outbound JSON is always strict.
+//!
+//! Why not a JSON5 or JSONC parser (`json5`, `serde_json5`, `jsonc-parser`)? They would
+//! replace [`relax`], about 50 lines, but parse the fallback in a dialect of their own:
+//! `json5` and `serde_json5` also take `NaN`, `Infinity` and `1e400`, which become `null`
+//! in a `serde_json::Value`, and `serde_json5` reads integers through `f64`
+//! (9007199254740993 arrives as …992); `jsonc-parser`, limited to comments and trailing
+//! commas, still reads `-0` as the integer 0, rounds some floats differently from
+//! serde_json, takes raw control characters in strings, and reads an empty or
+//! comment-only text as `null`. So one message would parse into a different `Value`
+//! depending on whether it carried a comment. Blanking comments and trailing commas and
+//! handing the copy to serde_json keeps one parser for both paths, and, because the
+//! copy keeps every byte's position, serde_json's errors point into the original text.
+//! (`json_comments` blanks comments the same way but leaves trailing commas.)
 
 use std::borrow::Cow;
 
@@ -22,97 +35,71 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> serde_json::Result<T> {
     }
 }
 
-/// Removes `//` and `/* */` comments and commas that stand before `}` or `]`, leaving
-/// string contents untouched. Borrows when there was nothing to remove.
+/// Blanks out `//` and `/* */` comments, and commas that stand before `}` or `]` after a
+/// value, leaving string contents untouched. Every other byte keeps its place (a comment's
+/// line breaks too), so line and column in an error are the original text's. Borrows
+/// when there was nothing to blank; an unterminated `/*` is left for serde_json to refuse.
 pub fn relax(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let mut changed = false;
+    let mut out: Option<Vec<u8>> = None;
+    let mut blank = |range: std::ops::Range<usize>| {
+        let out = out.get_or_insert_with(|| bytes.to_vec());
+        for byte in &mut out[range] {
+            if *byte != b'\n' {
+                *byte = b' ';
+            }
+        }
+    };
+    // The last byte that was neither space nor comment, and the comma after a value that
+    // nothing but space and comments has followed yet.
+    let mut last = b'[';
+    let mut comma: Option<usize> = None;
     let mut i = 0;
-    let mut in_string = false;
-    // A comma we have seen but not yet written: dropped if the next token closes.
-    let mut pending_comma: Option<String> = None;
-
     while i < bytes.len() {
         let byte = bytes[i];
-        if in_string {
-            let start = i;
-            while i < bytes.len() && bytes[i] != b'"' {
-                i += if bytes[i] == b'\\' { 2 } else { 1 };
-            }
-            let end = i.min(bytes.len());
-            out.push_str(&text[start..end]);
-            if i < bytes.len() {
-                out.push('"');
-                i += 1;
-            }
-            in_string = false;
-            continue;
-        }
         match byte {
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                changed = true;
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
                 }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                let end = text[i..].find('\n').map_or(bytes.len(), |at| i + at);
+                blank(i..end);
+                i = end;
+                continue;
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                changed = true;
-                i += 2;
-                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
-                    i += 1;
-                }
-                i = (i + 2).min(bytes.len());
-            }
-            b',' => {
-                if let Some(held) = pending_comma.take() {
-                    out.push_str(&held);
-                }
-                pending_comma = Some(",".to_owned());
-                i += 1;
+                let Some(at) = text[i + 2..].find("*/") else { break };
+                let end = i + 2 + at + 2;
+                blank(i..end);
+                i = end;
+                continue;
             }
             b' ' | b'\t' | b'\r' | b'\n' => {
-                match pending_comma.as_mut() {
-                    Some(held) => held.push(byte as char),
-                    None => out.push(byte as char),
-                }
                 i += 1;
+                continue;
             }
+            // `[1,]` loses its comma; `[,]` and `[1,,]` keep theirs and stay errors.
+            b',' => comma = (!matches!(last, b'[' | b'{' | b',')).then_some(i),
             b'}' | b']' => {
-                if let Some(held) = pending_comma.take() {
-                    changed = true;
-                    out.push_str(held.trim_start_matches(','));
-                }
-                out.push(byte as char);
-                i += 1;
-            }
-            _ => {
-                if let Some(held) = pending_comma.take() {
-                    out.push_str(&held);
-                }
-                if byte == b'"' {
-                    in_string = true;
-                    out.push('"');
-                    i += 1;
-                } else {
-                    let start = i;
-                    i += 1;
-                    // Copy whole UTF-8 sequences at once; no JSON delimiter is multi-byte.
-                    while i < bytes.len() && !b"\"/,}] \t\r\n".contains(&bytes[i]) {
-                        i += 1;
-                    }
-                    out.push_str(&text[start..i]);
+                if let Some(at) = comma {
+                    blank(at..at + 1);
                 }
             }
+            _ => {}
         }
+        if byte != b',' {
+            comma = None;
+        }
+        last = byte;
+        i += 1;
     }
-    if let Some(held) = pending_comma {
-        out.push_str(&held);
-    }
-    if changed {
-        Cow::Owned(out)
-    } else {
-        Cow::Borrowed(text)
+    match out {
+        // Only ASCII bytes were blanked, each whole comment at once: still UTF-8.
+        Some(out) => String::from_utf8(out).map_or(Cow::Borrowed(text), Cow::Owned),
+        None => Cow::Borrowed(text),
     }
 }
 
@@ -268,6 +255,35 @@ mod tests {
     fn broken_json_still_fails() {
         assert!(from_str::<serde_json::Value>("{\"a\": ").is_err());
         assert!(from_str::<serde_json::Value>("{not json").is_err());
+    }
+
+    #[test]
+    fn only_a_comma_after_a_value_is_trailing_and_an_open_comment_is_an_error() {
+        for text in ["[,]", "{,}", "[1,,]", "{\"a\": 1} /* never closed", "// nothing but a comment"] {
+            assert!(from_str::<serde_json::Value>(text).is_err(), "{text}");
+        }
+        let value: serde_json::Value = from_str("[1, /* last */ ] // end").unwrap();
+        assert_eq!(value, serde_json::json!([1]));
+    }
+
+    #[test]
+    fn errors_in_a_relaxed_text_point_into_the_original() {
+        let text = "{\"a\": 1, /* a comment */ \"b\": tru, // more\n}";
+        assert_eq!(relax(text).len(), text.len());
+        let error = from_str::<serde_json::Value>(text).unwrap_err();
+        let after_tru = text.find("tru").unwrap() + "tru".len() + 1;
+        assert_eq!((error.line(), error.column()), (1, after_tru), "{error}");
+    }
+
+    #[test]
+    fn a_relaxed_text_reads_the_same_value_as_its_strict_twin() {
+        // The numbers where JSON5 and JSONC parsers part from serde_json.
+        let strict = r#"{"big": 18446744073709551615, "low": -9223372036854775808, "odd": 9007199254740993,
+            "zero": -0, "tiny": 2.2250738585072011e-308, "whole": 1.0, "text": "a // b,}"}"#;
+        let relaxed = format!("{}, // trailing\n}}", strict.strip_suffix('}').unwrap());
+        let strict_value: serde_json::Value = from_str(strict).unwrap();
+        assert_eq!(from_str::<serde_json::Value>(&relaxed).unwrap(), strict_value);
+        assert_eq!(strict_value["odd"].as_u64(), Some(9_007_199_254_740_993));
     }
 
     #[test]
