@@ -1,44 +1,176 @@
-//! The command line: configuration flags, and the administrator's subcommands
-//! (`api-key set|clear`, `doctor`) that run without opening a window.
+//! The command line: the settings as flags and `XIMA_*` environment variables, and the
+//! administrator's subcommands (`api-key set|clear`, `doctor`) that run without opening a
+//! window. clap reads it from [`Cli`], so the help text, the errors for a misspelt flag
+//! and the variable of each flag come from one place.
 
+use std::ffi::OsStr;
+use std::fmt;
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::builder::TypedValueParser;
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use xima_chat_core::config::{default_config_path, ConfigError};
 use xima_chat_core::deeplink::is_chat_link;
-use xima_chat_core::protocol::{Availability, QueueStatus, SessionShape};
 use xima_chat_core::keychain::ApiKeyStore;
+use xima_chat_core::protocol::{Availability, QueueStatus, SessionShape};
 use xima_chat_core::store::SessionStore;
 use xima_chat_core::{AppConfig, CloudClient, CloudOptions, Secret, SessionId};
 
-pub const USAGE: &str = "\
-Usage: xima-chat [OPTIONS] [COMMAND | LINK]
+/// Live chat with a Chronicall Contact Center agent.
+#[derive(Parser, Debug)]
+// No `help` subcommand: `help` alone is the help, and there is one help text.
+#[command(name = "xima-chat", version, args_override_self = true, disable_help_subcommand = true, after_help = PRECEDENCE)]
+struct Cli {
+    /// The config file [default: xima-chat/config.toml in the platform's config dir]
+    #[arg(long, env = "XIMA_CONFIG", value_name = "FILE", global = true)]
+    config: Option<PathBuf>,
+    /// xima-chat://start?skill=..&name=..&email=..: open the window with the form filled in
+    link: Option<String>,
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Option<Admin>,
+}
 
-Commands:
-  (none)           open the chat window (or bring the open one to the front)
-  LINK             xima-chat://start?skill=..&name=..&email=..: open it with the form filled in
-  api-key set      store the API key (read from standard input) in the OS keychain
-  api-key clear    remove the stored API key
-  doctor           check the configuration, the cloud, SQS credentials and the keychain;
-                   show agent availability and how the cloud wraps session answers
+const PRECEDENCE: &str = "\
+Each setting is also a key of the config file (--log-dir is log-dir) and an environment
+variable (XIMA_LOG_DIR); the environment overrides the file, a flag the environment.
+Switches take --kiosk, --kiosk=false or XIMA_KIOSK=1; the kiosk's details are set in the
+file's [kiosk] section.";
 
-Options (each also settable as XIMA_<NAME> in the environment or in the config file):
-  --config FILE                 config file (default: the platform config dir's xima-chat/config.toml)
-  --base-url URL                cloud base URL (default https://mm-v1.ximasoftware.com)
-  --installation-id ID          the Chat Installation Id
-  --skills A,B                  skills to offer; the first is the default
-  --name NAME / --email EMAIL   pre-filled pre-chat answers
-  --sqs-endpoint URL            override the SQS endpoint (testing)
-  --keepalive-seconds N         still-here interval (default 30)
-  --credentials-refresh-seconds N   SQS credential refresh interval (default 300)
-  --data-dir DIR                where sessions and transcripts are kept
-  --log-dir DIR                 where the rotating log files go (default: the platform log dir)
-  --wire-log FILE               record the shape of every exchange with the cloud (no values)
-  --start-at-login[=false]      start the app when the user logs in
-  --kiosk[=false]               kiosk mode (its details come from the [kiosk] section of the file)
-  -h, --help / -V, --version
-";
+/// The top-level settings of [`AppConfig`], each `None` unless a flag or its variable
+/// gives it (then it overrides the file).
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Settings")]
+struct Settings {
+    /// Cloud base URL [default: https://mm-v1.ximasoftware.com]
+    #[arg(long, env = "XIMA_BASE_URL", value_name = "URL", global = true)]
+    base_url: Option<String>,
+    /// The Chat Installation Id
+    #[arg(long, env = "XIMA_INSTALLATION_ID", value_name = "ID", global = true)]
+    installation_id: Option<String>,
+    /// Skills to offer; the first is the default
+    #[arg(long, env = "XIMA_SKILLS", value_name = "A,B", global = true)]
+    skills: Option<String>,
+    /// Pre-filled name on the pre-chat form
+    #[arg(long, env = "XIMA_NAME", global = true)]
+    name: Option<String>,
+    /// Pre-filled email on the pre-chat form
+    #[arg(long, env = "XIMA_EMAIL", global = true)]
+    email: Option<String>,
+    /// Overrides the SQS endpoint (testing)
+    #[arg(long, env = "XIMA_SQS_ENDPOINT", value_name = "URL", global = true)]
+    sqs_endpoint: Option<String>,
+    /// Still-here interval [default: 30]
+    #[arg(long, env = "XIMA_KEEPALIVE_SECONDS", value_name = "N", value_parser = SECONDS, global = true)]
+    keepalive_seconds: Option<u64>,
+    /// SQS credential refresh interval [default: 300]
+    #[arg(long, env = "XIMA_CREDENTIALS_REFRESH_SECONDS", value_name = "N", value_parser = SECONDS, global = true)]
+    credentials_refresh_seconds: Option<u64>,
+    /// Where sessions and transcripts are kept [default: the platform's data dir]
+    #[arg(long, env = "XIMA_DATA_DIR", value_name = "DIR", global = true)]
+    data_dir: Option<PathBuf>,
+    /// Where the rotating log files go [default: the platform's log dir]
+    #[arg(long, env = "XIMA_LOG_DIR", value_name = "DIR", global = true)]
+    log_dir: Option<PathBuf>,
+    /// Record the shape of every exchange with the cloud (no values)
+    #[arg(long, env = "XIMA_WIRE_LOG", value_name = "FILE", global = true)]
+    wire_log: Option<String>,
+    /// Start the app when the user logs in
+    #[arg(long, env = "XIMA_START_AT_LOGIN", value_name = "BOOL", value_parser = SWITCH, global = true,
+          num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    start_at_login: Option<bool>,
+    /// Kiosk mode (its details come from the [kiosk] section of the file)
+    #[arg(long, env = "XIMA_KIOSK", value_name = "BOOL", value_parser = SWITCH, global = true,
+          num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    kiosk: Option<bool>,
+}
+
+impl Settings {
+    /// Lays what the environment and the flags gave over the file's settings.
+    fn apply(self, config: &mut AppConfig) {
+        fn over<T>(setting: &mut T, given: Option<T>) {
+            if let Some(value) = given {
+                *setting = value;
+            }
+        }
+        let trimmed = |text: String| text.trim().to_owned();
+        let nonblank = |text: &str| Some(text.trim().to_owned()).filter(|text| !text.is_empty());
+        over(&mut config.base_url, self.base_url.map(trimmed));
+        over(&mut config.installation_id, self.installation_id.map(trimmed));
+        over(&mut config.skills, self.skills.map(|skills| skills.split(',').filter_map(nonblank).collect()));
+        over(&mut config.name, self.name);
+        over(&mut config.email, self.email.map(trimmed));
+        over(&mut config.sqs_endpoint, self.sqs_endpoint.map(|url| nonblank(&url)));
+        over(&mut config.keepalive_seconds, self.keepalive_seconds);
+        over(&mut config.credentials_refresh_seconds, self.credentials_refresh_seconds);
+        over(&mut config.data_dir, self.data_dir.map(Some));
+        over(&mut config.log_dir, self.log_dir.map(Some));
+        over(&mut config.wire_log, self.wire_log.map(|file| nonblank(&file).map(PathBuf::from)));
+        over(&mut config.start_at_login, self.start_at_login);
+        over(&mut config.kiosk.enabled, self.kiosk);
+    }
+}
+
+#[derive(Subcommand, Debug)]
+enum Admin {
+    /// Store the API key in the OS keychain (set, from standard input) or remove it (clear)
+    #[command(subcommand, arg_required_else_help = false)]
+    ApiKey(ApiKey),
+    /// Check the config, the cloud, SQS credentials, the keychain; show agent availability
+    Doctor,
+}
+
+#[derive(Subcommand, Debug)]
+enum ApiKey {
+    /// Store the API key (read from standard input) in the OS keychain
+    Set,
+    /// Remove the stored API key
+    Clear,
+}
+
+/// A value from a flag or the environment, refused in the same words for both, naming
+/// the setting as the file does.
+#[derive(Clone)]
+struct Setting<T>(fn(&str) -> Option<T>, &'static str);
+
+const SECONDS: Setting<u64> = Setting(|value| value.trim().parse().ok(), "a whole number of seconds");
+
+const SWITCH: Setting<bool> = Setting(
+    |value| match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    },
+    "true or false",
+);
+
+impl<T: Clone + Send + Sync + 'static> TypedValueParser for Setting<T> {
+    type Value = T;
+
+    fn parse_ref(&self, cmd: &clap::Command, arg: Option<&clap::Arg>, value: &OsStr) -> Result<T, clap::Error> {
+        let value = value.to_string_lossy();
+        (self.0)(&value).ok_or_else(|| {
+            let name = arg.and_then(clap::Arg::get_long).unwrap_or("the value");
+            let Setting(_, must_be) = self;
+            clap::Error::raw(ErrorKind::ValueValidation, format!("{name} must be {must_be}, was {value:?}")).with_cmd(cmd)
+        })
+    }
+}
+
+/// The help text, rendered by clap from [`Cli`] when it is printed.
+pub const USAGE: Usage = Usage;
+
+pub struct Usage;
+
+impl fmt::Display for Usage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", Cli::command().render_help())
+    }
+}
 
 /// What the command line asked for.
 #[derive(Debug, PartialEq)]
@@ -58,42 +190,44 @@ pub enum CliError {
     Config(#[from] ConfigError),
     #[error("unknown command {0:?}; see --help")]
     UnknownCommand(String),
+    /// clap's own words: a misspelt flag comes with the one that was meant.
+    #[error("{}", .0.to_string().trim_start_matches("error: ").trim_end())]
+    Usage(clap::Error),
 }
 
-/// Reads config file, environment and flags, and the command.
+/// Reads the command line (`args` without the program's name), the environment and the
+/// config file it names.
 pub fn parse(args: &[String]) -> Result<(Command, AppConfig, Option<PathBuf>), CliError> {
-    let mut args = args.to_vec();
-    let mut config_path = std::env::var_os("XIMA_CONFIG").map(PathBuf::from);
-    if let Some(index) = args.iter().position(|arg| arg == "--config" || arg.starts_with("--config=")) {
-        let flag = args.remove(index);
-        config_path = Some(PathBuf::from(match flag.split_once('=') {
-            Some((_, value)) => value.to_owned(),
-            None if index < args.len() => args.remove(index),
-            None => return Err(ConfigError::MissingValue(flag).into()),
-        }));
-    }
-    let explicit = config_path.is_some();
-    let path = config_path.or_else(default_config_path);
+    let cli = match Cli::try_parse_from(std::iter::once("xima-chat").chain(args.iter().map(String::as_str))) {
+        Ok(cli) if cli.command.is_none() && cli.link.as_deref() == Some("help") => {
+            return Ok(help_or_version(Command::Help))
+        }
+        Ok(cli) => cli,
+        Err(error) if error.kind() == ErrorKind::DisplayHelp => return Ok(help_or_version(Command::Help)),
+        Err(error) if error.kind() == ErrorKind::DisplayVersion => return Ok(help_or_version(Command::Version)),
+        Err(error) => return Err(CliError::Usage(error)),
+    };
+    let explicit = cli.config.is_some();
+    let path = cli.config.or_else(default_config_path);
     let mut config = match &path {
         Some(path) if explicit || path.exists() => AppConfig::from_file(path)?,
         _ => AppConfig::default(),
     };
-    config.apply_env(|name| std::env::var(name).ok())?;
-    let rest = config.apply_flags(&args)?;
-    let words: Vec<&str> = rest.iter().map(String::as_str).collect();
-    let command = match words.as_slice() {
-        [] => Command::Window { link: None },
-        [link] if is_chat_link(link) => Command::Window {
-            link: Some((*link).to_owned()),
-        },
-        ["api-key", "set"] => Command::ApiKeySet,
-        ["api-key", "clear"] => Command::ApiKeyClear,
-        ["doctor"] => Command::Doctor,
-        ["-h" | "--help" | "help"] => Command::Help,
-        ["-V" | "--version"] => Command::Version,
-        _ => return Err(CliError::UnknownCommand(rest.join(" "))),
+    cli.settings.apply(&mut config);
+    let command = match (cli.command, cli.link) {
+        (None, None) => Command::Window { link: None },
+        (None, Some(link)) if is_chat_link(&link) => Command::Window { link: Some(link) },
+        (Some(Admin::ApiKey(ApiKey::Set)), None) => Command::ApiKeySet,
+        (Some(Admin::ApiKey(ApiKey::Clear)), None) => Command::ApiKeyClear,
+        (Some(Admin::Doctor), None) => Command::Doctor,
+        (_, Some(word)) => return Err(CliError::UnknownCommand(word)),
     };
     Ok((command, config, path))
+}
+
+/// Help and version need no config file, not even a readable one.
+fn help_or_version(command: Command) -> (Command, AppConfig, Option<PathBuf>) {
+    (command, AppConfig::default(), None)
 }
 
 pub fn api_key_set(config: &AppConfig) -> ExitCode {
@@ -257,10 +391,35 @@ fn fastrand_id() -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Mutex, PoisonError};
+
+    use xima_chat_core::DEFAULT_BASE_URL;
+
     use super::*;
 
     fn args(words: &[&str]) -> Vec<String> {
         words.iter().map(|word| word.to_string()).collect()
+    }
+
+    /// `parse` with these `XIMA_*` variables set. The environment is the process's: the
+    /// tests that parse take turns.
+    fn parse_with(env: &[(&str, &str)], words: &[&str]) -> Result<(Command, AppConfig, Option<PathBuf>), CliError> {
+        static ENVIRONMENT: Mutex<()> = Mutex::new(());
+        let _turn = ENVIRONMENT.lock().unwrap_or_else(PoisonError::into_inner);
+        for (name, value) in env {
+            std::env::set_var(name, value);
+        }
+        let parsed = parse(&args(words));
+        for (name, _) in env {
+            std::env::remove_var(name);
+        }
+        parsed
+    }
+
+    fn config_file(name: &str, text: &str) -> PathBuf {
+        let path = std::env::temp_dir().join(format!("xima-cli-{name}-{}.toml", std::process::id()));
+        std::fs::write(&path, text).unwrap();
+        path
     }
 
     #[test]
@@ -284,25 +443,121 @@ mod tests {
     #[test]
     fn subcommands_and_flags_are_told_apart() {
         let missing = std::env::temp_dir().join("xima-no-such-config.toml");
-        let (command, config, _) = parse(&args(&[
-            "--config",
-            "/dev/null",
-            "--installation-id",
-            "abc",
-            "api-key",
-            "set",
-        ]))
-        .unwrap();
+        let (command, config, _) =
+            parse_with(&[], &["--config", "/dev/null", "--installation-id", "abc", "api-key", "set"]).unwrap();
         assert_eq!(command, Command::ApiKeySet);
         assert_eq!(config.installation_id, "abc");
-        assert!(matches!(parse(&args(&["frobnicate", "--config=/dev/null"])), Err(CliError::UnknownCommand(_))));
-        assert!(parse(&args(&["--config", missing.to_str().unwrap()])).is_err(), "an explicit config file must exist");
-        let (command, _, _) = parse(&args(&["--config=/dev/null", "xima-chat://start?name=Ann"])).unwrap();
+        assert!(matches!(parse_with(&[], &["frobnicate", "--config=/dev/null"]), Err(CliError::UnknownCommand(_))));
+        assert!(parse_with(&[], &["--config", missing.to_str().unwrap()]).is_err(), "an explicit config file must exist");
+        let (command, _, _) = parse_with(&[], &["--config=/dev/null", "xima-chat://start?name=Ann"]).unwrap();
         assert_eq!(
             command,
             Command::Window {
                 link: Some("xima-chat://start?name=Ann".into())
             }
         );
+    }
+
+    #[test]
+    fn file_then_environment_then_flags_each_override_the_one_before() {
+        let file = config_file(
+            "precedence",
+            "installation-id = \"from-file\"\nskills = [\"Sales\"]\nkeepalive-seconds = 20\n\
+             [[custom-chat-info]]\nname = \"Order\"\nvalue = \"\"\n",
+        );
+        let env = [("XIMA_INSTALLATION_ID", "from-env"), ("XIMA_SKILLS", "Support, Billing")];
+        let (command, config, path) = parse_with(
+            &env,
+            &["--config", file.to_str().unwrap(), "--installation-id=from-flag", "doctor", "--keepalive-seconds", "5"],
+        )
+        .unwrap();
+        assert_eq!(config.base_url, DEFAULT_BASE_URL);
+        assert_eq!(config.installation_id, "from-flag");
+        assert_eq!(config.skills, ["Support", "Billing"]);
+        assert_eq!(config.keepalive_seconds, 5);
+        assert_eq!(config.custom_chat_info[0].name, "Order");
+        assert_eq!(command, Command::Doctor, "flags may follow the subcommand");
+        assert_eq!(path, Some(file.clone()));
+
+        let (_, moved, _) = parse_with(&[], &["--config=/dev/null", "--log-dir", "/var/log/xima"]).unwrap();
+        assert_eq!(moved.log_dir(), PathBuf::from("/var/log/xima"));
+        std::fs::remove_file(file).unwrap();
+    }
+
+    #[test]
+    fn a_blank_value_clears_what_the_file_set_and_the_last_of_a_repeated_flag_counts() {
+        let file = config_file("blank", "sqs-endpoint = \"http://file\"\nwire-log = \"/tmp/wire.jsonl\"\n");
+        let flags =
+            ["--config", file.to_str().unwrap(), "--sqs-endpoint=", "--skills", "Other", "--skills", " Sales, ,Support ", "--email", " a@b.c "];
+        let (_, config, _) = parse_with(&[("XIMA_WIRE_LOG", " ")], &flags).unwrap();
+        assert_eq!(config.sqs_endpoint, None);
+        assert_eq!(config.wire_log, None);
+        assert_eq!(config.skills, ["Sales", "Support"], "the last of a repeated flag counts");
+        assert_eq!(config.email, "a@b.c");
+        std::fs::remove_file(file).unwrap();
+    }
+
+    #[test]
+    fn bad_values_are_reported_by_name() {
+        let error = parse_with(&[], &["--config=/dev/null", "--keepalive-seconds", "soon"]).unwrap_err();
+        assert_eq!(error.to_string(), "keepalive-seconds must be a whole number of seconds, was \"soon\"");
+        let error = parse_with(&[("XIMA_KEEPALIVE_SECONDS", "soon")], &["--config=/dev/null"]).unwrap_err();
+        assert_eq!(error.to_string(), "keepalive-seconds must be a whole number of seconds, was \"soon\"", "the same words for a variable");
+        let error = parse_with(&[], &["--config=/dev/null", "--base-url"]).unwrap_err();
+        assert!(matches!(&error, CliError::Usage(usage) if usage.kind() == ErrorKind::InvalidValue), "{error}");
+        assert!(error.to_string().starts_with("a value is required for '--base-url <URL>'"), "{error}");
+    }
+
+    #[test]
+    fn a_misspelt_flag_or_subcommand_is_refused_with_the_one_meant() {
+        let error = parse_with(&[], &["--instalation-id", "x", "doctor"]).unwrap_err();
+        assert!(error.to_string().contains("tip: a similar argument exists: '--installation-id'"), "{error}");
+        let error = parse_with(&[], &["--config=/dev/null", "api-key", "sett"]).unwrap_err();
+        assert!(error.to_string().contains("tip: a similar subcommand exists: 'set'"), "{error}");
+    }
+
+    #[test]
+    fn kiosk_and_start_at_login_are_switched_by_flag_or_environment() {
+        let kiosk = [("XIMA_KIOSK", "yes")];
+        let (_, config, _) = parse_with(&kiosk, &["--config=/dev/null"]).unwrap();
+        assert!(config.kiosk.enabled);
+        let (command, config, _) =
+            parse_with(&kiosk, &["--config=/dev/null", "--kiosk=false", "--start-at-login", "doctor"]).unwrap();
+        assert!(!config.kiosk.enabled);
+        assert!(config.start_at_login);
+        assert_eq!(command, Command::Doctor, "a switch does not swallow the next word");
+        let error = parse_with(&[], &["--config=/dev/null", "--kiosk=maybe"]).unwrap_err();
+        assert_eq!(error.to_string(), "kiosk must be true or false, was \"maybe\"");
+    }
+
+    #[test]
+    fn every_top_level_setting_has_a_flag_and_a_variable_of_its_name() {
+        let config = serde_json::to_value(AppConfig::default()).unwrap();
+        // A list of tables has no flag; `kiosk` is the switch, its details only in the file.
+        let names: Vec<&String> = config.as_object().unwrap().keys().filter(|name| *name != "custom-chat-info").collect();
+        let cli = Cli::command();
+        let settings: Vec<(&str, Option<&OsStr>)> = cli
+            .get_arguments()
+            .filter_map(|arg| Some((arg.get_long()?, arg.get_env())))
+            .filter(|(long, _)| !matches!(*long, "config" | "help" | "version"))
+            .collect();
+        assert_eq!(settings.len(), names.len(), "{settings:?}");
+        for name in names {
+            let variable = format!("XIMA_{}", name.to_ascii_uppercase().replace('-', "_"));
+            assert!(settings.contains(&(name.as_str(), Some(OsStr::new(&variable)))), "--{name} / {variable}");
+        }
+    }
+
+    #[test]
+    fn help_and_version_need_no_config_file() {
+        let missing = std::env::temp_dir().join("xima-no-such-config.toml");
+        for (flag, expected) in [("--help", Command::Help), ("-h", Command::Help), ("help", Command::Help), ("-V", Command::Version)] {
+            let (command, _, _) = parse_with(&[], &["--config", missing.to_str().unwrap(), flag]).unwrap();
+            assert_eq!(command, expected, "{flag}");
+        }
+        let help = USAGE.to_string();
+        for shown in ["--installation-id <ID>", "XIMA_INSTALLATION_ID", "--kiosk[=<BOOL>]", "api-key", "doctor", "[LINK]"] {
+            assert!(help.contains(shown), "{shown} in {help}");
+        }
     }
 }

@@ -1,6 +1,7 @@
-//! The app's settings: defaults, then a TOML file, then environment variables, then
-//! command-line flags, each overriding the one before. The API key is never here: it
-//! lives in the OS keychain (see [`crate::secrets`]).
+//! The app's settings: defaults, then a TOML file. The shell's command line lays
+//! `XIMA_*` environment variables and then flags over them (`shell/cli.rs`), each
+//! overriding the one before. The API key is never here: it lives in the OS keychain
+//! (see [`crate::keychain`]).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -123,20 +124,12 @@ pub enum ConfigError {
     },
     #[error("the config file {path} is not valid: {message}")]
     Parse { path: PathBuf, message: String },
-    #[error("{name} must be a whole number of seconds, was {value:?}")]
-    BadNumber { name: String, value: String },
-    #[error("{name} must be true or false, was {value:?}")]
-    BadSwitch { name: String, value: String },
     #[error("could not write the config file {path}: {source}")]
     Write {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("the option {0} is not known")]
-    UnknownFlag(String),
-    #[error("the option {0} needs a value")]
-    MissingValue(String),
 }
 
 /// The platform's config file: `~/.config/xima-chat/config.toml` on Linux.
@@ -245,170 +238,29 @@ impl AppConfig {
         })?;
         std::fs::write(path, text).map_err(write_error)
     }
-
-    /// Applies `XIMA_*` variables from `lookup` (the environment, or a map in tests).
-    pub fn apply_env(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
-        for (name, field) in SETTINGS {
-            if let Some(value) = lookup(&format!("XIMA_{}", name.to_ascii_uppercase().replace('-', "_"))) {
-                self.set(name, field, &value)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Applies `--name value` / `--name=value` flags; returns the arguments it did not use.
-    pub fn apply_flags(&mut self, args: &[String]) -> Result<Vec<String>, ConfigError> {
-        let mut rest = Vec::new();
-        let mut iter = args.iter();
-        while let Some(arg) = iter.next() {
-            let Some(flag) = arg.strip_prefix("--") else {
-                rest.push(arg.clone());
-                continue;
-            };
-            let (name, inline) = match flag.split_once('=') {
-                Some((name, value)) => (name, Some(value.to_owned())),
-                None => (flag, None),
-            };
-            let Some((name, field)) = SETTINGS.iter().find(|(known, _)| *known == name) else {
-                rest.push(arg.clone());
-                continue;
-            };
-            let value = match inline {
-                Some(value) => value,
-                // `--kiosk` alone switches it on; `--kiosk=false` off.
-                None if field.is_switch() => "true".to_owned(),
-                None => iter.next().cloned().ok_or_else(|| ConfigError::MissingValue(arg.clone()))?,
-            };
-            self.set(name, field, &value)?;
-        }
-        Ok(rest)
-    }
-
-    fn set(&mut self, name: &str, field: &Field, value: &str) -> Result<(), ConfigError> {
-        let switch = || match value.trim().to_ascii_lowercase().as_str() {
-            "1" | "true" | "yes" | "on" => Ok(true),
-            "0" | "false" | "no" | "off" => Ok(false),
-            _ => Err(ConfigError::BadSwitch {
-                name: name.to_owned(),
-                value: value.to_owned(),
-            }),
-        };
-        let seconds = || {
-            value.trim().parse::<u64>().map_err(|_| ConfigError::BadNumber {
-                name: name.to_owned(),
-                value: value.to_owned(),
-            })
-        };
-        match field {
-            Field::BaseUrl => self.base_url = value.trim().to_owned(),
-            Field::InstallationId => self.installation_id = value.trim().to_owned(),
-            Field::Skills => {
-                self.skills = value
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|skill| !skill.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            }
-            Field::Name => self.name = value.to_owned(),
-            Field::Email => self.email = value.trim().to_owned(),
-            Field::SqsEndpoint => self.sqs_endpoint = Some(value.trim().to_owned()).filter(|v| !v.is_empty()),
-            Field::KeepaliveSeconds => self.keepalive_seconds = seconds()?,
-            Field::CredentialsRefreshSeconds => self.credentials_refresh_seconds = seconds()?,
-            Field::DataDir => self.data_dir = Some(PathBuf::from(value)),
-            Field::LogDir => self.log_dir = Some(PathBuf::from(value)),
-            Field::WireLog => self.wire_log = Some(PathBuf::from(value.trim())).filter(|path| !path.as_os_str().is_empty()),
-            Field::StartAtLogin => self.start_at_login = switch()?,
-            Field::Kiosk => self.kiosk.enabled = switch()?,
-        }
-        Ok(())
-    }
 }
-
-enum Field {
-    BaseUrl,
-    InstallationId,
-    Skills,
-    Name,
-    Email,
-    SqsEndpoint,
-    KeepaliveSeconds,
-    CredentialsRefreshSeconds,
-    DataDir,
-    LogDir,
-    WireLog,
-    StartAtLogin,
-    Kiosk,
-}
-
-impl Field {
-    fn is_switch(&self) -> bool {
-        matches!(self, Field::StartAtLogin | Field::Kiosk)
-    }
-}
-
-/// Settings that environment variables (`XIMA_BASE_URL` …) and flags (`--base-url` …)
-/// may set, by their file name.
-const SETTINGS: &[(&str, Field)] = &[
-    ("base-url", Field::BaseUrl),
-    ("installation-id", Field::InstallationId),
-    ("skills", Field::Skills),
-    ("name", Field::Name),
-    ("email", Field::Email),
-    ("sqs-endpoint", Field::SqsEndpoint),
-    ("keepalive-seconds", Field::KeepaliveSeconds),
-    ("credentials-refresh-seconds", Field::CredentialsRefreshSeconds),
-    ("data-dir", Field::DataDir),
-    ("log-dir", Field::LogDir),
-    ("wire-log", Field::WireLog),
-    ("start-at-login", Field::StartAtLogin),
-    // Only the switch: the kiosk's details belong in the file an administrator keeps.
-    ("kiosk", Field::Kiosk),
-];
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    // The environment and the flags over the file: `shell/cli.rs`.
+
     #[test]
-    fn file_then_environment_then_flags_each_override_the_one_before() {
-        let mut config: AppConfig = toml::from_str(
+    fn a_file_sets_what_it_names_and_leaves_the_rest_at_the_defaults() {
+        let config: AppConfig = toml::from_str(
             "installation-id = \"from-file\"\nskills = [\"Sales\"]\nkeepalive-seconds = 20\n\
              [[custom-chat-info]]\nname = \"Order\"\nvalue = \"\"\n",
         )
         .unwrap();
         assert_eq!(config.base_url, DEFAULT_BASE_URL);
-        config
-            .apply_env(|name| match name {
-                "XIMA_INSTALLATION_ID" => Some("from-env".into()),
-                "XIMA_SKILLS" => Some("Support, Billing".into()),
-                _ => None,
-            })
-            .unwrap();
-        let rest = config
-            .apply_flags(&["--installation-id=from-flag".into(), "doctor".into(), "--keepalive-seconds".into(), "5".into()])
-            .unwrap();
-        assert_eq!(config.installation_id, "from-flag");
-        assert_eq!(config.skills, ["Support", "Billing"]);
-        assert_eq!(config.keepalive_seconds, 5);
+        assert_eq!(config.keepalive_seconds, 20);
         assert_eq!(config.custom_chat_info[0].name, "Order");
-        assert_eq!(rest, ["doctor"]);
-    }
-
-    #[test]
-    fn bad_values_are_reported_by_name() {
-        let mut config = AppConfig::default();
-        let error = config.apply_flags(&["--keepalive-seconds".into(), "soon".into()]).unwrap_err();
-        assert_eq!(error.to_string(), "keepalive-seconds must be a whole number of seconds, was \"soon\"");
-        assert!(matches!(
-            config.apply_flags(&["--base-url".into()]),
-            Err(ConfigError::MissingValue(_))
-        ));
         assert!(toml::from_str::<AppConfig>("api-key = \"x\"").is_err(), "no API key in files");
     }
 
     #[test]
-    fn a_kiosk_is_set_up_in_the_file_and_switched_by_flag_or_environment() {
+    fn a_kiosk_is_set_up_in_the_file_and_switched_on_apart() {
         let mut config: AppConfig = toml::from_str(
             "installation-id = \"i\"\nskills = [\"Sales\", \"Support\"]\n\
              [kiosk]\nskill = \"Lobby\"\nname = \"Front desk kiosk\"\nreset-after-end-seconds = 10\n",
@@ -421,20 +273,11 @@ mod tests {
         assert_eq!(config.skill_for(Some("Made up")).as_deref(), Some("Sales"));
         assert_eq!(config.kiosk.fixed_name(), None, "fixed answers only on a kiosk");
 
-        config.apply_env(|name| (name == "XIMA_KIOSK").then(|| "yes".into())).unwrap();
-        assert!(config.kiosk.enabled);
+        // What `--kiosk` or `XIMA_KIOSK=1` does.
+        config.kiosk.enabled = true;
         assert_eq!(config.skill_for(Some("Support")).as_deref(), Some("Lobby"), "a kiosk's skill is fixed");
         assert_eq!(config.kiosk.fixed_name(), Some("Front desk kiosk"));
         assert_eq!(config.kiosk.fixed_email(), None, "not fixed: asked");
-
-        let rest = config.apply_flags(&["--kiosk=false".into(), "--start-at-login".into(), "doctor".into()]).unwrap();
-        assert!(!config.kiosk.enabled);
-        assert!(config.start_at_login);
-        assert_eq!(rest, ["doctor"], "a switch does not swallow the next word");
-        assert!(matches!(
-            config.apply_flags(&["--kiosk=maybe".into()]),
-            Err(ConfigError::BadSwitch { .. })
-        ));
         assert!(toml::from_str::<AppConfig>("[kiosk]\nreset-seconds = 5").is_err(), "typos are reported");
     }
 
@@ -442,8 +285,7 @@ mod tests {
     fn logs_go_to_the_platform_log_dir_unless_told_otherwise() {
         let config = AppConfig::default();
         assert!(config.log_dir().ends_with("logs") || config.log_dir().ends_with("xima-chat"));
-        let mut moved = AppConfig::default();
-        moved.apply_flags(&["--log-dir".into(), "/var/log/xima".into()]).unwrap();
+        let moved: AppConfig = toml::from_str("log-dir = \"/var/log/xima\"").unwrap();
         assert_eq!(moved.log_dir(), PathBuf::from("/var/log/xima"));
     }
 
