@@ -8,9 +8,9 @@
 //!
 //! Why not a JSON5 or JSONC parser (`json5`, `serde_json5`, `jsonc-parser`)? They would
 //! replace [`relax`], about 50 lines, but parse the fallback in a dialect of their own:
-//! `json5` and `serde_json5` also take `NaN`, `Infinity` and `1e400`, which become `null`
-//! in a `serde_json::Value`, and `serde_json5` reads integers through `f64`
-//! (9007199254740993 arrives as …992); `jsonc-parser`, limited to comments and trailing
+//! `json5` and `serde_json5` also take `NaN` and `Infinity` (`json5` even `1e400`), which
+//! become `null` in a `serde_json::Value`, and `serde_json5` reads a `u64` field through
+//! `f64` (9007199254740993 arrives as …992); `jsonc-parser`, limited to comments and trailing
 //! commas, still reads `-0` as the integer 0, rounds some floats differently from
 //! serde_json, takes raw control characters in strings, and reads an empty or
 //! comment-only text as `null`. So one message would parse into a different `Value`
