@@ -156,7 +156,7 @@ pub fn timestamp<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<St
         Some(epoch) if epoch.is_finite() && epoch >= 0.0 => {
             // Seconds since 1970 pass 1e11 only in the year 5138: above it, milliseconds.
             let millis = if epoch >= 1e11 { epoch } else { epoch * 1000.0 };
-            Some(iso_utc(millis as i64))
+            Some(crate::utc::Utc::from_millis(millis as i64).iso())
         }
         _ => scalar_text(&value),
     })
@@ -202,28 +202,6 @@ fn unexpected(value: &serde_json::Value) -> Unexpected<'static> {
         serde_json::Value::Object(_) => Unexpected::Map,
         _ => Unexpected::Other("a value"),
     }
-}
-
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ` for milliseconds since 1970 (Hinnant's civil-from-days).
-fn iso_utc(millis: i64) -> String {
-    let days = millis.div_euclid(86_400_000);
-    let in_day = millis.rem_euclid(86_400_000);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        in_day / 3_600_000,
-        in_day / 60_000 % 60,
-        in_day / 1000 % 60,
-        in_day % 1000
-    )
 }
 
 #[cfg(test)]

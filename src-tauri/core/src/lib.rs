@@ -25,6 +25,7 @@ pub mod keychain;
 pub mod session;
 pub mod store;
 pub mod transcript;
+mod utc;
 pub mod wire_log;
 
 pub use config::{AppConfig, KioskConfig};
