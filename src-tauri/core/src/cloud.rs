@@ -212,7 +212,10 @@ impl CloudClient {
         let mut url = self.url("/chat/queue");
         url.query_pairs_mut().append_pair("existingChatSessionId", id.as_str());
         let answer = match self.send_with_retry(ENDPOINT, Repeat::Safe, || self.http.get(url.clone())).await {
-            Err(CloudError::Status { status, .. }) if matches!(status, StatusCode::NOT_FOUND | StatusCode::GONE) => {
+            Err(CloudError::Status {
+                status: StatusCode::NOT_FOUND | StatusCode::GONE,
+                ..
+            }) => {
                 return Ok(None)
             }
             other => other?,
@@ -266,7 +269,10 @@ impl CloudClient {
                         reason: format!("expected an object of skills, got {}", lenient::json_kind(&value)),
                     })
             }
-            Err(CloudError::Status { status, .. }) if matches!(status, StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED) => {
+            Err(CloudError::Status {
+                status: StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED,
+                ..
+            }) => {
                 Ok(None)
             }
             Err(error) => Err(error),

@@ -1,0 +1,122 @@
+//! How a chat comes to be on screen: resumed from an earlier run, or started from the
+//! pre-chat form (with the agents' availability the form shows beforehand).
+
+use super::Chat;
+use crate::error::ChatError;
+use crate::events::ChatEvent;
+use crate::lifecycle::{Agent, SessionState};
+use crate::protocol::{Availability, ChatSession, StartRequest};
+
+impl Chat {
+    /// At start-up: picks up a session saved by an earlier run if the cloud still has it
+    /// and the customer has not started another chat meanwhile. Returns whether it did.
+    /// A network failure keeps the saved session so a later call can try again.
+    pub async fn resume(&self) -> Result<bool, ChatError> {
+        let Some(saved) = self.shared.store.load_current()? else {
+            return Ok(false);
+        };
+        if saved.installation_id != self.shared.settings.installation_id {
+            tracing::info!("saved session belongs to another installation; not resuming");
+            self.shared.store.clear_current()?;
+            return Ok(false);
+        }
+        if let Some(cookies) = &saved.cookies {
+            self.shared.cloud.restore_session_cookies(cookies);
+        }
+        let Some(session) = self.shared.cloud.check_session(&saved.session_id).await? else {
+            tracing::info!("saved session has ended in the cloud");
+            // Only if it is still the saved one: a chat started meanwhile saved its own.
+            if self.shared.store.load_current()?.is_some_and(|now| now.session_id == saved.session_id) {
+                self.shared.store.clear_current()?;
+            }
+            return Ok(false);
+        };
+        self.shared.store.remember_session_shape(session.shape);
+        let transcript = self.shared.store.load_transcript(&saved.session_id)?;
+        let state = resumed_state(&session, saved.state);
+        let resumed = self.shared.begin(&SessionState::Idle, session, state, Some(transcript));
+        if resumed {
+            tracing::info!("resumed the saved session");
+        } else {
+            tracing::info!("a chat was started while the saved one was checked; not resuming");
+        }
+        Ok(resumed)
+    }
+
+    /// Enters the queue. Fails without side effects if the cloud refuses.
+    pub async fn start(&self, request: StartRequest) -> Result<(), ChatError> {
+        request.validate()?;
+        {
+            let mut inner = self.shared.lock();
+            if inner.state.is_live() || inner.state == SessionState::Starting {
+                return Err(ChatError::AlreadyActive);
+            }
+            inner.state = SessionState::Starting;
+        }
+        self.shared.events.emit(ChatEvent::State {
+            state: SessionState::Starting,
+        });
+        self.shared.join_finished_tasks().await;
+        match self.shared.cloud.start(&request).await {
+            Ok(session) => {
+                self.shared.store.remember_session_shape(session.shape);
+                let details = &session.session_details;
+                let state = match details.agent.as_deref() {
+                    Some(agent) => SessionState::Chatting {
+                        agent: Agent::from_wire(Some(agent), details.agent_image.as_deref()),
+                    },
+                    None => SessionState::Queued { estimated_wait: None },
+                };
+                if self.shared.begin(&SessionState::Starting, session, state, None) {
+                    return Ok(());
+                }
+                // The customer cancelled while the cloud was answering: close what it opened.
+                if let Err(error) = self.shared.cloud.end().await {
+                    tracing::warn!(%error, "could not close a chat cancelled while starting");
+                }
+                Err(ChatError::Cancelled)
+            }
+            Err(error) if error.is_rejection() => {
+                tracing::warn!(%error, "the contact center refused to start a chat");
+                self.shared.set_state_from(&SessionState::Starting, SessionState::Idle);
+                Err(error.into())
+            }
+            Err(error) => {
+                // The cloud may have queued a chat whose answer never reached us (a
+                // timeout, an answer we could not read): close it, or an agent picks up
+                // a chat nobody is in. Its HTTP session cookie, if it set one, finds it.
+                tracing::warn!(%error, "could not start a chat; closing whatever the cloud may have opened");
+                if let Err(end_error) = self.shared.cloud.end().await {
+                    tracing::debug!(%end_error, "nothing to close after the failed start");
+                }
+                self.shared.set_state_from(&SessionState::Starting, SessionState::Idle);
+                Err(ChatError::StartFailed(error))
+            }
+        }
+    }
+
+    /// Whether `skill` has an agent ready. Never an error: a server without the
+    /// (undocumented) availability endpoint, a failure or an odd answer is `Unknown`.
+    pub async fn availability(&self, skill: &str) -> Availability {
+        match self.shared.cloud.queue_status(&self.shared.settings.installation_id).await {
+            Ok(Some(status)) => status.for_skill(skill),
+            Ok(None) => Availability::Unknown,
+            Err(error) => {
+                tracing::debug!(%error, "agent availability unknown");
+                Availability::Unknown
+            }
+        }
+    }
+}
+
+/// What a resumed session looks like: the cloud's agent wins over what we saved.
+fn resumed_state(session: &ChatSession, saved: SessionState) -> SessionState {
+    let details = &session.session_details;
+    match details.agent.as_deref() {
+        Some(name) => SessionState::Chatting {
+            agent: Agent::from_wire(Some(name), details.agent_image.as_deref()),
+        },
+        None if saved.is_live() => saved,
+        None => SessionState::Queued { estimated_wait: None },
+    }
+}
