@@ -8,7 +8,7 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 use common::{unique, Simulator};
-use xima_chat_core::keychain::ApiKeyStore;
+use xima_chat_core::ApiKeyStore;
 use xima_chat_core::Secret;
 
 const APP: &str = env!("CARGO_BIN_EXE_xima-chat");

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock, RwLockWriteGuard};
 
 use xima_chat_core::deeplink::ChatLink;
-use xima_chat_core::keychain::ApiKeyStore;
+use xima_chat_core::ApiKeyStore;
 use xima_chat_core::{AppConfig, Chat, EventSink, KioskConfig, SessionState};
 
 use crate::error::{Error, Result};

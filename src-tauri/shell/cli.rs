@@ -12,11 +12,11 @@ use std::process::ExitCode;
 use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use xima_chat_core::config::{default_config_path, ConfigError};
+use xima_chat_core::{default_config_path, ConfigError};
 use xima_chat_core::deeplink::is_chat_link;
-use xima_chat_core::keychain::ApiKeyStore;
+use xima_chat_core::ApiKeyStore;
 use xima_chat_core::protocol::{Availability, QueueStatus, SessionShape};
-use xima_chat_core::store::SessionStore;
+use xima_chat_core::SessionStore;
 use xima_chat_core::{AppConfig, CloudClient, CloudOptions, Secret, SessionId};
 
 /// Live chat with a Chronicall Contact Center agent.

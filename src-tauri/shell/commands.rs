@@ -5,9 +5,9 @@ use serde::{Deserialize, Serialize};
 use tauri::State;
 use xima_chat_core::capture::{self, CaptureTarget, ScreenInfo};
 use xima_chat_core::deeplink::ChatLink;
-use xima_chat_core::export::ExportFormat;
+use xima_chat_core::ExportFormat;
 use xima_chat_core::protocol::Availability;
-use xima_chat_core::transcript::Entry;
+use xima_chat_core::Entry;
 use xima_chat_core::{ChatSnapshot, CustomChatInfo, ScreenshotPreview, Secret, StartAuth, StartRequest};
 
 use crate::app_state::AppState;
@@ -238,7 +238,7 @@ pub async fn save_transcript(state: State<'_, AppState>, format: ExportFormat) -
     state.deny_in_kiosk()?;
     let text = state.chat()?.export_transcript(format);
     blocking(move || {
-        let dir = xima_chat_core::config::download_dir()
+        let dir = xima_chat_core::download_dir()
             .ok_or_else(|| Error::SaveTranscript("this computer has no Downloads or home folder".into()))?;
         std::fs::create_dir_all(&dir).map_err(|error| Error::SaveTranscript(error.to_string()))?;
         let stamp = std::time::SystemTime::now()

@@ -3,8 +3,8 @@
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use xima_chat_core::capture::CaptureError;
-use xima_chat_core::config::ConfigError;
-use xima_chat_core::keychain::KeychainError;
+use xima_chat_core::ConfigError;
+use xima_chat_core::KeychainError;
 use xima_chat_core::{ChatError, CloudError};
 
 #[derive(Debug, thiserror::Error)]

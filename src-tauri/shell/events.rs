@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use tauri::{AppHandle, Emitter};
 use tauri_plugin_notification::NotificationExt;
-use xima_chat_core::transcript::Author;
+use xima_chat_core::Author;
 use xima_chat_core::{ChatEvent, EventSink, SessionState};
 
 use crate::attention::Attention;

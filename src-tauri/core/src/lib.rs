@@ -1,38 +1,49 @@
 //! The UI-free core of Xima Chat Desktop.
 //!
-//! It speaks Xima's Web Chat Cloud API ([`cloud`] over HTTP, [`inbox`] over SQS), runs
-//! the chat lifecycle ([`session`]) and reports what happens as [`events::ChatEvent`]s.
-//! Nothing here knows about Tauri or windows; the desktop shell adapts it.
+//! It speaks Xima's Web Chat Cloud API ([`CloudClient`] over HTTP, an SQS inbox), runs
+//! the chat lifecycle ([`Chat`]) and reports what happens as [`ChatEvent`]s. Nothing
+//! here knows about Tauri or windows; the desktop shell adapts it.
+//!
+//! The public surface is what the shell, the tests and the benches use, re-exported
+//! here (as reqwest does); the modules behind it are private. Four stay public as
+//! namespaces: [`protocol`] (the wire types), [`lenient`] (reading the cloud's JSON),
+//! [`capture`] and [`deeplink`] (functions the shell calls by their module's name).
 
-pub mod avatar;
-pub mod backoff;
+mod avatar;
+mod backoff;
 pub mod capture;
-pub mod cloud;
-pub mod config;
-pub mod cookies;
-pub mod credentials;
-pub mod dedupe;
+mod cloud;
+mod config;
+mod cookies;
+mod credentials;
+mod dedupe;
 pub mod deeplink;
-pub mod error;
-pub mod events;
-pub mod export;
-pub mod inbox;
+mod error;
+mod events;
+mod export;
+mod inbox;
+mod keychain;
 pub mod lenient;
-pub mod lifecycle;
+mod lifecycle;
 pub mod protocol;
-pub mod secret;
-pub mod keychain;
-pub mod session;
-pub mod store;
-pub mod transcript;
+mod secret;
+mod session;
+mod store;
+mod transcript;
 mod utc;
-pub mod wire_log;
+mod wire_log;
 
-pub use config::{AppConfig, KioskConfig};
 pub use cloud::{CloudClient, CloudError, CloudOptions, DEFAULT_BASE_URL};
+pub use config::{default_config_path, download_dir, AppConfig, ConfigError, KioskConfig};
 pub use error::ChatError;
 pub use events::{ChatEvent, EventSink};
+pub use export::ExportFormat;
+pub use inbox::InboxOptions;
+pub use keychain::{ApiKeyStore, KeychainError};
+pub use lifecycle::{Agent, EndReason, SessionState};
 pub use protocol::{CustomChatInfo, ServerMessage, SessionId, StartAuth, StartRequest};
 pub use secret::Secret;
 pub use session::{Chat, ChatSettings, ChatSnapshot, ScreenshotPreview};
-pub use lifecycle::{Agent, EndReason, SessionState};
+pub use store::SessionStore;
+pub use transcript::{Author, Delivery, Entry};
+pub use wire_log::WireLog;

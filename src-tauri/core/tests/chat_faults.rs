@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::{eventually, Options, TestChat, API_KEY};
 use serde_json::json;
-use xima_chat_core::transcript::Delivery;
+use xima_chat_core::Delivery;
 use xima_chat_core::{ChatEvent, EndReason, Secret, SessionId, SessionState, StartAuth};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -54,7 +54,7 @@ async fn unreadable_messages_are_dropped_and_the_chat_goes_on() {
         .snapshot()
         .entries
         .iter()
-        .filter(|entry| matches!(entry.author, xima_chat_core::transcript::Author::Agent { .. }))
+        .filter(|entry| matches!(entry.author, xima_chat_core::Author::Agent { .. }))
         .count();
     assert_eq!(agent_lines, 1);
     t.chat.end().await.unwrap();

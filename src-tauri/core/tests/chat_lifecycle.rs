@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use common::{body, eventually, Options, TestChat, API_KEY, CAPTCHA_TOKEN};
 use serde_json::json;
-use xima_chat_core::transcript::{Author, Delivery};
+use xima_chat_core::{Author, Delivery};
 use xima_chat_core::{ChatEvent, EndReason, Secret, SessionId, SessionState, StartAuth};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

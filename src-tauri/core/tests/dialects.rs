@@ -13,7 +13,7 @@ use common::{body, Options, TestChat};
 use serde_json::json;
 use xima_chat_core::capture::CaptureTarget;
 use xima_chat_core::protocol::{Availability, ScreenshotAnswer};
-use xima_chat_core::transcript::Delivery;
+use xima_chat_core::Delivery;
 use xima_chat_core::{ChatEvent, EndReason, SessionState};
 
 /// One test per dialect; the list is checked against the simulator's own below.

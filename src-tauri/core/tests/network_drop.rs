@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::proxy::CuttableProxy;
 use common::{eventually, Options, Simulator, TestChat};
 use serde_json::json;
-use xima_chat_core::transcript::{Author, Delivery};
+use xima_chat_core::{Author, Delivery};
 use xima_chat_core::{ChatEvent, SessionState};
 
 /// How long the network stays down: 60 s as the issue asks, shorter when iterating.

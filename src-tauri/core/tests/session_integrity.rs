@@ -9,7 +9,7 @@ use common::screen::{VirtualScreen, DISPLAY_TURN};
 use common::{Options, TestChat};
 use serde_json::json;
 use xima_chat_core::capture::CaptureTarget;
-use xima_chat_core::transcript::Author;
+use xima_chat_core::Author;
 use xima_chat_core::{ChatEvent, SessionState};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

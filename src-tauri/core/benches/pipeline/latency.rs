@@ -13,8 +13,8 @@ use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, SendMessageBatchRequest
 use serde_json::json;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use tokio_util::sync::CancellationToken;
-use xima_chat_core::store::SessionStore;
-use xima_chat_core::transcript::Author;
+use xima_chat_core::SessionStore;
+use xima_chat_core::Author;
 use xima_chat_core::{Chat, ChatEvent, ChatSettings, CloudClient, Secret, SessionState, StartAuth, StartRequest};
 
 use crate::services::{chat_text, Services};

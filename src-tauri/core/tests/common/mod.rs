@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
-use xima_chat_core::inbox::InboxOptions;
-use xima_chat_core::store::SessionStore;
-use xima_chat_core::wire_log::WireLog;
+use xima_chat_core::InboxOptions;
+use xima_chat_core::SessionStore;
+use xima_chat_core::WireLog;
 use xima_chat_core::{
     Chat, ChatEvent, ChatSettings, CloudClient, CloudOptions, CustomChatInfo, Secret, SessionId, SessionState, StartAuth,
     StartRequest,
@@ -315,7 +315,7 @@ impl TestChat {
         let wanted = text.to_owned();
         self.until(&format!("agent text {text:?}"), |event| {
             matches!(event, ChatEvent::Entry { entry } if entry.text == wanted
-                && matches!(entry.author, xima_chat_core::transcript::Author::Agent { .. }))
+                && matches!(entry.author, xima_chat_core::Author::Agent { .. }))
         })
         .await;
     }
