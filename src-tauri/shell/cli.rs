@@ -424,8 +424,10 @@ mod tests {
 
     #[test]
     fn doctor_names_each_skills_availability_and_the_servers_names_when_one_is_missing() {
-        let mut config = AppConfig::default();
-        config.skills = vec!["Support".into(), "Billing".into(), "Sales".into()];
+        let config = AppConfig {
+            skills: vec!["Support".into(), "Billing".into(), "Sales".into()],
+            ..AppConfig::default()
+        };
         let answer = serde_json::json!({
             "Support": {"thereAreAgentsReady": true},
             "Billing": {"thereAreAgentsReady": false},
