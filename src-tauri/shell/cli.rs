@@ -424,7 +424,7 @@ mod tests {
 
     #[test]
     fn doctor_names_each_skills_availability_and_the_servers_names_when_one_is_missing() {
-        let config = AppConfig {
+        let mut config = AppConfig {
             skills: vec!["Support".into(), "Billing".into(), "Sales".into()],
             ..AppConfig::default()
         };
