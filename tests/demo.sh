@@ -10,9 +10,9 @@ ensure_python
 say "building the app"
 (cd "$ROOT" && cargo build --quiet --bin xima-chat)
 
-# Keep the demo's keychain, config and chats away from the user's own.
+# Keep the demo's keychain, config, window state, logs and chats away from the user's own.
 DEMO_HOME="$(mktemp -d -t xima-chat-demo.XXXXXX)"
-export XDG_DATA_HOME="$DEMO_HOME/data" XDG_CONFIG_HOME="$DEMO_HOME/config"
+export XDG_DATA_HOME="$DEMO_HOME/data" XDG_CONFIG_HOME="$DEMO_HOME/config" XDG_STATE_HOME="$DEMO_HOME/state"
 export XIMA_INSTALLATION_ID="demo-installation" XIMA_SKILLS="Support,Billing,Sales"
 
 exec dbus-run-session -- bash -c '
