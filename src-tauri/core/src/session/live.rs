@@ -54,10 +54,16 @@ impl Live {
         self.tasks.handles.iter().any(|handle| !handle.is_finished())
     }
 
-    /// Stops the chat's background work and hands back the tasks to be awaited.
-    pub fn stop(&mut self) -> Vec<JoinHandle<()>> {
+    /// Tells the chat's background work to stop; the tasks stay here, so whoever joins
+    /// them later (and `has_running_tasks`) sees them until they are done.
+    pub fn cancel(&mut self) {
         self.tasks.cancel.cancel();
         self.screenshot = ScreenshotFlow::None;
+    }
+
+    /// Stops the chat's background work and hands back the tasks to be awaited.
+    pub fn stop(&mut self) -> Vec<JoinHandle<()>> {
+        self.cancel();
         std::mem::take(&mut self.tasks.handles)
     }
 }
@@ -167,7 +173,7 @@ impl Shared {
             }
             let Some(live) = inner.current(stamp) else { return };
             live.agent_typing = false;
-            drop(live.stop());
+            live.cancel();
             inner.state = SessionState::Ended { reason };
         }
         if let Err(error) = self.store.clear_current() {
