@@ -177,7 +177,7 @@ impl Chat {
             tracing::warn!(%error, "could not tell the contact center the chat ended");
         }
         self.shared.finish(&stamp, EndReason::ByUser);
-        self.shared.join_finished_tasks().await;
+        self.shared.stop_tasks().await;
         outcome.map_err(Into::into)
     }
 
@@ -218,10 +218,7 @@ impl Chat {
 
     /// Stops background work without ending the chat, so the next run can resume it.
     pub async fn shutdown(&self) {
-        let handles = self.shared.lock().live.as_mut().map(Live::stop).unwrap_or_default();
-        for handle in handles {
-            let _ = handle.await;
-        }
+        self.shared.stop_tasks().await;
     }
 
     /// Whether background tasks are running (for tests and diagnostics).
@@ -258,8 +255,9 @@ impl Shared {
         self.events.emit(ChatEvent::Entry { entry: entry.clone() });
     }
 
-    /// Waits for the tasks of an ended chat, so none outlives it.
-    async fn join_finished_tasks(&self) {
+    /// Stops the on-screen chat's tasks (if still running) and waits for them, so none
+    /// outlives the chat.
+    async fn stop_tasks(&self) {
         let handles = self.lock().live.as_mut().map(Live::stop).unwrap_or_default();
         for handle in handles {
             let _ = handle.await;

@@ -56,7 +56,7 @@ impl Chat {
         self.shared.events.emit(ChatEvent::State {
             state: SessionState::Starting,
         });
-        self.shared.join_finished_tasks().await;
+        self.shared.stop_tasks().await;
         match self.shared.cloud.start(&request).await {
             Ok(session) => {
                 self.shared.store.remember_session_shape(session.shape);
