@@ -10,6 +10,7 @@ pub static DISPLAY_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(
 /// An Xvfb server of a given size, stopped on drop.
 pub struct VirtualScreen {
     process: Child,
+    number: u32,
     previous: Option<String>,
 }
 
@@ -41,7 +42,7 @@ impl VirtualScreen {
         }
         let previous = std::env::var("DISPLAY").ok();
         std::env::set_var("DISPLAY", format!(":{number}"));
-        Self { process, previous }
+        Self { process, number, previous }
     }
 }
 
@@ -49,6 +50,10 @@ impl Drop for VirtualScreen {
     fn drop(&mut self) {
         let _ = self.process.kill();
         let _ = self.process.wait();
+        // A killed Xvfb cannot remove its lock and socket; left behind, they would use up
+        // the display numbers after a few hundred screens on a machine that is kept.
+        let _ = std::fs::remove_file(format!("/tmp/.X{}-lock", self.number));
+        let _ = std::fs::remove_file(format!("/tmp/.X11-unix/X{}", self.number));
         match &self.previous {
             Some(display) => std::env::set_var("DISPLAY", display),
             None => std::env::remove_var("DISPLAY"),
