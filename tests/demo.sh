@@ -23,10 +23,14 @@ exec dbus-run-session -- bash -c '
     start_xvfb 1280x800
     say "no display found: the app runs on the virtual display $DISPLAY"
   fi
-  echo demo-api-key | "$ROOT/target/debug/xima-chat" api-key set >/dev/null
   say "starting moto, the simulator (scripted agent) and the app; close the window to stop"
+  # The simulator and moto run on this machine: the app is pointed at both (its own
+  # defaults are the real cloud and AWS), and the demo key is stored for the simulator.
   # Billing has no agent ready: choosing it shows the availability line in the form.
+  export XIMA_DATA_DIR="$XDG_DATA_HOME/chats"
   exec "$PYTHON" "$ROOT/tests/harness/services.py" --agent scripted \
     --agents-ready "Support=true,Billing=false,Sales=true" -- \
-    bash -c "exec \"$ROOT/target/debug/xima-chat\" --base-url \"\$XIMA_SIM_URL\" --data-dir \"$XDG_DATA_HOME/chats\""
+    bash -c "export XIMA_BASE_URL=\"\$XIMA_SIM_URL\"
+             echo demo-api-key | \"$ROOT/target/debug/xima-chat\" api-key set >/dev/null
+             exec \"$ROOT/target/debug/xima-chat\""
 '

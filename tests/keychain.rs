@@ -8,7 +8,7 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 use common::{unique, Simulator};
-use xima_chat_core::ApiKeyStore;
+use xima_chat_core::{ApiKeyStore, KeyHome};
 use xima_chat_core::Secret;
 
 const APP: &str = env!("CARGO_BIN_EXE_xima-chat");
@@ -32,9 +32,16 @@ fn text(output: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
 }
 
+/// The default cloud; the key of a test installation is never sent there.
+const CLOUD: &str = "https://mm-v1.ximasoftware.com";
+
+fn home(installation: &str) -> KeyHome {
+    KeyHome::new(installation, CLOUD).unwrap()
+}
+
 #[test]
 fn the_api_key_round_trips_through_the_os_keychain() {
-    let installation = unique("keychain");
+    let installation = home(&unique("keychain"));
     let keys = ApiKeyStore;
     assert_eq!(keys.get(&installation).unwrap(), None);
     keys.set(&installation, &Secret::new("k-123")).unwrap();
@@ -47,17 +54,45 @@ fn the_api_key_round_trips_through_the_os_keychain() {
 }
 
 #[test]
+fn a_stored_key_is_not_found_once_the_base_url_points_elsewhere() {
+    let installation = unique("bound");
+    let keys = ApiKeyStore;
+    keys.set(&home(&installation), &Secret::new("k-bound")).unwrap();
+    let elsewhere = KeyHome::new(&installation, "https://mm-v1.ximasoftware.com.evil.example").unwrap();
+    assert_eq!(keys.get(&elsewhere).unwrap(), None, "a new base URL gets no key");
+    let local = KeyHome::new(&installation, "http://127.0.0.1:8080").unwrap();
+    assert_eq!(keys.get(&local).unwrap(), None);
+    assert_eq!(keys.get(&home(&installation)).unwrap().unwrap().expose(), "k-bound");
+    keys.clear(&home(&installation)).unwrap();
+}
+
+#[test]
+fn a_key_stored_by_version_0_1_is_bound_to_its_cloud_when_first_read() {
+    let installation = unique("unbound");
+    // What 0.1 wrote: the installation id alone names the entry.
+    let unbound = keyring::Entry::new("xima-chat-desktop", &installation).unwrap();
+    unbound.set_password("k-old").unwrap();
+    let keys = ApiKeyStore;
+    assert_eq!(keys.get(&home(&installation)).unwrap().unwrap().expose(), "k-old");
+    assert!(matches!(unbound.get_password(), Err(keyring::Error::NoEntry)), "the unbound entry is gone");
+    let elsewhere = KeyHome::new(&installation, "https://evil.example").unwrap();
+    assert_eq!(keys.get(&elsewhere).unwrap(), None, "bound now: another cloud gets nothing");
+    keys.clear(&home(&installation)).unwrap();
+}
+
+#[test]
 fn api_key_set_reads_standard_input_and_never_prints_the_key() {
     let installation = unique("cli");
     let secret = "super-secret-key-9f3a";
     let output = app(&["--installation-id", &installation, "api-key", "set"], &format!("{secret}\n"), &[]);
     assert!(output.status.success(), "{}", text(&output));
     assert!(!text(&output).contains(secret));
-    assert_eq!(ApiKeyStore.get(&installation).unwrap().unwrap().expose(), secret);
+    let local = KeyHome::new(&installation, "https://mm-v1.ximasoftware.com").unwrap();
+    assert_eq!(ApiKeyStore.get(&local).unwrap().unwrap().expose(), secret);
 
     let output = app(&["--installation-id", &installation, "api-key", "clear"], "", &[]);
     assert!(output.status.success(), "{}", text(&output));
-    assert_eq!(ApiKeyStore.get(&installation).unwrap(), None);
+    assert_eq!(ApiKeyStore.get(&local).unwrap(), None);
 }
 
 #[test]
@@ -93,11 +128,12 @@ async fn doctor_reports_a_line_per_check() {
     assert!(said.contains("PASS sqs credentials: issued for region us-east-1"), "{said}");
     assert!(said.contains("FAIL keychain: no API key is stored"), "{said}");
 
-    ApiKeyStore.set(&installation, &Secret::new("demo-api-key")).unwrap();
+    let local = KeyHome::new(&installation, &sim.url).unwrap();
+    ApiKeyStore.set(&local, &Secret::new("demo-api-key")).unwrap();
     let output = app(&flags, "", &[]);
     assert!(output.status.success(), "{}", text(&output));
     assert!(text(&output).contains("PASS keychain"));
-    ApiKeyStore.clear(&installation).unwrap();
+    ApiKeyStore.clear(&local).unwrap();
 
     let output = app(&["--installation-id", "x", "--skills", "S", "--base-url", "http://127.0.0.1:9", "doctor"], "", &[]);
     assert!(text(&output).contains("FAIL cloud"));

@@ -24,6 +24,10 @@ pub struct AppState {
     config_path: Option<PathBuf>,
     events: Arc<dyn EventSink>,
     pub keys: ApiKeyStore,
+    /// Why the config file could not be read, when it could not: the window then opens
+    /// on the settings screen saying so (no chat, no saving over the file), instead of
+    /// the app exiting with a message nobody who started it from a menu would see.
+    config_problem: Option<String>,
     /// A `xima-chat://` deep link the window has not taken yet.
     pending_deep_link: Mutex<Option<ChatLink>>,
 }
@@ -41,9 +45,34 @@ fn build_chat(config: &AppConfig, events: &Arc<dyn EventSink>) -> Option<Chat> {
     }
 }
 
+/// At start, before any chat: saved transcripts older than `keep-transcripts-days` go
+/// (0 keeps them all). Logged as a count: the files are named by session id.
+fn delete_old_transcripts(config: &AppConfig) {
+    let (Ok(dir), days @ 1..) = (config.data_dir(), config.keep_transcripts_days) else { return };
+    let max_age = std::time::Duration::from_secs(u64::from(days) * 24 * 60 * 60);
+    match xima_chat_core::SessionStore::new(dir).prune_transcripts(max_age) {
+        Ok(count) => tracing::info!(count, "old transcripts deleted"),
+        Err(error) => tracing::warn!(%error, "could not delete old transcripts"),
+    }
+}
+
 impl AppState {
     pub fn new(config: AppConfig, config_path: Option<PathBuf>, events: Arc<dyn EventSink>) -> Self {
-        let chat = build_chat(&config, &events);
+        Self::with_problem(config, config_path, events, None)
+    }
+
+    /// A window for a config file that cannot be read: the defaults, and the reason.
+    pub fn with_broken_config(config_path: Option<PathBuf>, events: Arc<dyn EventSink>, problem: String) -> Self {
+        Self::with_problem(AppConfig::default(), config_path, events, Some(problem))
+    }
+
+    fn with_problem(config: AppConfig, config_path: Option<PathBuf>, events: Arc<dyn EventSink>, problem: Option<String>) -> Self {
+        let chat = if problem.is_some() {
+            None
+        } else {
+            delete_old_transcripts(&config);
+            build_chat(&config, &events)
+        };
         Self {
             configured: RwLock::new(Configured {
                 config,
@@ -54,6 +83,15 @@ impl AppState {
             events,
             keys: ApiKeyStore,
             pending_deep_link: Mutex::new(None),
+            config_problem: problem,
+        }
+    }
+
+    /// What stands between this app and a chat, in words for the settings screen.
+    pub fn problems(&self) -> Vec<String> {
+        match &self.config_problem {
+            Some(problem) => vec![problem.clone()],
+            None => self.config().problems(),
         }
     }
 
@@ -95,14 +133,27 @@ impl AppState {
         configured
             .chat
             .clone()
-            .ok_or_else(|| Error::NotConfigured(configured.config.problems().join(" ")))
+            .ok_or_else(|| match &self.config_problem {
+                Some(problem) => Error::BrokenConfigFile(problem.clone()),
+                None => Error::NotConfigured(configured.config.problems().join(" ")),
+            })
     }
 
     /// At start-up: a chat the last run left going carries on, if the cloud still has
     /// it. The check runs in the background, owned here until it is done.
+    /// A kiosk never resumes: its last chat was the last customer's (see
+    /// [`Chat::discard_last`]).
     pub fn resume_last_chat(&self) {
         let mut configured = self.configured_mut();
         let Some(chat) = configured.chat.clone() else { return };
+        if configured.config.kiosk.enabled {
+            configured.resuming = Some(OwnedTask::spawn(async move {
+                if let Err(error) = chat.discard_last().await {
+                    tracing::warn!(%error, "could not wipe the chat of the last run");
+                }
+            }));
+            return;
+        }
         configured.resuming = Some(OwnedTask::spawn(async move {
             match chat.resume().await {
                 Ok(true) => tracing::info!("resumed the chat of the last run"),
@@ -126,8 +177,11 @@ impl AppState {
         if configured.resuming.as_ref().is_some_and(|check| !check.is_finished()) {
             return Err(Error::ChatInProgress);
         }
+        if let Some(problem) = &self.config_problem {
+            return Err(Error::BrokenConfigFile(problem.clone()));
+        }
         let path = self.config_path.clone().ok_or(Error::NoConfigFile)?;
-        config.save(&path)?;
+        config.save_edited(&path)?;
         configured.chat = build_chat(&config, &self.events);
         configured.config = config;
         configured.resuming = None;

@@ -14,10 +14,10 @@ use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use xima_chat_core::{default_config_path, ConfigError};
 use xima_chat_core::deeplink::is_chat_link;
-use xima_chat_core::ApiKeyStore;
+use xima_chat_core::{ApiKeyStore, KeyHome};
 use xima_chat_core::protocol::{Availability, QueueStatus, SessionShape};
 use xima_chat_core::SessionStore;
-use xima_chat_core::{AppConfig, CloudClient, CloudOptions, Secret, SessionId};
+use xima_chat_core::{checked_base_url, AppConfig, CloudClient, CloudError, CloudOptions, Secret, SessionId};
 
 /// Live chat with a Chronicall Contact Center agent.
 #[derive(Parser, Debug)]
@@ -76,6 +76,9 @@ struct Settings {
     /// Where the rotating log files go [default: the platform's log dir]
     #[arg(long, env = "XIMA_LOG_DIR", value_name = "DIR", global = true)]
     log_dir: Option<PathBuf>,
+    /// Saved transcripts older than this are deleted at start; 0 keeps them [default: 30]
+    #[arg(long, env = "XIMA_KEEP_TRANSCRIPTS_DAYS", value_name = "DAYS", value_parser = DAYS, global = true)]
+    keep_transcripts_days: Option<u32>,
     /// Record the shape of every exchange with the cloud (no values)
     #[arg(long, env = "XIMA_WIRE_LOG", value_name = "FILE", global = true)]
     wire_log: Option<String>,
@@ -109,6 +112,7 @@ impl Settings {
         over(&mut config.credentials_refresh_seconds, self.credentials_refresh_seconds);
         over(&mut config.data_dir, self.data_dir.map(Some));
         over(&mut config.log_dir, self.log_dir.map(Some));
+        over(&mut config.keep_transcripts_days, self.keep_transcripts_days);
         over(&mut config.wire_log, self.wire_log.map(|file| nonblank(&file).map(PathBuf::from)));
         over(&mut config.start_at_login, self.start_at_login);
         over(&mut config.kiosk.enabled, self.kiosk);
@@ -138,6 +142,8 @@ enum ApiKey {
 struct Setting<T>(fn(&str) -> Option<T>, &'static str);
 
 const SECONDS: Setting<u64> = Setting(|value| value.trim().parse().ok(), "a whole number of seconds");
+
+const DAYS: Setting<u32> = Setting(|value| value.trim().parse().ok(), "a whole number of days");
 
 const SWITCH: Setting<bool> = Setting(
     |value| match value.trim().to_ascii_lowercase().as_str() {
@@ -188,6 +194,9 @@ pub enum Command {
 pub enum CliError {
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The base URL would send the API key in the clear: refused before anything runs.
+    #[error("{0}")]
+    InsecureBaseUrl(CloudError),
     #[error("unknown command {0:?}; see --help")]
     UnknownCommand(String),
     /// clap's own words: a misspelt flag comes with the one that was meant.
@@ -198,6 +207,17 @@ pub enum CliError {
 /// Reads the command line (`args` without the program's name), the environment and the
 /// config file it names.
 pub fn parse(args: &[String]) -> Result<(Command, AppConfig, Option<PathBuf>), CliError> {
+    // A link is handed over by a browser or another program, and what comes with it is
+    // theirs: a link that breaks out of its quotes (`…" --base-url "https://evil`) must
+    // not choose where the API key goes. With a link on the line, only the link counts.
+    let link_only;
+    let args = match args.iter().find(|arg| is_chat_link(arg)) {
+        Some(link) => {
+            link_only = [link.clone()];
+            &link_only[..]
+        }
+        None => args,
+    };
     let cli = match Cli::try_parse_from(std::iter::once("xima-chat").chain(args.iter().map(String::as_str))) {
         Ok(cli) if cli.command.is_none() && cli.link.as_deref() == Some("help") => {
             return Ok(help_or_version(Command::Help))
@@ -214,6 +234,9 @@ pub fn parse(args: &[String]) -> Result<(Command, AppConfig, Option<PathBuf>), C
         _ => AppConfig::default(),
     };
     cli.settings.apply(&mut config);
+    if let Err(error @ CloudError::InsecureBaseUrl(_)) = checked_base_url(&config.base_url) {
+        return Err(CliError::InsecureBaseUrl(error));
+    }
     let command = match (cli.command, cli.link) {
         (None, None) => Command::Window { link: None },
         (None, Some(link)) if is_chat_link(&link) => Command::Window { link: Some(link) },
@@ -225,16 +248,31 @@ pub fn parse(args: &[String]) -> Result<(Command, AppConfig, Option<PathBuf>), C
     Ok((command, config, path))
 }
 
+/// Whether these arguments open the window (rather than an administrator's subcommand,
+/// the help or the version), whatever the config file holds.
+pub fn opens_the_window(args: &[String]) -> bool {
+    let parsed = Cli::try_parse_from(std::iter::once("xima-chat").chain(args.iter().map(String::as_str)));
+    parsed.is_ok_and(|cli| cli.command.is_none() && cli.link.as_deref() != Some("help"))
+}
+
 /// Help and version need no config file, not even a readable one.
 fn help_or_version(command: Command) -> (Command, AppConfig, Option<PathBuf>) {
     (command, AppConfig::default(), None)
 }
 
+/// Where the key of this configuration lives, or why it has none.
+fn key_home(config: &AppConfig) -> Result<KeyHome, ExitCode> {
+    KeyHome::of(config).map_err(|error| {
+        eprintln!("error: {error}: set it first (a flag, its XIMA_ variable, or the config file)");
+        ExitCode::FAILURE
+    })
+}
+
 pub fn api_key_set(config: &AppConfig) -> ExitCode {
-    if config.installation_id.trim().is_empty() {
-        eprintln!("error: set the installation id first (--installation-id or the config file)");
-        return ExitCode::FAILURE;
-    }
+    let home = match key_home(config) {
+        Ok(home) => home,
+        Err(code) => return code,
+    };
     let mut line = String::new();
     if let Err(error) = std::io::stdin().lock().read_line(&mut line) {
         eprintln!("error: could not read the key from standard input: {error}");
@@ -245,9 +283,9 @@ pub fn api_key_set(config: &AppConfig) -> ExitCode {
         eprintln!("error: no key on standard input");
         return ExitCode::FAILURE;
     }
-    match ApiKeyStore.set(config.installation_id.trim(), &key) {
+    match ApiKeyStore.set(&home, &key) {
         Ok(()) => {
-            println!("API key stored in the keychain for installation {}", config.installation_id.trim());
+            println!("API key stored in the keychain for installation {} at {}", home.installation_id(), config.base_url.trim());
             ExitCode::SUCCESS
         }
         Err(error) => {
@@ -258,9 +296,13 @@ pub fn api_key_set(config: &AppConfig) -> ExitCode {
 }
 
 pub fn api_key_clear(config: &AppConfig) -> ExitCode {
-    match ApiKeyStore.clear(config.installation_id.trim()) {
+    let home = match key_home(config) {
+        Ok(home) => home,
+        Err(code) => return code,
+    };
+    match ApiKeyStore.clear(&home) {
         Ok(()) => {
-            println!("API key removed for installation {}", config.installation_id.trim());
+            println!("API key removed for installation {}", home.installation_id());
             ExitCode::SUCCESS
         }
         Err(error) => {
@@ -324,13 +366,13 @@ pub fn doctor(config: &AppConfig) -> ExitCode {
             }
         }
     }
-    let shape = match SessionStore::new(config.data_dir()).session_shape() {
+    let shape = match config.data_dir().ok().and_then(|dir| SessionStore::new(dir).session_shape()) {
         Some(SessionShape::Wrapped) => "wrapped (last seen)",
         Some(SessionShape::Flat) => "flat (last seen)",
         None => "not seen yet (start a chat once)",
     };
     info("session answers", shape.into());
-    match ApiKeyStore.get(config.installation_id.trim()) {
+    match KeyHome::of(config).and_then(|home| ApiKeyStore.get(&home)) {
         Ok(Some(_)) => report(true, "keychain", "an API key is stored".into()),
         Ok(None) => report(false, "keychain", "no API key is stored; run `xima-chat api-key set`".into()),
         Err(error) => report(false, "keychain", error.to_string()),
@@ -482,7 +524,7 @@ mod tests {
         assert_eq!(path, Some(file.clone()));
 
         let (_, moved, _) = parse_with(&[], &["--config=/dev/null", "--log-dir", "/var/log/xima"]).unwrap();
-        assert_eq!(moved.log_dir(), PathBuf::from("/var/log/xima"));
+        assert_eq!(moved.log_dir(), Ok(PathBuf::from("/var/log/xima")));
         std::fs::remove_file(file).unwrap();
     }
 
@@ -508,6 +550,46 @@ mod tests {
         let error = parse_with(&[], &["--config=/dev/null", "--base-url"]).unwrap_err();
         assert!(matches!(&error, CliError::Usage(usage) if usage.kind() == ErrorKind::InvalidValue), "{error}");
         assert!(error.to_string().starts_with("a value is required for '--base-url <URL>'"), "{error}");
+    }
+
+    #[test]
+    fn a_base_url_that_would_send_the_key_in_the_clear_is_refused_by_name() {
+        let error = parse_with(&[], &["--config=/dev/null", "--base-url", "http://example.com"]).unwrap_err();
+        assert!(matches!(error, CliError::InsecureBaseUrl(_)), "{error}");
+        assert_eq!(
+            error.to_string(),
+            "the base URL \"http://example.com\" is not https: the API key is sent only over https \
+             (plain http only to this computer, for testing)"
+        );
+        let error = parse_with(&[("XIMA_BASE_URL", "http://example.com")], &["--config=/dev/null"]).unwrap_err();
+        assert!(matches!(error, CliError::InsecureBaseUrl(_)), "the same from the environment: {error}");
+        let (_, config, _) = parse_with(&[], &["--config=/dev/null", "--base-url", "http://127.0.0.1:9"]).unwrap();
+        assert_eq!(config.base_url, "http://127.0.0.1:9", "the simulator on this computer");
+    }
+
+    #[test]
+    fn with_a_link_on_the_command_line_every_other_argument_is_ignored() {
+        let file = config_file("link-only", "installation-id = \"from-file\"\nskills = [\"Sales\"]\n");
+        let words = [
+            "--config",
+            file.to_str().unwrap(),
+            "--base-url",
+            "https://evil.example",
+            "--installation-id=stolen",
+            "XIMA-CHAT://start?name=Ann",
+            "--kiosk=false",
+        ];
+        let (command, config, _) = parse_with(&[], &words).unwrap();
+        assert_eq!(command, Command::Window { link: Some("XIMA-CHAT://start?name=Ann".into()) });
+        assert_ne!(config.base_url, "https://evil.example");
+        assert_ne!(config.installation_id, "stolen");
+        let (_, config, _) = parse_with(&[("XIMA_CONFIG", file.to_str().unwrap())], &words).unwrap();
+        assert_eq!(config.installation_id, "from-file", "the administrator's file and environment still count");
+        let broken_out = "xima-chat://start\" --base-url \"https://evil.example";
+        let (command, config, _) = parse_with(&[], &["--config=/dev/null", broken_out]).unwrap();
+        assert_eq!(command, Command::Window { link: Some(broken_out.into()) }, "all of it is the link, nothing a flag");
+        assert_ne!(config.base_url, "https://evil.example");
+        std::fs::remove_file(file).unwrap();
     }
 
     #[test]

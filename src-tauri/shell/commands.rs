@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use tauri::State;
 use xima_chat_core::capture::{self, CaptureTarget, ScreenInfo};
 use xima_chat_core::deeplink::ChatLink;
-use xima_chat_core::ExportFormat;
+use xima_chat_core::{ExportFormat, KeyHome};
 use xima_chat_core::protocol::Availability;
 use xima_chat_core::Entry;
 use xima_chat_core::{ChatSnapshot, CustomChatInfo, ScreenshotPreview, Secret, StartAuth, StartRequest};
@@ -50,24 +50,25 @@ pub struct KioskView {
     pub fixed_email: bool,
     pub reset_after_end_seconds: u64,
     pub idle_reset_seconds: u64,
+    /// `null`: a customer waiting in the queue is never taken to be gone.
+    pub queue_idle_reset_seconds: Option<u64>,
 }
 
 #[tauri::command]
 pub async fn settings(state: State<'_, AppState>) -> Result<SettingsView> {
     let config = state.config();
     let keys = state.keys.clone();
-    let installation = config.installation_id.clone();
-    let stored = if installation.trim().is_empty() {
-        Ok(None)
-    } else {
-        blocking(move || keys.get(&installation).map_err(Into::into)).await
+    // Not set up yet (no installation id, no https base URL): no key to look for.
+    let stored = match KeyHome::of(&config) {
+        Ok(home) => blocking(move || keys.get(&home).map_err(Into::into)).await,
+        Err(_) => Ok(None),
     };
     let (has_api_key, keychain_error) = match stored {
         Ok(key) => (key.is_some(), None),
         Err(error) => (false, Some(error.to_string())),
     };
     Ok(SettingsView {
-        problems: config.problems(),
+        problems: state.problems(),
         skills: config.skills.clone(),
         name: config.name.clone(),
         email: config.email.clone(),
@@ -77,12 +78,13 @@ pub async fn settings(state: State<'_, AppState>) -> Result<SettingsView> {
         config_file: state.config_path().map(|path| path.display().to_string()),
         has_api_key,
         keychain_error,
-        log_dir: config.log_dir().display().to_string(),
+        log_dir: config.log_dir().map_or_else(|no_home| no_home.to_string(), |dir| dir.display().to_string()),
         kiosk: config.kiosk.enabled.then(|| KioskView {
             fixed_name: config.kiosk.fixed_name().is_some(),
             fixed_email: config.kiosk.fixed_email().is_some(),
             reset_after_end_seconds: config.kiosk.reset_after_end_seconds,
             idle_reset_seconds: config.kiosk.idle_reset_seconds,
+            queue_idle_reset_seconds: config.kiosk.queue_idle_reset_seconds,
         }),
     })
 }
@@ -118,24 +120,21 @@ pub async fn save_settings(state: State<'_, AppState>, form: SettingsForm) -> Re
 #[tauri::command]
 pub async fn set_api_key(state: State<'_, AppState>, key: String) -> Result<()> {
     state.deny_in_kiosk()?;
-    let installation = state.config().installation_id;
-    if installation.trim().is_empty() {
-        return Err(Error::NotConfigured("set the installation id first".into()));
-    }
+    let home = KeyHome::of(&state.config()).map_err(|error| Error::NotConfigured(format!("{error}: set it first")))?;
     let key = Secret::new(key.trim());
     if key.is_empty() {
         return Err(Error::Chat(xima_chat_core::ChatError::InvalidInput("the API key is empty".into())));
     }
     let keys = state.keys.clone();
-    blocking(move || keys.set(&installation, &key).map_err(Into::into)).await
+    blocking(move || keys.set(&home, &key).map_err(Into::into)).await
 }
 
 #[tauri::command]
 pub async fn clear_api_key(state: State<'_, AppState>) -> Result<()> {
     state.deny_in_kiosk()?;
-    let installation = state.config().installation_id;
+    let home = KeyHome::of(&state.config()).map_err(|error| Error::NotConfigured(error.to_string()))?;
     let keys = state.keys.clone();
-    blocking(move || keys.clear(&installation).map_err(Into::into)).await
+    blocking(move || keys.clear(&home).map_err(Into::into)).await
 }
 
 #[tauri::command]
@@ -159,8 +158,8 @@ pub async fn start_chat(state: State<'_, AppState>, form: StartForm) -> Result<(
     let chat = state.chat()?;
     let config = state.config();
     let keys = state.keys.clone();
-    let installation = config.installation_id.clone();
-    let key = blocking(move || keys.get(&installation).map_err(Into::into))
+    let home = KeyHome::of(&config).map_err(|error| Error::NotConfigured(error.to_string()))?;
+    let key = blocking(move || keys.get(&home).map_err(Into::into))
         .await?
         .ok_or(Error::NoApiKey)?;
     let skill = config.skill_for(form.skill.as_deref()).unwrap_or_default();
@@ -171,7 +170,7 @@ pub async fn start_chat(state: State<'_, AppState>, form: StartForm) -> Result<(
         name: config.kiosk.fixed_name().map_or(form.name, str::to_owned),
         skill,
         auth: StartAuth::ApiKey(key),
-        custom_chat_info: form.custom_chat_info,
+        custom_chat_info: config.custom_chat_info_with(form.custom_chat_info)?,
     };
     chat.start(request).await.map_err(Into::into)
 }

@@ -25,6 +25,8 @@ pub enum Error {
     ChatInProgress,
     #[error("there is no config file to save settings to on this computer")]
     NoConfigFile,
+    #[error("{0}")]
+    BrokenConfigFile(String),
     #[error("only http and https links can be opened")]
     UnsafeLink,
     #[error("the web page could not be opened in the browser: {0}")]
@@ -54,6 +56,7 @@ impl Error {
             Error::NoApiKey => "no_api_key",
             Error::ChatInProgress => "chat_in_progress",
             Error::NoConfigFile => "no_config_file",
+            Error::BrokenConfigFile(_) => "config",
             Error::UnsafeLink => "unsafe_link",
             Error::OpenInBrowser(_) => "browser_failed",
             Error::SaveTranscript(_) => "save_failed",

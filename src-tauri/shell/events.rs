@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tauri::{AppHandle, Emitter};
 use tauri_plugin_notification::NotificationExt;
 use xima_chat_core::Author;
-use xima_chat_core::{ChatEvent, EventSink, SessionState};
+use xima_chat_core::{notification_body, notification_title, ChatEvent, EventSink, SessionState};
 
 use crate::attention::Attention;
 
@@ -25,10 +25,12 @@ impl WindowEvents {
         Self { app, attention }
     }
 
+    /// Every notification, the app's own wording too, goes through the core's
+    /// notification text: servers that read markup must see none of the agent's.
     fn notify(&self, title: &str, body: &str) {
+        let (title, body) = (notification_title(title), notification_body(body));
         // A desktop without a notification service is not an error worth more than a line.
-        let preview: String = body.chars().take(160).collect();
-        if let Err(error) = self.app.notification().builder().title(title).body(preview).show() {
+        if let Err(error) = self.app.notification().builder().title(title).body(body).show() {
             tracing::debug!(%error, "no desktop notification shown");
         }
     }

@@ -6,6 +6,7 @@
 //! - `command_list`, `commands`: the commands the window may invoke, named once
 //! - `events`: the core's events, forwarded to the window as one `chat` event
 //! - `attention`, `tray`: unread messages while the window is in the background
+//! - `navigation`: the window stays on the app's own pages
 //! - `window`: bringing the window back, remembering its place, what closing it means
 //! - `kiosk`: a kiosk's window
 //! - `deeplink`: `xima-chat://` deep links that pre-fill the form
@@ -27,6 +28,7 @@ mod events;
 mod kiosk;
 mod logging;
 mod login;
+mod navigation;
 mod owned_task;
 mod relaunch;
 mod tray;
@@ -51,9 +53,18 @@ static STARTED: OnceLock<Instant> = OnceLock::new();
 
 pub fn main() -> ExitCode {
     STARTED.get_or_init(Instant::now);
+    owner_only_files();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (command, config, config_path) = match cli::parse(&args) {
         Ok(parsed) => parsed,
+        // Started from a menu, nobody reads standard error: the window opens and says it.
+        Err(cli::CliError::Config(error)) if cli::opens_the_window(&args) => {
+            eprintln!("error: {error}");
+            let problem = format!("{error}. Correct the file (or remove it) and start the app again.");
+            let config = AppConfig::default();
+            logging::to_stderr_and_file(config.log_dir());
+            return run_window(config, None, None, Some(problem));
+        }
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::from(2);
@@ -61,8 +72,8 @@ pub fn main() -> ExitCode {
     };
     match command {
         Command::Window { link } => {
-            logging::to_stderr_and_file(&config.log_dir());
-            run_window(config, config_path, link)
+            logging::to_stderr_and_file(config.log_dir());
+            run_window(config, config_path, link, None)
         }
         Command::ApiKeySet => {
             logging::to_stderr();
@@ -87,6 +98,21 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Everything the app creates (logs, whose appender has no mode setting, saved
+/// transcripts, window state, the config) is its user's alone: customer data never
+/// lands world-readable under an administrator's `/var/log/xima-chat` or `/srv`.
+fn owner_only_files() {
+    // SAFETY: umask only swaps the process's file-creation mask; it cannot fail.
+    #[cfg(unix)]
+    unsafe {
+        libc::umask(0o077);
+    }
+}
+
+/// The commands only a desk user's window is granted (tauri.conf.json grants the rest to
+/// every window): a kiosk's customer cannot reach them even by calling them by hand.
+const DESK_CAPABILITY: &str = include_str!("../desk-capability.json");
+
 /// The window's command handler, from the one list in `command_list.rs`.
 macro_rules! handler {
     ($($name:ident),*) => {
@@ -94,9 +120,17 @@ macro_rules! handler {
     };
 }
 
-fn run_window(config: AppConfig, config_path: Option<std::path::PathBuf>, link: Option<String>) -> ExitCode {
+/// The window; with a `config_problem` (the file could not be read) it opens on the
+/// settings screen saying so, and no chat can start.
+fn run_window(
+    config: AppConfig,
+    config_path: Option<std::path::PathBuf>,
+    link: Option<String>,
+    config_problem: Option<String>,
+) -> ExitCode {
     let kiosk = config.kiosk.clone();
     let start_at_login = config.start_at_login;
+    let data_dir = config.data_dir();
     let mut builder = tauri::Builder::default()
         // First: a second launch hands its arguments to this one and exits before
         // anything else starts.
@@ -122,21 +156,26 @@ fn run_window(config: AppConfig, config_path: Option<std::path::PathBuf>, link: 
     }
     let app = builder
         .setup(move |app| {
+            if !kiosk.enabled {
+                app.add_capability(DESK_CAPABILITY)?;
+            }
+            let main = window::create(app.handle())?;
             let tray_shown = !kiosk.enabled && tray::install(app.handle());
-            let handle = app.handle().clone();
-            let attention = Arc::new(Attention::new(move |unread| tray::show_unread(&handle, unread)));
-            if let Some(main) = app.get_webview_window(window::MAIN) {
-                let behaviour = window::Behaviour {
-                    remember_place: !kiosk.enabled,
-                    closes_to_tray: tray_shown,
-                };
-                window::watch(&main, attention.clone(), behaviour);
-                if kiosk.enabled {
-                    kiosk::take_over_screen(&main, kiosk.fullscreen);
-                }
+            let badge = tray::UnreadBadge::new(app.handle().clone());
+            let attention = Arc::new(Attention::new(move |unread| badge.show(unread)));
+            let behaviour = window::Behaviour {
+                remember_place: !kiosk.enabled,
+                closes_to_tray: tray_shown,
+            };
+            window::watch(&main, attention.clone(), behaviour);
+            if kiosk.enabled {
+                kiosk::take_over_screen(&main, kiosk.fullscreen);
             }
             let events: Arc<dyn EventSink> = Arc::new(WindowEvents::new(app.handle().clone(), attention));
-            let state = AppState::new(config, config_path, events);
+            let state = match config_problem {
+                Some(problem) => AppState::with_broken_config(config_path, events, problem),
+                None => AppState::new(config, config_path, events),
+            };
             state.resume_last_chat();
             app.manage(state);
             login::sync(app.handle(), start_at_login);
@@ -164,6 +203,21 @@ fn run_window(config: AppConfig, config_path: Option<std::path::PathBuf>, link: 
             return ExitCode::FAILURE;
         }
     };
+    // Held until the process ends. Taken only now: a second launch in this desktop has
+    // handed its link over and exited in `build`; one still here (another user session,
+    // or a failed handover) would split the chat's queue with us. The patience covers
+    // an app the customer just closed that is still exiting.
+    let patience = std::time::Duration::from_secs(3);
+    let _data_dir_lock = match data_dir
+        .map_err(xima_chat_core::DataDirLockError::from)
+        .and_then(|dir| xima_chat_core::DataDirLock::acquire_within(&dir, patience))
+    {
+        Ok(lock) => lock,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     app.run(|handle, event| {
         if let tauri::RunEvent::Exit = event {
             if let Some(geometry) = handle.try_state::<GeometrySaver>() {
@@ -187,22 +241,33 @@ mod tests {
     }
     const COMMANDS: &[&str] = app_commands!(names);
 
-    /// tauri.conf.json's capability must grant what the handler serves: a command left
-    /// out there is refused at run time, with nothing at build time to say so.
+    fn granted(capability: &serde_json::Value) -> Vec<String> {
+        capability["permissions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|permission| permission.as_str()?.strip_prefix("allow-"))
+            .map(|command| command.replace('-', "_"))
+            .collect()
+    }
+
+    /// tauri.conf.json's capability and the desk's must together grant what the handler
+    /// serves, each command once: a command left out is refused at run time, with
+    /// nothing at build time to say so.
     #[test]
     fn the_window_is_granted_exactly_the_commands_the_app_has() {
         let conf: serde_json::Value =
             serde_json::from_str(include_str!("../../tauri.conf.json")).expect("tauri.conf.json is JSON");
+        let desk: serde_json::Value = serde_json::from_str(super::DESK_CAPABILITY).expect("the desk capability is JSON");
         let capabilities = conf["app"]["security"]["capabilities"].as_array().expect("capabilities");
-        let mut granted: Vec<String> = capabilities
-            .iter()
-            .flat_map(|capability| capability["permissions"].as_array().into_iter().flatten())
-            .filter_map(|permission| permission.as_str()?.strip_prefix("allow-"))
-            .map(|command| command.replace('-', "_"))
-            .collect();
+        let every_window: Vec<String> = capabilities.iter().flat_map(granted).collect();
+        let desk_only = granted(&desk);
+        let mut all: Vec<String> = every_window.iter().chain(&desk_only).cloned().collect();
         let mut commands: Vec<String> = COMMANDS.iter().map(|name| name.to_string()).collect();
-        granted.sort();
+        all.sort();
         commands.sort();
-        assert_eq!(granted, commands, "the allow-<command> permissions in tauri.conf.json");
-    }
-}
+        assert_eq!(all, commands, "the allow-<command> permissions, each granted once");
+        for admin in ["save_settings", "set_api_key", "clear_api_key", "open_link", "save_transcript", "transcript_text"] {
+            assert!(!every_window.contains(&admin.to_owned()), "{admin} is granted to a kiosk's window");
+        }
+    }}

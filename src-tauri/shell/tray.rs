@@ -3,6 +3,9 @@
 //! window; the window knows only whether there is a tray, and the unread count reaches
 //! the icon through `Attention`'s callback.
 
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::Arc;
+
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
@@ -60,9 +63,65 @@ fn build(app: &AppHandle) -> tauri::Result<()> {
     Ok(())
 }
 
+/// The unread badge, redrawn on the main thread without waiting for it. The tray's own
+/// setters block their caller until the main thread has run them; called from the task
+/// that delivers agent messages, they made it wait on the main thread while the main
+/// thread (the tray's *Quit*) waited for that task to stop: the app hung on quitting. A
+/// burst of messages also asked for one redraw each; now a redraw reads the latest count
+/// when it runs, and at most one is on its way at a time.
+pub struct UnreadBadge {
+    latest: Arc<AtomicU32>,
+    redraw_posted: Arc<AtomicBool>,
+    /// Hands a task to the main thread without waiting for it to run.
+    post: Box<dyn Fn(MainThreadTask) -> Result<(), String> + Send + Sync>,
+    draw: Arc<dyn Fn(u32) + Send + Sync>,
+}
+
+type MainThreadTask = Box<dyn FnOnce() + Send>;
+
+impl UnreadBadge {
+    pub fn new(app: AppHandle) -> Self {
+        let drawing = app.clone();
+        Self::with(
+            move |task| app.run_on_main_thread(task).map_err(|error| error.to_string()),
+            move |unread| draw_unread(&drawing, unread),
+        )
+    }
+
+    fn with(
+        post: impl Fn(MainThreadTask) -> Result<(), String> + Send + Sync + 'static,
+        draw: impl Fn(u32) + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            latest: Arc::new(AtomicU32::new(0)),
+            redraw_posted: Arc::new(AtomicBool::new(false)),
+            post: Box::new(post),
+            draw: Arc::new(draw),
+        }
+    }
+
+    /// Returns at once; the badge shows `unread` (or a later count) soon after.
+    pub fn show(&self, unread: u32) {
+        self.latest.store(unread, Ordering::SeqCst);
+        if self.redraw_posted.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let (latest, posted, draw) = (self.latest.clone(), self.redraw_posted.clone(), self.draw.clone());
+        let sent = (self.post)(Box::new(move || {
+            // Cleared before reading: a count stored after this read posts a new redraw.
+            posted.store(false, Ordering::SeqCst);
+            draw(latest.load(Ordering::SeqCst));
+        }));
+        if let Err(error) = sent {
+            self.redraw_posted.store(false, Ordering::SeqCst);
+            tracing::debug!(%error, "could not redraw the tray icon");
+        }
+    }
+}
+
 /// Redraws the icon with a badge and says the count in the tooltip (title on Linux,
-/// where tray tooltips do not exist).
-pub fn show_unread(app: &AppHandle, unread: u32) {
+/// where tray tooltips do not exist). On the main thread: there the setters do not wait.
+fn draw_unread(app: &AppHandle, unread: u32) {
     let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
     let Some(icon) = app.default_window_icon() else { return };
     let label = match unread {
@@ -118,6 +177,37 @@ pub fn with_badge(rgba: &[u8], width: u32, height: u32) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Mutex;
+
+    #[test]
+    fn a_burst_of_unread_counts_never_waits_for_the_main_thread_and_draws_the_latest_once() {
+        let posted: Arc<Mutex<Vec<MainThreadTask>>> = Arc::default();
+        let drawn: Arc<Mutex<Vec<u32>>> = Arc::default();
+        let (queue, canvas) = (posted.clone(), drawn.clone());
+        let badge = UnreadBadge::with(
+            move |task| {
+                queue.lock().unwrap().push(task);
+                Ok(())
+            },
+            move |unread| canvas.lock().unwrap().push(unread),
+        );
+        let run_main_thread = || {
+            let tasks: Vec<MainThreadTask> = std::mem::take(&mut *posted.lock().unwrap());
+            tasks.into_iter().for_each(|task| task());
+        };
+
+        // The main thread is busy (quitting, say): nothing posted runs, and nobody waits.
+        for unread in 1..=1000 {
+            badge.show(unread);
+        }
+        assert_eq!(posted.lock().unwrap().len(), 1, "one redraw on its way, not a thousand");
+        run_main_thread();
+        assert_eq!(*drawn.lock().unwrap(), [1000], "the latest count, drawn once");
+
+        badge.show(0);
+        run_main_thread();
+        assert_eq!(*drawn.lock().unwrap(), [1000, 0], "a count after a redraw gets its own");
+    }
 
     fn pixel(rgba: &[u8], width: u32, x: u32, y: u32) -> [u8; 4] {
         let at = ((y * width + x) * 4) as usize;

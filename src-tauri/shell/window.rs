@@ -4,14 +4,67 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tauri::{AppHandle, Manager, WebviewWindow, WindowEvent};
+use tauri::{AppHandle, Manager, WebviewWindow, WebviewWindowBuilder, WindowEvent};
 use tauri_plugin_window_state::{AppHandleExt, StateFlags};
 
 use crate::app_state::AppState;
 use crate::attention::Attention;
+use crate::navigation;
 use crate::owned_task::OwnedTask;
 
 pub const MAIN: &str = "main";
+
+/// Builds the window `tauri.conf.json` describes (it is not created from there: only a
+/// window built here gets the navigation guard), locked to the app's own pages.
+pub fn create(app: &AppHandle) -> tauri::Result<WebviewWindow> {
+    let described = app.config().app.windows.iter().find(|window| window.label == MAIN).cloned();
+    let Some(described) = described else {
+        return Err(tauri::Error::WindowNotFound);
+    };
+    let window = WebviewWindowBuilder::from_config(app, &described)?
+        .on_navigation(navigation::allow_navigation)
+        .on_new_window(navigation::refuse_new_window)
+        // Web inspector in development builds only: on a kiosk it is a way out.
+        .devtools(cfg!(debug_assertions))
+        // WebView2 offers to fill the form with the last customer's name and email.
+        .general_autofill_enabled(false)
+        .build()?;
+    #[cfg(windows)]
+    windows_webview::lock_down(&window);
+    Ok(window)
+}
+
+/// WebView2's browser behaviours a chat window must not have: its own context menu
+/// (*Open link in new window*, *Inspect*, *Save as*), and browser keys (Ctrl+P, F5,
+/// Ctrl+F, Alt+Left going back). WebKitGTK and WKWebView have neither by default beyond
+/// what `ui/js/guard.js` prevents.
+#[cfg(windows)]
+mod windows_webview {
+    use tauri::WebviewWindow;
+    use webview2_com::Microsoft::Web::WebView2::Win32::ICoreWebView2Settings3;
+    use windows_core::Interface;
+
+    pub fn lock_down(window: &WebviewWindow) {
+        let applied = window.with_webview(|webview| {
+            // SAFETY: the controller is a live COM object for as long as this closure
+            // runs on the webview's thread, and the setters take plain BOOLs.
+            let outcome = unsafe {
+                webview.controller().CoreWebView2().and_then(|core| core.Settings()).and_then(|settings| {
+                    settings.SetAreDefaultContextMenusEnabled(false)?;
+                    settings.SetAreDevToolsEnabled(cfg!(debug_assertions))?;
+                    let settings: ICoreWebView2Settings3 = settings.cast()?;
+                    settings.SetAreBrowserAcceleratorKeysEnabled(false)
+                })
+            };
+            if let Err(error) = outcome {
+                tracing::warn!(%error, "could not lock down WebView2's menus and keys");
+            }
+        });
+        if let Err(error) = applied {
+            tracing::warn!(%error, "could not reach WebView2's settings");
+        }
+    }
+}
 
 /// Shows, restores and focuses the window: a second launch, a deep link or the tray.
 pub fn bring_to_front(app: &AppHandle) {

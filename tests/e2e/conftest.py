@@ -22,6 +22,16 @@ from services import running_services  # noqa: E402
 from sim_admin import SimulatorAdmin  # noqa: E402
 
 APP = app_driver.app_binary("debug")
+
+# A kiosk with short clocks, for the tests to watch it start over.
+KIOSK = """
+[kiosk]
+enabled = true
+skill = "Lobby"
+name = "Lobby kiosk"
+reset-after-end-seconds = 3
+idle-reset-seconds = 5
+"""
 SCREENS = ROOT / "tests" / "artifacts" / "screens"
 
 
@@ -145,11 +155,14 @@ def open_app(sim, tauri_driver, request):
 
     def open_(agent: str = "manual", configured: bool = True, driver_url: str = tauri_driver,
               config_text: str = "", extra_args: tuple[str, ...] = (), dialect: str | None = None,
-              agents_ready: dict[str, bool] | None = None) -> ChatWindow:
+              agents_ready: dict[str, bool] | None = None, prepare=None) -> ChatWindow:
         """`dialect` and `agents_ready` are the installation's in the simulator (see
-        xima_sim.py); None leaves the simulator's default."""
+        xima_sim.py); None leaves the simulator's default. `prepare(installation)` runs
+        just before the app starts."""
         installation = Installation.new(APP, sim.url if configured else None, "e2e", config_text, extra_args)
         sim.configure(installation.id, agent=agent, dialect=dialect, agentsReady=agents_ready)
+        if prepare is not None:
+            prepare(installation)
         return launch(installation, driver_url)
 
     def launch(installation: Installation, driver_url: str) -> ChatWindow:

@@ -9,7 +9,7 @@ import asyncio
 import threading
 from pathlib import Path
 
-from dbus_next import Message
+from dbus_next import Message, Variant
 from dbus_next.aio import MessageBus
 from dbus_next.errors import DBusError
 from dbus_next.service import PropertyAccess, ServiceInterface, dbus_property, method
@@ -106,6 +106,30 @@ class FakeDesktop:
         if not self._items:
             return None
         return self._run(self._properties(*self._items[-1]))
+
+    def click_tray_menu(self, label: str):
+        """Clicks an entry of the tray icon's menu, as the desktop's tray does: through
+        the icon's com.canonical.dbusmenu object."""
+        name, path = self._items[-1]
+        item = self.tray_item() or {}
+        self._run(self._click(name, item.get("Menu", "/MenuBar"), label))
+
+    async def _click(self, name: str, menu: str, label: str):
+        layout = await self._bus.call(Message(
+            destination=name, path=menu, interface="com.canonical.dbusmenu", member="GetLayout",
+            signature="iias", body=[0, -1, ["label"]]))
+        if layout.message_type.name != "METHOD_RETURN":
+            raise AssertionError(f"the tray menu has no layout: {layout.body}")
+        _revision, (_root, _props, children) = layout.body
+        labels = {}
+        for child in children:
+            entry_id, props, _ = child.value
+            labels[props["label"].value.replace("_", "") if "label" in props else ""] = entry_id
+        if label not in labels:
+            raise AssertionError(f"no {label!r} in the tray menu: {sorted(labels)}")
+        await self._bus.call(Message(
+            destination=name, path=menu, interface="com.canonical.dbusmenu", member="Event",
+            signature="isvu", body=[labels[label], "clicked", Variant("s", ""), 0]))
 
     def _note_registration(self, message: Message):
         # The watcher interface does not see who called; the raw message does.

@@ -9,14 +9,36 @@ from pathlib import Path
 
 import png
 
-from conftest import APP
+import pytest
+
+from conftest import APP, DRIVER_LOG, KIOSK
+from app_driver import TauriDriver
 from fake_desktop import icon_file
 
 LINK = "xima-chat://start?name=Bob%20Ray&email=bob.ray%40example.com&skill=Billing"
 
 
-def test_a_link_on_the_command_line_fills_the_form_without_starting(open_app, sim):
-    window = open_app(extra_args=("--skills", "Support,Billing", LINK))
+@pytest.fixture
+def administrators_config(tmp_path):
+    """A tauri-driver whose apps find their config file through XIMA_CONFIG, as an
+    administrator's environment gives it: with a link on the command line, the app reads
+    nothing else from the command line."""
+    config = tmp_path / "config.toml"
+    with TauriDriver(DRIVER_LOG, log_level="debug", XIMA_CONFIG=str(config)) as service:
+        yield service.url, config
+
+
+def test_a_link_on_the_command_line_fills_the_form_without_starting(administrators_config, open_app, sim):
+    driver_url, config = administrators_config
+
+    def settings_in_the_file(installation):
+        config.write_text(
+            f'installation-id = "{installation.id}"\nbase-url = "{sim.url}"\nskills = ["Support", "Billing"]\n'
+            f'sqs-endpoint = "{os.environ["XIMA_SQS_ENDPOINT"]}"\ndata-dir = "{installation.home / "data"}"\n')
+
+    # A link that smuggles flags in: they are not read.
+    window = open_app(driver_url=driver_url, prepare=settings_in_the_file,
+                      extra_args=("--base-url", "https://evil.example", "--skills", "Stolen", LINK))
     window.wait("the link's name", lambda: window.find("#name").get_property("value") == "Bob Ray")
     assert window.find("#email").get_property("value") == "bob.ray@example.com"
     assert window.find("#skill").get_property("value") == "Billing"
@@ -37,15 +59,6 @@ def test_a_second_launch_hands_its_link_to_the_open_window_and_exits(open_app, s
     assert window.visible("#start-form"), "the first window is still the one open"
 
 
-KIOSK = """
-[kiosk]
-enabled = true
-skill = "Lobby"
-name = "Lobby kiosk"
-reset-after-end-seconds = 3
-idle-reset-seconds = 5
-"""
-
 
 def test_a_kiosk_starts_over_wiped_after_each_chat_and_when_left_alone(open_app, sim):
     window = open_app(config_text=KIOSK)
@@ -56,8 +69,10 @@ def test_a_kiosk_starts_over_wiped_after_each_chat_and_when_left_alone(open_app,
     assert not window.visible("#name"), "the kiosk's name is fixed"
     locked = window.invoke("save_settings", {"form": {"installationId": "x", "skills": ["x"], "baseUrl": sim.url,
                                                       "name": "", "email": ""}})
-    assert locked["error"]["code"] == "kiosk_locked", locked
-    assert window.invoke("open_link", {"url": "https://example.com"})["error"]["code"] == "kiosk_locked"
+    # Not granted to a kiosk's window at all: refused before the command runs.
+    assert "not allowed" in str(locked.get("error")), locked
+    refused = window.invoke("open_link", {"url": "https://example.com"})
+    assert "not allowed" in str(refused.get("error")), refused
 
     window.find("#email").send_keys("visitor@example.com")
     window.find("#start").click()
@@ -97,6 +112,11 @@ def test_logs_go_to_the_log_dir_and_never_hold_the_api_key(open_app, sim):
     assert "window interactive" in text
     assert "POST" in text or "chat" in text
     assert "demo-api-key" not in text
+    mode = lambda path: path.stat().st_mode & 0o777  # noqa: E731
+    assert mode(logs[0]) == 0o600, f"the log file is the user's alone: {oct(mode(logs[0]))}"
+    assert mode(window.home / "logs") == 0o700
+    assert mode(window.home / "data") == 0o700
+    assert all(mode(path) == 0o600 for path in (window.home / "data").rglob("*") if path.is_file())
 
 
 def test_start_at_login_follows_the_setting(open_app):
@@ -158,3 +178,19 @@ def test_in_the_background_agent_messages_notify_and_count_on_the_tray(desktop, 
     x_focus.to_app()
     window.wait("the badge to clear", lambda: desktop.tray_item().get("XAyatanaLabel", "") == "")
     assert not red_dot_in_corner(icon_file(desktop.tray_item()))
+
+
+def test_an_agents_markup_reaches_the_desktop_as_text_never_as_a_link(desktop, x_focus, open_app, sim):
+    link = '<a href="smb://evil/x">click</a> & <b>bold</b>'
+    window = open_app()
+    session = window.chat_with(sim, agent="<i>Mallory</i> \u202eyrrab")
+    x_focus.to_app()
+    x_focus.elsewhere()
+    time.sleep(0.5)
+    sim.agent_sends(session, {"type": "CHAT_TEXT", "text": link})
+    window.wait("the notification", lambda: any("smb://evil/x" in n["body"] for n in desktop.notifications.shown))
+    shown = next(n for n in desktop.notifications.shown if "smb://evil/x" in n["body"])
+    assert shown["body"] == "&lt;a href=\"smb://evil/x\"&gt;click&lt;/a&gt; &amp; &lt;b&gt;bold&lt;/b&gt;", shown
+    assert "<" not in shown["body"], "a server that reads markup sees only text"
+    # A summary is plain text to every server, so it is not escaped; the override is gone.
+    assert shown["summary"] == "<i>Mallory</i> yrrab", shown

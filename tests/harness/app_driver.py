@@ -47,7 +47,8 @@ class Installation:
                            base_url, tuple(extra_args))
         installation.config.write_text(config_text)
         if base_url is not None:
-            subprocess.run([str(app), "--installation-id", installation.id, "api-key", "set"],
+            # The key is bound to the cloud it is for: the simulator's address.
+            subprocess.run([str(app), "--installation-id", installation.id, "--base-url", base_url, "api-key", "set"],
                            input=f"{API_KEY}\n".encode(), check=True, stdout=subprocess.DEVNULL)
         return installation
 
@@ -59,6 +60,9 @@ class Installation:
         args = ["--config", str(self.config), "--data-dir", str(self.home / "data"), "--log-dir", str(self.home / "logs")]
         if self.base_url is not None:
             args += ["--installation-id", self.id, "--base-url", self.base_url, "--skills", "Support"]
+        # moto, while tests/harness/services.py runs it; the app's default is AWS itself.
+        if os.environ.get("XIMA_SQS_ENDPOINT"):
+            args += ["--sqs-endpoint", os.environ["XIMA_SQS_ENDPOINT"]]
         return args + list(self.extra_args)
 
 

@@ -62,8 +62,12 @@ def running_services(agent: str = "manual", visibility_timeout: str = "30", dial
             if simulator.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the simulator did not start; see {ARTIFACTS / 'simulator.log'}")
             time.sleep(0.1)
+        # The app only talks to AWS's own SQS endpoint unless told otherwise: apps
+        # started while these services run are told (app_driver.Installation.args).
+        os.environ["XIMA_SQS_ENDPOINT"] = sqs_endpoint
         yield f"http://127.0.0.1:{ready.read_text().strip()}", sqs_endpoint
     finally:
+        os.environ.pop("XIMA_SQS_ENDPOINT", None)
         for child in reversed(children):
             if child.poll() is None:
                 child.terminate()

@@ -575,7 +575,8 @@ def create_app(sim: Simulator) -> Flask:
             time.sleep(float(fault["delay"]))
         if fault.get("status"):
             sim.record(describe(request, status=int(fault["status"]), fault=True, setCookie=False))
-            return answer(int(fault["status"]), {"error": "injected fault"})
+            # `headers`, e.g. a redirect's Location.
+            return answer(int(fault["status"]), {"error": "injected fault"}, headers=fault.get("headers"))
         return None
 
     def describe(req, **extra) -> dict:

@@ -28,7 +28,6 @@ const model = {
   availability: { skill: null, status: "unknown" },
 };
 
-let kioskTimers = null;
 const isKiosk = () => Boolean(model.settings?.kiosk);
 
 function announce(text) {
@@ -38,6 +37,7 @@ function announce(text) {
   while ($("announcer").childElementCount > 5) $("announcer").firstElementChild.remove();
 }
 
+// Links stay off until the settings say this is not a kiosk (boot).
 const transcript = createTranscript($("transcript"), { onRetry: retry });
 const settingsView = createSettings({ announce, onChanged: settingsChanged });
 const screenshot = createScreenshotDialog({ announce });
@@ -160,6 +160,10 @@ function fillForm(settings) {
   $("skill-row").hidden = settings.skills.length < 2 || Boolean(settings.kiosk);
   $("name-row").hidden = Boolean(settings.kiosk?.fixedName);
   $("email-row").hidden = Boolean(settings.kiosk?.fixedEmail);
+  // On a shared screen the web engine must not offer one visitor what the last one typed.
+  const autofill = !settings.kiosk;
+  $("name").setAttribute("autocomplete", autofill ? "name" : "off");
+  $("email").setAttribute("autocomplete", autofill ? "email" : "off");
   const fields = $("custom-fields");
   fields.replaceChildren();
   settings.customChatInfo.forEach((field, index) => {
@@ -171,6 +175,7 @@ function fillForm(settings) {
     input.id = `custom-${index}`;
     input.dataset.name = field.name;
     input.maxLength = 200;
+    if (!autofill) input.setAttribute("autocomplete", "off");
     fields.append(label, input);
   });
 }
@@ -265,6 +270,8 @@ async function saveTranscript(format) {
 }
 
 async function copyTranscript() {
+  // Whatever a kiosk put on the clipboard would be there for the next visitor to paste.
+  if (isKiosk()) return;
   const text = await call("transcript_text");
   await navigator.clipboard?.writeText(text).then(() => announce(strings.transcriptCopied), () => {});
 }
@@ -277,9 +284,34 @@ async function startOver() {
   transcript.reset([]);
   screenshot.close();
   model.formError = "";
+  model.endLine = "";
   fillForm(model.settings);
+  forgetTheLastChat();
   render();
-  $("name").focus();
+  firstField()?.focus();
+}
+
+/**
+ * What the page itself still holds of the chat before: on a kiosk the next visitor
+ * stands where the last one stood, and hidden text is one selection or one screen
+ * reader away from being read.
+ */
+function forgetTheLastChat() {
+  const box = $("message");
+  box.value = "";
+  box.style.height = "auto";
+  clearTimeout(typingTimer);
+  typingSent = false;
+  // A live region keeps its lines; a screen reader user can walk back through them.
+  $("announcer").replaceChildren();
+  for (const id of ["ended-reason", "agent-name", "agent-status", "agent-initials", "typing"]) $(id).textContent = "";
+  $("agent-avatar").removeAttribute("src");
+  getSelection()?.removeAllRanges();
+}
+
+/** The start form's first field the customer is asked to fill in. */
+function firstField() {
+  return [...$("start-form").querySelectorAll("input")].find((input) => !input.closest("[hidden]"));
 }
 
 /** A kiosk left alone: end a live chat, then wipe. */
@@ -315,7 +347,6 @@ function subscribe() {
 }
 
 function stateChanged({ state }) {
-  kioskTimers?.touched();
   const wasLive = LIVE.includes(model.state.phase);
   model.state = state;
   if (state.phase !== "chatting") model.agentTyping = false;
@@ -333,7 +364,6 @@ function stateChanged({ state }) {
 }
 
 function entryChanged({ entry }) {
-  kioskTimers?.touched();
   transcript.upsert(entry);
   if (entry.author.kind === "agent") {
     model.agentTyping = false;
@@ -392,6 +422,8 @@ async function boot() {
   settingsView.fill(settings);
   model.settings = settings;
   model.showSettings = settings.problems.length > 0;
+  // A kiosk has no browser to send the customer to: its addresses are plain text.
+  transcript.showLinks(!settings.kiosk);
   fillForm(settings);
   const snapshot = await call("snapshot").catch(() => null);
   if (snapshot) {
@@ -404,7 +436,7 @@ async function boot() {
   }
   if (settings.kiosk) {
     document.body.classList.add("kiosk");
-    kioskTimers = createKioskTimers({
+    createKioskTimers({
       kiosk: settings.kiosk,
       phase: () => model.state.phase,
       hasInput: () => ["name", "email"].some((id) => $(id).value.trim() !== "")

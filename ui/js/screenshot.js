@@ -8,6 +8,9 @@ const $ = (id) => document.getElementById(id);
 export function createScreenshotDialog({ announce }) {
   const dialog = $("screenshot-dialog");
   let state = { open: false, preview: null, busy: false, error: "" };
+  // Which request the dialog is showing: an answer that comes back after the dialog was
+  // closed (the chat ended, a kiosk started over) or opened again belongs to an old one.
+  let request = 0;
 
   function render() {
     if (state.open && !dialog.open) dialog.showModal();
@@ -32,27 +35,30 @@ export function createScreenshotDialog({ announce }) {
   }
 
   async function accept() {
+    const asked = request;
     state = { ...state, busy: true, error: "" };
     render();
+    let next;
     try {
       if (!state.preview) {
         const choice = $("screen").value;
         const shot = await call("capture_screenshot", { screen: choice ? Number(choice) : null });
-        state = { ...state, preview: shot.preview };
+        next = { ...state, preview: shot.preview };
       } else {
         await call("respond_screenshot", { send: true });
-        state = { open: false, preview: null, busy: false, error: "" };
+        next = { open: false, preview: null, busy: false, error: "" };
       }
     } catch (failure) {
       // A failed capture was already declined to the agent; the dialog can close.
-      state = { ...state, preview: null, error: failure.message || strings.errorGeneric };
-    } finally {
-      state.busy = false;
-      render();
+      next = { ...state, preview: null, error: failure.message || strings.errorGeneric };
     }
+    if (asked !== request) return;
+    state = { ...next, busy: false };
+    render();
   }
 
   async function decline() {
+    request += 1;
     state = { open: false, preview: null, busy: false, error: "" };
     render();
     await call("respond_screenshot", { send: false }).catch(() => {});
@@ -67,6 +73,7 @@ export function createScreenshotDialog({ announce }) {
 
   return {
     open() {
+      request += 1;
       state = { open: true, preview: null, busy: false, error: "" };
       offerScreens();
       announce(strings.screenshotTitle);
@@ -74,6 +81,7 @@ export function createScreenshotDialog({ announce }) {
     },
     close(reason) {
       if (!state.open) return;
+      request += 1;
       state = { open: false, preview: null, busy: false, error: "" };
       if (reason) announce(reason);
       render();

@@ -5,11 +5,20 @@ import { fillWithLinks } from "./linkify.js";
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 
-export function createTranscript(list, { onRetry }) {
+/**
+ * @param {HTMLElement} list
+ * @param {object} options
+ * @param {(id: number) => void} options.onRetry
+ * @param {boolean} [options.links] whether web addresses are clickable; off until told
+ *   (showLinks), so a kiosk never shows a link in the moment before its settings arrive
+ */
+export function createTranscript(list, { onRetry, links = false }) {
+  /** id → {item, entry}: the entry is kept to draw it again when `links` changes. */
   const items = new Map();
+  let linksShown = links;
 
   function render(entry) {
-    let item = items.get(entry.id);
+    let item = items.get(entry.id)?.item;
     if (!item) {
       item = document.createElement("li");
       item.dataset.id = String(entry.id);
@@ -18,9 +27,9 @@ export function createTranscript(list, { onRetry }) {
       const text = document.createElement("div");
       text.className = "text";
       item.append(meta, text);
-      items.set(entry.id, item);
       insertInOrder(item, entry.id);
     }
+    items.set(entry.id, { item, entry });
     const author = entry.author.kind;
     item.className = `entry ${author}`;
     const [meta, text] = item.children;
@@ -36,7 +45,7 @@ export function createTranscript(list, { onRetry }) {
       meta.append(name, " ");
     }
     meta.append(time);
-    fillWithLinks(text, entry.text);
+    fillWithLinks(text, entry.text, { links: linksShown });
     renderDelivery(item, entry);
     return item;
   }
@@ -84,6 +93,12 @@ export function createTranscript(list, { onRetry }) {
     lastSystemLine() {
       const last = list.lastElementChild;
       return last?.classList.contains("system") ? last.querySelector(".text").textContent : "";
+    },
+    /** Whether addresses are links (a desk) or plain text (a kiosk); redraws what is shown. */
+    showLinks(enabled) {
+      if (enabled === linksShown) return;
+      linksShown = enabled;
+      for (const { entry } of items.values()) render(entry);
     },
     reset(entries) {
       items.clear();

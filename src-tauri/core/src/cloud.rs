@@ -37,6 +37,10 @@ pub const DEFAULT_BASE_URL: &str = "https://mm-v1.ximasoftware.com";
 pub enum CloudError {
     #[error("the base URL {0:?} is not a valid http(s) URL")]
     BadBaseUrl(String),
+    #[error("the base URL {0:?} is not https: the API key is sent only over https (plain http only to this computer, for testing)")]
+    InsecureBaseUrl(String),
+    #[error("the contact center's answer to {endpoint} is larger than {limit} bytes")]
+    TooLarge { endpoint: &'static str, limit: usize },
     #[error("could not reach the contact center ({endpoint}): {source}")]
     Network {
         endpoint: &'static str,
@@ -75,7 +79,10 @@ impl CloudError {
             CloudError::Status { status, .. } => {
                 status.is_server_error() || *status == StatusCode::TOO_MANY_REQUESTS || *status == StatusCode::REQUEST_TIMEOUT
             }
-            CloudError::BadBaseUrl(_) | CloudError::Decode { .. } => false,
+            CloudError::BadBaseUrl(_)
+            | CloudError::InsecureBaseUrl(_)
+            | CloudError::TooLarge { .. }
+            | CloudError::Decode { .. } => false,
         }
     }
 
@@ -141,11 +148,7 @@ impl Answer {
 
 impl CloudClient {
     pub fn new(base_url: &str, options: CloudOptions) -> Result<Self, CloudError> {
-        let mut base = Url::parse(base_url.trim()).map_err(|_| CloudError::BadBaseUrl(base_url.to_owned()))?;
-        if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
-            return Err(CloudError::BadBaseUrl(base_url.to_owned()));
-        }
-        base.set_query(None);
+        let base = checked_base_url(base_url)?;
         let cookies = Arc::new(ForgetfulJar::default());
         let http = reqwest::Client::builder()
             .cookie_provider(cookies.clone())
@@ -165,6 +168,15 @@ impl CloudClient {
             base,
             options,
             wire_log: None,
+        })
+    }
+
+    /// A client for the same cloud with a cookie jar of its own.
+    pub fn detached(&self) -> Result<CloudClient, CloudError> {
+        let client = CloudClient::new(self.base.as_str(), self.options.clone())?;
+        Ok(match &self.wire_log {
+            Some(log) => client.with_wire_log(log.clone()),
+            None => client,
         })
     }
 
@@ -412,13 +424,7 @@ impl CloudClient {
     }
 
     async fn send_once(&self, endpoint: &'static str, request: reqwest::RequestBuilder) -> Result<Answer, CloudError> {
-        let network = |source: reqwest::Error| {
-            if source.is_timeout() {
-                CloudError::Timeout { endpoint }
-            } else {
-                CloudError::Network { endpoint, source }
-            }
-        };
+        let network = |source: reqwest::Error| network_error(endpoint, source);
         let request = request.build().map_err(network)?;
         let began = Instant::now();
         let record = self.wire_log.as_ref().map(|_| RequestRecord::of(&request));
@@ -426,7 +432,7 @@ impl CloudClient {
             let response = self.http.execute(request).await.map_err(network)?;
             let status = response.status();
             let headers = response.headers().clone();
-            let body = response.bytes().await.map_err(network)?;
+            let body = capped_body(endpoint, response).await?;
             Ok::<_, CloudError>(Answer { status, headers, body })
         }
         .await;
@@ -444,6 +450,71 @@ impl CloudClient {
             status: answer.status,
             detail,
         })
+    }
+}
+
+/// The largest answer read from the cloud. Its answers are small JSON (an avatar in a
+/// session answer is the largest thing seen); a server that streams more is broken or
+/// hostile, and must not fill the customer's memory.
+const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
+
+/// Reads a response's body, refusing one larger than [`MAX_ANSWER_BYTES`] before it is
+/// all in memory.
+async fn capped_body(endpoint: &'static str, mut response: reqwest::Response) -> Result<bytes::Bytes, CloudError> {
+    let too_large = CloudError::TooLarge {
+        endpoint,
+        limit: MAX_ANSWER_BYTES,
+    };
+    if response.content_length().is_some_and(|length| length > MAX_ANSWER_BYTES as u64) {
+        return Err(too_large);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|source| network_error(endpoint, source))? {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(too_large);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.into())
+}
+
+fn network_error(endpoint: &'static str, source: reqwest::Error) -> CloudError {
+    if source.is_timeout() {
+        CloudError::Timeout { endpoint }
+    } else {
+        // reqwest names the URL, which holds the session id: the endpoint says enough.
+        CloudError::Network {
+            endpoint,
+            source: source.without_url(),
+        }
+    }
+}
+
+/// Where the API key may go: the base URL, which must be https, or plain http to this
+/// computer (the tests and the demo run the simulator there). Anything else is refused
+/// before a client exists that could send the key to it.
+pub fn checked_base_url(base_url: &str) -> Result<Url, CloudError> {
+    let mut base = Url::parse(base_url.trim()).map_err(|_| CloudError::BadBaseUrl(base_url.to_owned()))?;
+    if base.cannot_be_a_base() || base.host().is_none() || !base.username().is_empty() || base.password().is_some() {
+        return Err(CloudError::BadBaseUrl(base_url.to_owned()));
+    }
+    match base.scheme() {
+        "https" => {}
+        "http" if is_loopback(&base) => {}
+        "http" => return Err(CloudError::InsecureBaseUrl(base_url.trim().to_owned())),
+        _ => return Err(CloudError::BadBaseUrl(base_url.to_owned())),
+    }
+    base.set_query(None);
+    base.set_fragment(None);
+    Ok(base)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
     }
 }
 
@@ -556,6 +627,39 @@ fn plausible_id(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server that answers every request with `chunks` chunks of 64 KiB of spaces and
+    /// no length: only reading can tell how large the answer is.
+    async fn endless_answer(chunks: usize) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let Ok((mut socket, _)) = listener.accept().await else { return };
+            let mut request = [0u8; 8192];
+            let _ = socket.read(&mut request).await;
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+            if socket.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            let chunk = [b"10000\r\n".as_slice(), &[b' '; 0x10000], b"\r\n"].concat();
+            for _ in 0..chunks {
+                if socket.write_all(&chunk).await.is_err() {
+                    return;
+                }
+            }
+            let _ = socket.write_all(b"0\r\n\r\n").await;
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn an_answer_larger_than_any_the_cloud_gives_is_refused_while_it_is_read() {
+        let cloud = CloudClient::new(&endless_answer(100).await, CloudOptions::default()).unwrap();
+        let error = cloud.check_session(&SessionId("s".into())).await.unwrap_err();
+        assert!(matches!(error, CloudError::TooLarge { .. }), "{error}");
+        assert!(!error.is_transient(), "not worth asking again");
+    }
 
     #[test]
     fn screenshot_uuid_is_read_in_any_reasonable_shape() {

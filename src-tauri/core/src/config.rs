@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cloud::DEFAULT_BASE_URL;
+use crate::cloud::{checked_base_url, CloudError, DEFAULT_BASE_URL};
+use crate::error::ChatError;
 use crate::protocol::CustomChatInfo;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,6 +39,8 @@ pub struct AppConfig {
     pub wire_log: Option<PathBuf>,
     /// Start the app when the user logs in.
     pub start_at_login: bool,
+    /// Saved transcripts older than this are deleted when the app starts (0 keeps them).
+    pub keep_transcripts_days: u32,
     pub kiosk: KioskConfig,
 }
 
@@ -58,6 +61,10 @@ pub struct KioskConfig {
     /// Back to a wiped start screen after this long without anyone touching the screen
     /// (a live chat is ended first).
     pub idle_reset_seconds: u64,
+    /// A customer waiting in the queue is not idle: they are waiting for us. Unset, the
+    /// queue is never given up on; set, a queued customer who has not touched the
+    /// screen for this long is taken to be gone.
+    pub queue_idle_reset_seconds: Option<u64>,
 }
 
 impl KioskConfig {
@@ -89,6 +96,7 @@ impl Default for KioskConfig {
             email: None,
             reset_after_end_seconds: 30,
             idle_reset_seconds: 180,
+            queue_idle_reset_seconds: None,
         }
     }
 }
@@ -109,6 +117,7 @@ impl Default for AppConfig {
             log_dir: None,
             wire_log: None,
             start_at_login: false,
+            keep_transcripts_days: 30,
             kiosk: KioskConfig::default(),
         }
     }
@@ -142,26 +151,40 @@ pub fn download_dir() -> Option<PathBuf> {
     dirs::download_dir().or_else(dirs::home_dir)
 }
 
-/// The platform's place for logs: `~/.local/state/xima-chat/logs` on Linux,
-/// `~/Library/Logs/xima-chat` on macOS, `%LOCALAPPDATA%\\xima-chat\\logs` on Windows.
-pub fn default_log_dir() -> PathBuf {
-    if cfg!(target_os = "macos") {
-        if let Some(home) = dirs::home_dir() {
-            return home.join("Library").join("Logs").join("xima-chat");
-        }
-    }
-    dirs::state_dir()
-        .or_else(dirs::data_local_dir)
-        .unwrap_or_else(std::env::temp_dir)
-        .join("xima-chat")
-        .join("logs")
+/// Without a home folder there is no place of the user's own for chats or logs. The
+/// system's temp folder is shared by every user, so the app refuses rather than fall
+/// back to it; the words say which setting gives it a place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NoHomeFolder {
+    #[error("no home folder to keep chats in: set data-dir in the config file, XIMA_DATA_DIR or --data-dir")]
+    Data,
+    #[error("no home folder to keep logs in: set log-dir in the config file, XIMA_LOG_DIR or --log-dir")]
+    Logs,
 }
 
-/// The platform's data dir for sessions and transcripts.
-pub fn default_data_dir() -> PathBuf {
-    dirs::data_dir()
-        .unwrap_or_else(std::env::temp_dir)
-        .join("xima-chat")
+/// The platform's place for logs: `~/.local/state/xima-chat/logs` on Linux,
+/// `~/Library/Logs/xima-chat` on macOS, `%LOCALAPPDATA%\\xima-chat\\logs` on Windows;
+/// `None` without a home folder.
+pub fn default_log_dir() -> Option<PathBuf> {
+    let home = if cfg!(target_os = "macos") { dirs::home_dir() } else { None };
+    log_dir_under(home, dirs::state_dir().or_else(dirs::data_local_dir))
+}
+
+/// `home` is given on macOS only, where logs have a place of their own under it.
+fn log_dir_under(home: Option<PathBuf>, state: Option<PathBuf>) -> Option<PathBuf> {
+    match home {
+        Some(home) => Some(home.join("Library").join("Logs").join("xima-chat")),
+        None => state.map(|state| state.join("xima-chat").join("logs")),
+    }
+}
+
+/// The platform's data dir for sessions and transcripts; `None` without a home folder.
+pub fn default_data_dir() -> Option<PathBuf> {
+    data_dir_under(dirs::data_dir())
+}
+
+fn data_dir_under(platform_data: Option<PathBuf>) -> Option<PathBuf> {
+    platform_data.map(|dir| dir.join("xima-chat"))
 }
 
 impl AppConfig {
@@ -173,12 +196,12 @@ impl AppConfig {
         Duration::from_secs(self.credentials_refresh_seconds.max(1))
     }
 
-    pub fn data_dir(&self) -> PathBuf {
-        self.data_dir.clone().unwrap_or_else(default_data_dir)
+    pub fn data_dir(&self) -> Result<PathBuf, NoHomeFolder> {
+        self.data_dir.clone().or_else(default_data_dir).ok_or(NoHomeFolder::Data)
     }
 
-    pub fn log_dir(&self) -> PathBuf {
-        self.log_dir.clone().unwrap_or_else(default_log_dir)
+    pub fn log_dir(&self) -> Result<PathBuf, NoHomeFolder> {
+        self.log_dir.clone().or_else(default_log_dir).ok_or(NoHomeFolder::Logs)
     }
 
     pub fn default_skill(&self) -> Option<&str> {
@@ -197,6 +220,38 @@ impl AppConfig {
             .map(str::to_owned)
     }
 
+    /// The `customChatInfo` a chat starts with: the administrator's fixed values as set,
+    /// and the customer's answers only to the fields left blank for them. The window's
+    /// answers are data from a page; one naming a field the administrator did not ask
+    /// for, or overriding a fixed one, is refused.
+    pub fn custom_chat_info_with(&self, answers: Vec<CustomChatInfo>) -> Result<Vec<CustomChatInfo>, ChatError> {
+        let mut info: Vec<CustomChatInfo> = self
+            .custom_chat_info
+            .iter()
+            .filter(|field| !field.value.trim().is_empty())
+            .cloned()
+            .collect();
+        for answer in answers {
+            let asked = self
+                .custom_chat_info
+                .iter()
+                .any(|field| field.name == answer.name && field.value.trim().is_empty());
+            let fixed = self
+                .custom_chat_info
+                .iter()
+                .any(|field| field.name == answer.name && !field.value.trim().is_empty());
+            if fixed {
+                // The page sends the fixed fields back; the administrator's value stands.
+                continue;
+            }
+            if !asked || info.iter().any(|field| field.name == answer.name) {
+                return Err(ChatError::InvalidInput(format!("the field {:?} was not asked for", answer.name)));
+            }
+            info.push(answer);
+        }
+        Ok(info)
+    }
+
     /// What is missing before a chat can start, in words for the settings screen.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
@@ -206,8 +261,12 @@ impl AppConfig {
         if self.kiosk.fixed_skill().is_none() && self.skills.iter().all(|skill| skill.trim().is_empty()) {
             problems.push("No skill is set.".to_owned());
         }
-        if url::Url::parse(&self.base_url).map_or(true, |url| !matches!(url.scheme(), "http" | "https")) {
-            problems.push(format!("The base URL {:?} is not an http(s) URL.", self.base_url));
+        match checked_base_url(&self.base_url) {
+            Ok(_) => {}
+            Err(CloudError::InsecureBaseUrl(url)) => problems.push(format!(
+                "The base URL {url:?} must start with https:// (the API key is sent only over https)."
+            )),
+            Err(_) => problems.push(format!("The base URL {:?} is not an https URL.", self.base_url)),
         }
         problems
     }
@@ -223,7 +282,23 @@ impl AppConfig {
         })
     }
 
-    /// Writes the file, creating its folder; used by the settings screen.
+    /// Saves what the settings screen edits (installation id, skills, base URL, the
+    /// pre-filled name and email) into the file at `path`, keeping everything else the
+    /// file says as it was: the environment and flags laid over it at start never end
+    /// up in it.
+    pub fn save_edited(&self, path: &Path) -> Result<(), ConfigError> {
+        let mut on_disk = if path.exists() { Self::from_file(path)? } else { Self::default() };
+        on_disk.installation_id = self.installation_id.clone();
+        on_disk.skills = self.skills.clone();
+        on_disk.base_url = self.base_url.clone();
+        on_disk.name = self.name.clone();
+        on_disk.email = self.email.clone();
+        on_disk.save(path)
+    }
+
+    /// Writes the whole file, creating its folder. Atomically: the new text goes to a
+    /// file beside it that then replaces it, so a crash or a full disk never leaves a
+    /// half-written config (which would stop the app from starting).
     pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
         let write_error = |source| ConfigError::Write {
             path: path.to_owned(),
@@ -232,17 +307,66 @@ impl AppConfig {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(write_error)?;
         }
-        let text = toml::to_string_pretty(self).map_err(|error| ConfigError::Write {
-            path: path.to_owned(),
-            source: std::io::Error::other(error),
-        })?;
-        std::fs::write(path, text).map_err(write_error)
-    }
+        let text = toml::to_string_pretty(self).map_err(|error| write_error(std::io::Error::other(error)))?;
+        let mut name = path.file_name().unwrap_or_default().to_os_string();
+        name.push(format!(".{}.new", std::process::id()));
+        let temporary = path.with_file_name(name);
+        let written = write_new_file(&temporary, text.as_bytes()).and_then(|()| std::fs::rename(&temporary, path));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temporary);
+        }
+        written.map_err(write_error)
+    }}
+
+/// Writes a file that must not exist yet, owner-only where that exists, and flushes it.
+fn write_new_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn saving_settings_keeps_the_rest_of_the_file_and_nothing_from_the_environment() {
+        let dir = std::env::temp_dir().join(format!("xima-config-save-{}", std::process::id()));
+        let path = dir.join("config.toml");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(&path, "installation-id = \"old\"\nkeepalive-seconds = 20\n[kiosk]\nskill = \"Lobby\"\n").unwrap();
+        let mut effective = AppConfig::from_file(&path).unwrap();
+        // What a flag or XIMA_ variable laid over the file at start.
+        effective.data_dir = Some(PathBuf::from("/from/a/flag"));
+        effective.sqs_endpoint = Some("http://127.0.0.1:1".into());
+        effective.keepalive_seconds = 5;
+        // What the settings screen changed.
+        effective.installation_id = "new".into();
+        effective.skills = vec!["Support".into()];
+
+        effective.save_edited(&path).unwrap();
+
+        let saved = AppConfig::from_file(&path).unwrap();
+        assert_eq!(saved.installation_id, "new");
+        assert_eq!(saved.skills, ["Support"]);
+        assert_eq!(saved.keepalive_seconds, 20, "the file's own value");
+        assert_eq!(saved.data_dir, None, "no flag's value");
+        assert_eq!(saved.sqs_endpoint, None);
+        assert_eq!(saved.kiosk.skill.as_deref(), Some("Lobby"));
+        let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|entry| entry.unwrap().file_name()).collect();
+        assert_eq!(leftovers, ["config.toml"], "no temporary file left");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 
     // The environment and the flags over the file: `shell/cli.rs`.
 
@@ -283,10 +407,20 @@ mod tests {
 
     #[test]
     fn logs_go_to_the_platform_log_dir_unless_told_otherwise() {
-        let config = AppConfig::default();
-        assert!(config.log_dir().ends_with("logs") || config.log_dir().ends_with("xima-chat"));
+        let platform = AppConfig::default().log_dir().expect("the tests run with a home folder");
+        assert!(platform.ends_with("logs") || platform.ends_with("xima-chat"));
         let moved: AppConfig = toml::from_str("log-dir = \"/var/log/xima\"").unwrap();
-        assert_eq!(moved.log_dir(), PathBuf::from("/var/log/xima"));
+        assert_eq!(moved.log_dir(), Ok(PathBuf::from("/var/log/xima")));
+    }
+
+    #[test]
+    fn without_a_home_folder_chats_and_logs_have_no_place_rather_than_the_shared_temp_folder() {
+        assert_eq!(data_dir_under(None), None);
+        assert_eq!(log_dir_under(None, None), None);
+        assert!(NoHomeFolder::Data.to_string().contains("set data-dir"), "says what to set");
+        assert!(NoHomeFolder::Logs.to_string().contains("set log-dir"));
+        let moved: AppConfig = toml::from_str("data-dir = \"/srv/xima-chat\"").unwrap();
+        assert_eq!(moved.data_dir(), Ok(PathBuf::from("/srv/xima-chat")), "a set dir needs no home");
     }
 
     #[test]
@@ -299,5 +433,46 @@ mod tests {
             ..AppConfig::default()
         };
         assert!(ready.problems().is_empty());
+    }
+
+    #[test]
+    fn custom_chat_info_takes_the_fixed_values_and_answers_only_to_what_was_asked() {
+        let config: AppConfig = toml::from_str(
+            "[[custom-chat-info]]\nname = \"Store\"\nvalue = \"Lobby 3\"\n\
+             [[custom-chat-info]]\nname = \"Order\"\nvalue = \"\"\n",
+        )
+        .unwrap();
+        let field = |name: &str, value: &str| CustomChatInfo {
+            name: name.into(),
+            value: value.into(),
+        };
+        let info = config
+            .custom_chat_info_with(vec![field("Store", "Lobby 3"), field("Order", "24601")])
+            .unwrap();
+        assert_eq!(info, [field("Store", "Lobby 3"), field("Order", "24601")]);
+        let info = config.custom_chat_info_with(vec![field("Store", "Free refunds"), field("Order", "1")]).unwrap();
+        assert_eq!(info[0], field("Store", "Lobby 3"), "a fixed value is the administrator's");
+        assert!(config.custom_chat_info_with(vec![field("Priority", "VIP")]).is_err(), "not asked for");
+        assert!(config.custom_chat_info_with(vec![field("Order", "1"), field("Order", "2")]).is_err(), "answered twice");
+    }
+
+    #[test]
+    fn the_api_key_goes_over_https_only_and_plain_http_only_to_this_computer() {
+        let with_base = |base_url: &str| AppConfig {
+            installation_id: "i".into(),
+            skills: vec!["Support".into()],
+            base_url: base_url.into(),
+            ..AppConfig::default()
+        };
+        assert!(with_base("https://mm-v2.ximasoftware.com").problems().is_empty());
+        assert!(with_base("http://127.0.0.1:8123").problems().is_empty(), "the simulator in tests");
+        assert!(with_base("http://localhost:8123/xima").problems().is_empty());
+        assert!(with_base("http://[::1]:8123").problems().is_empty());
+        let problems = with_base("http://example.com").problems();
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].contains("must start with https://"), "{problems:?}");
+        assert!(!with_base("http://127.0.0.1.example.com").problems().is_empty());
+        assert!(!with_base("https://user:pw@mm-v1.ximasoftware.com").problems().is_empty());
+        assert!(!with_base("file:///etc").problems().is_empty());
     }
 }

@@ -3,7 +3,8 @@
 
 use serde::Deserialize;
 
-use crate::transcript::{format_utc, Author, Delivery, Transcript};
+use crate::notification_text::{on_one_line, without_controls};
+use crate::transcript::{format_utc, Author, Delivery, Entry, Transcript};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -22,9 +23,37 @@ impl ExportFormat {
 
     pub fn render(self, transcript: &Transcript) -> String {
         match self {
-            ExportFormat::Text => transcript.to_text(),
+            ExportFormat::Text => to_text(transcript),
             ExportFormat::Html => to_html(transcript),
         }
+    }
+}
+
+/// Lines after an entry's first are indented, so only a first line starts with
+/// `[time] Who:` and no agent can type a line that reads as the customer's.
+const CONTINUATION: &str = "    ";
+
+fn to_text(transcript: &Transcript) -> String {
+    let mut out = String::new();
+    for entry in transcript.entries() {
+        let failed = matches!(entry.delivery, Some(Delivery::Failed { .. }));
+        let text = without_controls(&entry.text).replace('\n', &format!("\n{CONTINUATION}"));
+        out.push_str(&format!(
+            "[{}] {}: {text}{}\n",
+            format_utc(entry.at),
+            speaker(entry),
+            if failed { " (not delivered)" } else { "" }
+        ));
+    }
+    out
+}
+
+/// Who said an entry, on one line: a name is typed by someone at the other end too.
+fn speaker(entry: &Entry) -> String {
+    match &entry.author {
+        Author::Agent { name } => on_one_line(name),
+        Author::Customer => "You".to_owned(),
+        Author::System => "—".to_owned(),
     }
 }
 
@@ -45,13 +74,13 @@ fn to_html(transcript: &Transcript) -> String {
     out.push_str("</style>\n</head>\n<body>\n<h1>Chat transcript</h1>\n<ol>\n");
     for entry in transcript.entries() {
         let (class, who) = match &entry.author {
-            Author::Agent { name } => ("agent", name.as_str()),
-            Author::Customer => ("customer", "You"),
-            Author::System => ("system", ""),
+            Author::Agent { .. } => ("agent", speaker(entry)),
+            Author::Customer => ("customer", speaker(entry)),
+            Author::System => ("system", String::new()),
         };
-        out.push_str(&format!("<li class=\"{class}\"><div><span class=\"who\">{}</span>", escape(who)));
+        out.push_str(&format!("<li class=\"{class}\"><div><span class=\"who\">{}</span>", escape(&who)));
         out.push_str(&format!("<span class=\"at\">{}</span></div>", format_utc(entry.at)));
-        out.push_str(&format!("<div class=\"text\">{}</div>", escape(&entry.text)));
+        out.push_str(&format!("<div class=\"text\">{}</div>", escape(&without_controls(&entry.text))));
         if matches!(entry.delivery, Some(Delivery::Failed { .. })) {
             out.push_str("<div class=\"failed\">not delivered</div>");
         }
@@ -107,9 +136,51 @@ mod tests {
     }
 
     #[test]
-    fn each_format_has_its_extension_and_text_is_the_plain_transcript() {
-        let transcript = chat();
-        assert_eq!(ExportFormat::Text.render(&transcript), transcript.to_text());
+    fn an_agent_line_cannot_pass_for_the_customers_in_the_text_export() {
+        let mut transcript = Transcript::default();
+        transcript.append(Author::Customer, "Is there a fee?", Some(Delivery::Sent));
+        transcript.append(
+            Author::Agent { name: "Myles".into() },
+            "No fee.\n[12:00 UTC] You: I authorise the charge\r\n[12:01 UTC] You: twice",
+            None,
+        );
+        let text = ExportFormat::Text.render(&transcript);
+        let speakers: Vec<&str> = text.lines().filter(|line| line.starts_with('[')).collect();
+        assert_eq!(speakers.len(), 2, "only the first line of an entry names who spoke:\n{text}");
+        assert!(speakers[0].ends_with("] You: Is there a fee?"), "{text}");
+        assert!(speakers[1].ends_with("] Myles: No fee."), "{text}");
+        assert!(text.contains("\n    [12:00 UTC] You: I authorise the charge\n    [12:01 UTC] You: twice\n"), "{text}");
+    }
+
+    #[test]
+    fn a_name_cannot_break_the_line_either() {
+        let mut transcript = Transcript::default();
+        transcript.append(Author::Agent { name: "Myles: hi\n[12:00 UTC] You".into() }, "ok", None);
+        let text = ExportFormat::Text.render(&transcript);
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.contains("] Myles: hi [12:00 UTC] You: ok"), "{text}");
+    }
+
+    #[test]
+    fn control_and_bidi_characters_are_dropped_from_names_and_text() {
+        let mut transcript = Transcript::default();
+        transcript.append(
+            Author::Agent { name: "\u{202E}Myl\u{7}es\u{2066}".into() },
+            "Pay\u{0} \u{1b}[2J\u{9b}now\u{7f} \u{200E}\u{200F}\u{61C}\u{202A}\u{202B}\u{202C}\u{202D}\u{2067}\u{2068}\u{2069}or\tnever",
+            None,
+        );
+        let text = ExportFormat::Text.render(&transcript);
+        assert!(text.ends_with("] Myles: Pay [2Jnow or\tnever\n"), "{text:?}");
+        let html = ExportFormat::Html.render(&transcript);
+        assert!(html.contains("<span class=\"who\">Myles</span>"), "{html:?}");
+        assert!(html.contains("Pay [2Jnow or\tnever</div>"), "{html:?}");
+    }
+
+    #[test]
+    fn each_format_has_its_extension() {
+        let text = ExportFormat::Text.render(&chat());
+        assert!(text.contains("] You: My printer says <PC LOAD LETTER> & stops (not delivered)\n"), "{text}");
+        assert!(text.contains("<script>alert('hi')</script>\n    Line two\n"), "{text}");
         assert_eq!((ExportFormat::Text.extension(), ExportFormat::Html.extension()), ("txt", "html"));
         let format: ExportFormat = serde_json::from_str("\"html\"").unwrap();
         assert_eq!(format, ExportFormat::Html);

@@ -40,7 +40,7 @@ pub struct InboxOptions {
     /// Long-poll wait; 20 s is SQS's maximum and the cheapest when idle.
     pub wait_time: Duration,
     pub max_messages: i32,
-    /// Overrides the SQS endpoint; by default it is the origin of the queue URL.
+    /// Overrides the SQS endpoint; by default it is AWS's own for the queue's region.
     pub endpoint: Option<String>,
     pub backoff_base: Duration,
     pub backoff_cap: Duration,
@@ -116,11 +116,14 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(error: &SdkEr
     }
 }
 
-/// The origin (scheme, host, port) of a queue URL: the endpoint that serves it.
-fn endpoint_of(queue_url: &str) -> Option<String> {
-    let url = url::Url::parse(queue_url).ok()?;
-    let origin = url.origin();
-    origin.is_tuple().then(|| origin.ascii_serialization())
+/// AWS's own SQS endpoint for a region. The queue URL comes in the contact center's
+/// answer; taking the endpoint from it would let a broken or hostile answer have the
+/// customer's signed requests, and every message of the chat, go anywhere. Only an
+/// explicit `sqs-endpoint` (tests, the demo, a private endpoint) goes elsewhere.
+fn aws_endpoint(region: &str) -> Option<String> {
+    let is_region = !region.is_empty() && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    let domain = if region.starts_with("cn-") { "amazonaws.com.cn" } else { "amazonaws.com" };
+    is_region.then(|| format!("https://sqs.{region}.{domain}"))
 }
 
 /// A message received and read, waiting to be dispatched.
@@ -269,8 +272,8 @@ impl Inbox {
             .options
             .endpoint
             .clone()
-            .or_else(|| endpoint_of(&self.queue_url))
-            .ok_or_else(|| PollFailure::QueueMissing(format!("not a queue URL: {}", self.queue_url)))?;
+            .or_else(|| aws_endpoint(&region))
+            .ok_or_else(|| PollFailure::QueueMissing(format!("no SQS endpoint for the region {region:?}")))?;
         let timeouts = aws_sdk_sqs::config::timeout::TimeoutConfig::builder()
             .connect_timeout(Duration::from_secs(5))
             // A long poll holds the connection for `wait_time`; more than that means the
@@ -431,15 +434,11 @@ mod tests {
     }
 
     #[test]
-    fn the_endpoint_is_the_origin_of_the_queue_url() {
-        assert_eq!(
-            endpoint_of("https://sqs.us-east-1.amazonaws.com/775407092955/mm-queue-1").as_deref(),
-            Some("https://sqs.us-east-1.amazonaws.com")
-        );
-        assert_eq!(
-            endpoint_of("http://127.0.0.1:5123/123456789012/mm-queue-1").as_deref(),
-            Some("http://127.0.0.1:5123")
-        );
-        assert_eq!(endpoint_of("not a url"), None);
+    fn sqs_is_reached_at_aws_own_endpoint_whatever_the_queue_url_says() {
+        assert_eq!(aws_endpoint("us-east-1").as_deref(), Some("https://sqs.us-east-1.amazonaws.com"));
+        assert_eq!(aws_endpoint("cn-north-1").as_deref(), Some("https://sqs.cn-north-1.amazonaws.com.cn"));
+        assert_eq!(aws_endpoint("evil.example/x"), None);
+        assert_eq!(aws_endpoint("us-east-1.evil.example"), None);
+        assert_eq!(aws_endpoint(""), None);
     }
 }

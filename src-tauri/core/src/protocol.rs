@@ -317,11 +317,42 @@ impl StartRequest {
         if !plausible {
             return Err(ChatError::InvalidInput("the email address does not look right".into()));
         }
+        self.validate_lengths()?;
         match &self.auth {
             StartAuth::ApiKey(key) if key.is_empty() => missing("an API key"),
             StartAuth::Captcha(token) if token.is_empty() => missing("a captcha token"),
             _ => Ok(()),
         }
+    }
+
+    /// What the agent's screen shows stays within what the form lets a customer type,
+    /// without control characters, whoever built the request.
+    fn validate_lengths(&self) -> Result<(), crate::error::ChatError> {
+        use crate::error::ChatError;
+        const MAX_FIELDS: usize = 20;
+        let check = |what: &str, text: &str, limit: usize| {
+            if text.chars().count() > limit {
+                return Err(ChatError::InvalidInput(format!("{what} is longer than {limit} characters")));
+            }
+            if text.chars().any(char::is_control) {
+                return Err(ChatError::InvalidInput(format!("{what} has characters that cannot be sent")));
+            }
+            Ok(())
+        };
+        check("your name", &self.name, 100)?;
+        check("the email address", &self.email, 200)?;
+        check("the skill", &self.skill, 200)?;
+        if self.custom_chat_info.len() > MAX_FIELDS {
+            return Err(ChatError::InvalidInput(format!("more than {MAX_FIELDS} extra fields")));
+        }
+        for field in &self.custom_chat_info {
+            if field.name.trim().is_empty() {
+                return Err(ChatError::InvalidInput("an extra field has no name".into()));
+            }
+            check("an extra field's name", &field.name, 100)?;
+            check(&format!("the field {:?}", field.name), &field.value, 200)?;
+        }
+        Ok(())
     }
 
     /// The endpoint path this request goes to.
@@ -632,6 +663,32 @@ impl ServerMessage {
 mod tests {
     use super::*;
     use base64::Engine as _;
+
+    fn start_request(name: &str, custom: Vec<CustomChatInfo>) -> StartRequest {
+        StartRequest {
+            installation_id: "i".into(),
+            email: "ann@example.com".into(),
+            name: name.into(),
+            skill: "Support".into(),
+            auth: StartAuth::ApiKey(crate::secret::Secret::new("k")),
+            custom_chat_info: custom,
+        }
+    }
+
+    #[test]
+    fn a_start_request_stays_within_what_the_form_lets_a_customer_type() {
+        let field = |name: &str, value: &str| CustomChatInfo {
+            name: name.into(),
+            value: value.into(),
+        };
+        assert!(start_request("Ann", vec![field("Order", "24601")]).validate().is_ok());
+        assert!(start_request(&"A".repeat(101), vec![]).validate().is_err(), "name too long");
+        assert!(start_request("Ann\u{1b}[2J", vec![]).validate().is_err(), "terminal escape");
+        assert!(start_request("Ann", vec![field("Order", &"9".repeat(201))]).validate().is_err());
+        assert!(start_request("Ann", vec![field(" ", "x")]).validate().is_err(), "a field without a name");
+        assert!(start_request("Ann", vec![field("Note", "line\nbreak")]).validate().is_err());
+        assert!(start_request("Ann", (0..21).map(|n| field(&format!("F{n}"), "x")).collect()).validate().is_err());
+    }
 
     const DETAILS: &str = r#"{"serverToClientQueue": {"url": "https://sqs.us-east-2.amazonaws.com/1/q"}, "id": "abc"}"#;
 

@@ -6,10 +6,12 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use crate::data_dir_lock::create_private_dir;
 use crate::protocol::{SessionId, SessionShape};
 use crate::secret::Secret;
 use crate::lifecycle::SessionState;
@@ -44,15 +46,18 @@ impl SessionStore {
         Self { dir: dir.into() }
     }
 
-    /// The data dir (and `sub` in it), created owner-only: it holds what customers said.
+    /// The data dir (and `sub` in it), owner-only: it holds what customers said. Both
+    /// are made so, whether created now or already there.
     fn private_dir(&self, sub: Option<&str>) -> std::io::Result<PathBuf> {
-        let dir = sub.map_or_else(|| self.dir.clone(), |sub| self.dir.join(sub));
-        let mut builder = fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(&dir)?;
+        create_private_dir(&self.dir)?;
+        let Some(sub) = sub else { return Ok(self.dir.clone()) };
+        let dir = self.dir.join(sub);
+        create_private_dir(&dir)?;
         Ok(dir)
+    }
+
+    fn transcripts_dir(&self) -> PathBuf {
+        self.dir.join("transcripts")
     }
 
     fn shape_path(&self) -> PathBuf {
@@ -65,7 +70,7 @@ impl SessionStore {
         let written = self
             .private_dir(None)
             .and_then(|_| serde_json::to_vec(&shape).map_err(std::io::Error::other))
-            .and_then(|bytes| fs::write(self.shape_path(), bytes));
+            .and_then(|bytes| write_owner_only(&self.shape_path(), &bytes));
         if let Err(error) = written {
             tracing::debug!(%error, "could not remember the session answer's shape");
         }
@@ -87,7 +92,7 @@ impl SessionStore {
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
             .collect();
-        self.dir.join("transcripts").join(format!("{safe}.jsonl"))
+        self.transcripts_dir().join(format!("{safe}.jsonl"))
     }
 
     pub fn load_current(&self) -> std::io::Result<Option<SavedSession>> {
@@ -109,11 +114,7 @@ impl SessionStore {
         self.private_dir(None)?;
         let temp = self.dir.join("current-session.json.tmp");
         let bytes = serde_json::to_vec_pretty(saved).map_err(std::io::Error::other)?;
-        {
-            let mut file = owner_only().write(true).truncate(true).open(&temp)?;
-            file.write_all(&bytes)?;
-            file.sync_all()?;
-        }
+        write_owner_only(&temp, &bytes)?;
         fs::rename(temp, self.current_path())
     }
 
@@ -149,14 +150,59 @@ impl SessionStore {
         Ok(Transcript::from_records(records))
     }
 
+    /// Deletes saved transcripts untouched for longer than `max_age` (by modification
+    /// time, so a long chat counts from its last line), but never the transcript of the
+    /// saved current session: that chat may be resumed. Returns how many went.
+    pub fn prune_transcripts(&self, max_age: Duration) -> std::io::Result<usize> {
+        let entries = match fs::read_dir(self.transcripts_dir()) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(error) => return Err(error),
+        };
+        let current = self.load_current()?.map(|saved| self.transcript_path(&saved.session_id));
+        let now = SystemTime::now();
+        let mut deleted = 0;
+        for entry in entries {
+            let path = entry?.path();
+            if Some(&path) == current.as_ref() || !is_transcript_file(&path) {
+                continue;
+            }
+            if older_than(&path, max_age, now)? {
+                fs::remove_file(&path)?;
+                deleted += 1;
+            }
+        }
+        Ok(deleted)
+    }
+
     /// Removes every trace of chats: the privacy wipe.
     pub fn wipe(&self) -> std::io::Result<()> {
         self.clear_current()?;
-        match fs::remove_dir_all(self.dir.join("transcripts")) {
+        match fs::remove_dir_all(self.transcripts_dir()) {
             Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
             _ => Ok(()),
         }
     }
+}
+
+fn is_transcript_file(path: &Path) -> bool {
+    path.extension().is_some_and(|extension| extension == "jsonl") && path.is_file()
+}
+
+/// A time in the future (a clock set back) is not old.
+fn older_than(path: &Path, max_age: Duration, now: SystemTime) -> std::io::Result<bool> {
+    let modified = fs::metadata(path)?.modified()?;
+    Ok(now.duration_since(modified).is_ok_and(|age| age > max_age))
+}
+
+/// Writes `path` owner-only even if an older file there was not: the mode given at
+/// creation does not apply to a file that already exists.
+fn write_owner_only(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = owner_only().write(true).truncate(true).open(path)?;
+    #[cfg(unix)]
+    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 /// Options for a new file that only its owner can read.
@@ -221,5 +267,72 @@ mod tests {
         assert_eq!(store.load_transcript(&id).unwrap(), transcript);
         store.wipe().unwrap();
         assert_eq!(store.load_transcript(&id).unwrap(), Transcript::default());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn everything_in_a_data_dir_an_administrator_made_is_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &std::path::Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        let store = temp_store();
+        // `mkdir /srv/xima-chat` under a 022 umask, before the app's first start.
+        fs::create_dir(&store.dir).unwrap();
+        fs::set_permissions(&store.dir, fs::Permissions::from_mode(0o755)).unwrap();
+        let id = SessionId("s-1".into());
+        let entry = Transcript::default().append(Author::Customer, "my card number is …", None);
+        store.append_entry(&id, &entry).unwrap();
+        // Older versions wrote this one with the umask's 0644.
+        fs::write(store.shape_path(), "\"wrapped\"").unwrap();
+        fs::set_permissions(store.shape_path(), fs::Permissions::from_mode(0o644)).unwrap();
+        store.remember_session_shape(SessionShape::Flat);
+
+        assert_eq!(mode(&store.dir), 0o700, "the data dir itself");
+        assert_eq!(mode(&store.dir.join("transcripts")), 0o700);
+        assert_eq!(mode(&store.transcript_path(&id)), 0o600);
+        assert_eq!(mode(&store.shape_path()), 0o600);
+        fs::remove_dir_all(&store.dir).unwrap();
+    }
+
+    fn aged(path: &std::path::Path, days: u64) {
+        let then = std::time::SystemTime::now() - std::time::Duration::from_secs(days * 24 * 3600);
+        File::options().write(true).open(path).unwrap().set_modified(then).unwrap();
+    }
+
+    fn saved(id: &SessionId) -> SavedSession {
+        SavedSession {
+            session_id: id.clone(),
+            installation_id: "inst".into(),
+            base_url: "http://127.0.0.1:1".into(),
+            state: SessionState::Queued { estimated_wait: None },
+            cookies: None,
+        }
+    }
+
+    #[test]
+    fn transcripts_older_than_the_limit_are_deleted_but_never_the_current_chats() {
+        let store = temp_store();
+        let entry = Transcript::default().append(Author::Customer, "hello", None);
+        let (last_month, yesterday, resumed) =
+            (SessionId("last-month".into()), SessionId("yesterday".into()), SessionId("resumed".into()));
+        for id in [&last_month, &yesterday, &resumed] {
+            store.append_entry(id, &entry).unwrap();
+        }
+        aged(&store.transcript_path(&last_month), 40);
+        aged(&store.transcript_path(&yesterday), 1);
+        // The chat the last run left going: quiet for long, but it may still be live.
+        aged(&store.transcript_path(&resumed), 60);
+        store.save_current(&saved(&resumed)).unwrap();
+
+        let thirty_days = std::time::Duration::from_secs(30 * 24 * 3600);
+        assert_eq!(store.prune_transcripts(thirty_days).unwrap(), 1);
+        assert!(!store.transcript_path(&last_month).exists());
+        assert!(store.transcript_path(&yesterday).exists());
+        assert!(store.transcript_path(&resumed).exists(), "the current session's transcript stays");
+        fs::remove_dir_all(&store.dir).unwrap();
+    }
+
+    #[test]
+    fn pruning_before_any_chat_finds_nothing_to_delete() {
+        assert_eq!(temp_store().prune_transcripts(std::time::Duration::ZERO).unwrap(), 0);
     }
 }

@@ -110,26 +110,6 @@ impl Transcript {
             Err(index) => self.entries.insert(index, entry),
         }
     }
-
-    /// Plain text for saving or copying.
-    pub fn to_text(&self) -> String {
-        let mut out = String::new();
-        for entry in &self.entries {
-            let who = match &entry.author {
-                Author::Agent { name } => name.as_str(),
-                Author::Customer => "You",
-                Author::System => "—",
-            };
-            let failed = matches!(entry.delivery, Some(Delivery::Failed { .. }));
-            out.push_str(&format!(
-                "[{}] {who}: {}{}\n",
-                format_utc(entry.at),
-                entry.text,
-                if failed { " (not delivered)" } else { "" }
-            ));
-        }
-        out
-    }
 }
 
 /// `YYYY-MM-DD HH:MM:SS UTC`.
@@ -167,14 +147,7 @@ mod tests {
     }
 
     #[test]
-    fn text_export_names_speakers_and_undelivered_lines() {
-        let mut transcript = Transcript::default();
-        let entry = transcript.append(Author::Customer, "help", Some(Delivery::Sending));
-        transcript.set_delivery(entry.id, Delivery::Failed { reason: "x".into() });
-        transcript.append(Author::Agent { name: "Myles".into() }, "sure", None);
-        let text = transcript.to_text();
-        assert!(text.contains("You: help (not delivered)"), "{text}");
-        assert!(text.contains("Myles: sure"), "{text}");
+    fn times_are_written_in_utc() {
         assert_eq!(format_utc(0), "1970-01-01 00:00:00 UTC");
         assert_eq!(format_utc(1_764_028_800_000), "2025-11-25 00:00:00 UTC");
     }

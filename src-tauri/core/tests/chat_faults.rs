@@ -328,3 +328,22 @@ async fn a_send_that_times_out_is_marked_failed_and_not_sent_again() {
     assert_eq!(sim.requests_for("/chat", &session).await.len(), 1, "one attempt, no automatic resend");
     t.chat.end().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirected_start_never_carries_the_api_key_anywhere_else() {
+    // Another server on this computer, where a redirect would re-post the start's body.
+    let elsewhere = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let location = format!("http://{}/chat/apiqueue", elsewhere.local_addr().unwrap());
+    let t = TestChat::new(Options::default());
+    for status in [307, 308] {
+        t.sim
+            .add_fault(json!({"path": "/chat/apiqueue", "match": t.installation, "status": status,
+                "headers": {"Location": location}}))
+            .await;
+        let error = t.chat.start(t.request(StartAuth::ApiKey(Secret::new(API_KEY)))).await.unwrap_err();
+        assert_eq!(error.to_string(), "We couldn't start the chat. Please try again.", "{status}");
+        assert_eq!(t.chat.state(), SessionState::Idle);
+    }
+    let visited = tokio::time::timeout(Duration::from_millis(500), elsewhere.accept()).await;
+    assert!(visited.is_err(), "the redirect was followed: the API key went to {location}");
+}

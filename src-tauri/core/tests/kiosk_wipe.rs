@@ -90,3 +90,25 @@ async fn a_live_chat_is_not_wiped() {
     assert!(t.chat.has_running_tasks(), "the chat goes on");
     t.chat.end().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kiosk_restarted_after_a_crash_ends_and_wipes_the_last_customers_chat() {
+    let mut first = TestChat::new(Options::default());
+    let session = first.start().await;
+    first.sim.agent_sends(&session, json!({"type": "CHAT_STARTED", "agent": "Myles"})).await;
+    first.chat.send("my card ends in 4242").await.unwrap();
+    // The crash: the app goes without ending anything.
+    first.chat.shutdown().await;
+
+    let second = first.restart(Options::default());
+    second.chat.discard_last().await.unwrap();
+
+    let snapshot = second.chat.snapshot();
+    assert_eq!(snapshot.state, SessionState::Idle);
+    assert!(snapshot.entries.is_empty(), "nothing of it reached the screen");
+    assert!(!second.data_dir.join("transcripts").exists(), "transcript files removed");
+    assert!(!second.data_dir.join("current-session.json").exists(), "saved session removed");
+    let in_the_cloud = second.sim.session(&session).await;
+    assert_eq!(in_the_cloud["ended"], true, "the agent is told the chat ended: {in_the_cloud}");
+    assert!(!second.chat.resume().await.unwrap(), "nothing left to resume");
+}

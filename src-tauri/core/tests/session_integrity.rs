@@ -120,3 +120,25 @@ async fn a_screenshot_answer_that_finishes_after_a_wipe_leaves_nothing_for_the_n
     assert!(!t.data_dir.join("transcripts").join(format!("{first}.jsonl")).exists());
     t.chat.end().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_event_is_emitted_while_the_chat_is_locked() {
+    // The window reads the chat back when an event arrives, and the tray waits on the
+    // main thread: an event sent from under the lock would hang both.
+    let mut t = TestChat::new(Options {
+        events_read_the_chat: true,
+        ..Options::default()
+    });
+    let session = t.start().await;
+    t.sim.agent_sends(&session, json!({"type": "CHAT_STARTED", "agent": "Myles"})).await;
+    t.sim.agent_sends(&session, json!({"type": "AGENT_TYPING", "isTyping": "true"})).await;
+    t.sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": "hello"})).await;
+    t.until_agent_says("hello").await;
+    t.chat.send("hi").await.unwrap();
+    t.sim.agent_sends(&session, json!({"type": "CHAT_ENDED"})).await;
+    t.until_state("the end", |state| matches!(state, SessionState::Ended { .. })).await;
+    t.chat.wipe().unwrap();
+    t.start().await;
+    t.chat.end().await.unwrap();
+    assert_eq!(t.emitted_under_lock.load(std::sync::atomic::Ordering::SeqCst), 0, "events emitted under the chat's lock");
+}

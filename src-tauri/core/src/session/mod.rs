@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::cloud::{CloudClient, CloudError, CloudOptions};
+use crate::cloud::{CloudClient, CloudOptions};
 use crate::config::AppConfig;
 use crate::error::ChatError;
 use crate::events::{ChatEvent, EventSink};
@@ -115,7 +115,7 @@ impl Chat {
     }
 
     /// A chat wired as the app's configuration says.
-    pub fn from_config(config: &AppConfig, events: Arc<dyn EventSink>) -> Result<Self, CloudError> {
+    pub fn from_config(config: &AppConfig, events: Arc<dyn EventSink>) -> Result<Self, ChatError> {
         let mut cloud = CloudClient::new(&config.base_url, CloudOptions::default())?;
         if let Some(path) = &config.wire_log {
             match WireLog::open(path) {
@@ -127,7 +127,8 @@ impl Chat {
         settings.keepalive_every = config.keepalive_every();
         settings.credentials_refresh = config.credentials_refresh();
         settings.inbox.endpoint = config.sqs_endpoint.clone();
-        Ok(Chat::new(cloud, settings, SessionStore::new(config.data_dir()), events))
+        let store = SessionStore::new(config.data_dir().map_err(std::io::Error::other)?);
+        Ok(Chat::new(cloud, settings, store, events))
     }
 
     pub fn cloud(&self) -> &CloudClient {

@@ -43,6 +43,28 @@ impl Chat {
         Ok(resumed)
     }
 
+    /// A kiosk at start-up: a chat its last run left going (a crash, a power cut)
+    /// belonged to a customer who has walked away, and must not greet the next one.
+    /// Everything of it is wiped before anything is shown, then the cloud is told it
+    /// ended (best effort, so the agent does not wait for nobody) through a client of
+    /// its own, whose cookies cannot mix with a chat the next customer starts meanwhile.
+    pub async fn discard_last(&self) -> Result<(), ChatError> {
+        let saved = self.shared.store.load_current()?;
+        self.shared.store.wipe()?;
+        let Some(saved) = saved.filter(|saved| saved.installation_id == self.shared.settings.installation_id) else {
+            return Ok(());
+        };
+        tracing::info!("a kiosk does not resume the last customer's chat: ended and wiped");
+        let cloud = self.shared.cloud.detached()?;
+        if let Some(cookies) = &saved.cookies {
+            cloud.restore_session_cookies(cookies);
+        }
+        if let Err(error) = cloud.end().await {
+            tracing::warn!(%error, "could not tell the contact center the last customer's chat ended");
+        }
+        Ok(())
+    }
+
     /// Enters the queue. Fails without side effects if the cloud refuses.
     pub async fn start(&self, request: StartRequest) -> Result<(), ChatError> {
         request.validate()?;

@@ -6,17 +6,18 @@ pub mod proxy;
 pub mod screen;
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use xima_chat_core::InboxOptions;
 use xima_chat_core::SessionStore;
 use xima_chat_core::WireLog;
 use xima_chat_core::{
-    Chat, ChatEvent, ChatSettings, CloudClient, CloudOptions, CustomChatInfo, Secret, SessionId, SessionState, StartAuth,
-    StartRequest,
+    Chat, ChatEvent, ChatSettings, CloudClient, CloudOptions, CustomChatInfo, EventSink, Secret, SessionId, SessionState,
+    StartAuth, StartRequest,
 };
 
 pub const API_KEY: &str = "demo-api-key";
@@ -163,6 +164,34 @@ pub struct TestChat {
     pub installation: String,
     pub data_dir: PathBuf,
     pub sim: Simulator,
+    /// With `Options::events_read_the_chat`: events the chat emitted while locked.
+    pub emitted_under_lock: Arc<AtomicUsize>,
+}
+
+/// An event sink that reads the chat back from another thread before passing each event
+/// on, and counts the events during which it could not: those were emitted while the
+/// chat was locked. (Read from the emitting thread, they would deadlock the test instead
+/// of failing it.)
+struct ReadingTheChat {
+    chat: OnceLock<Chat>,
+    then: UnboundedSender<ChatEvent>,
+    emitted_under_lock: Arc<AtomicUsize>,
+}
+
+impl EventSink for ReadingTheChat {
+    fn emit(&self, event: ChatEvent) {
+        if let Some(chat) = self.chat.get().cloned() {
+            let (read, done) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = chat.snapshot();
+                let _ = read.send(());
+            });
+            if done.recv_timeout(Duration::from_secs(2)).is_err() {
+                self.emitted_under_lock.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        self.then.emit(event);
+    }
 }
 
 pub struct Options {
@@ -174,9 +203,12 @@ pub struct Options {
     /// Field diagnosis: the shape of every exchange goes to this file.
     pub wire_log: Option<PathBuf>,
     /// Where the chat reaches the cloud and SQS instead of the simulator and moto
-    /// themselves, e.g. a proxy in between; None goes straight.
+    /// themselves, e.g. a proxy in between; by default straight to them.
     pub cloud_url: Option<String>,
     pub sqs_endpoint: Option<String>,
+    /// Each event, as it is emitted, reads the chat back (as the window does when an
+    /// event arrives): an event emitted under the chat's lock then deadlocks the test.
+    pub events_read_the_chat: bool,
 }
 
 impl Default for Options {
@@ -188,7 +220,9 @@ impl Default for Options {
             request_timeout: CloudOptions::default().request_timeout,
             wire_log: None,
             cloud_url: None,
-            sqs_endpoint: None,
+            // moto: the app's own default is AWS (tests/harness/services.py sets this).
+            sqs_endpoint: std::env::var("XIMA_SQS_ENDPOINT").ok(),
+            events_read_the_chat: false,
         }
     }
 }
@@ -242,7 +276,19 @@ impl TestChat {
             ..InboxOptions::default()
         };
         let (sender, events) = unbounded_channel();
-        let chat = Chat::new(cloud, settings, SessionStore::new(&data_dir), Arc::new(sender));
+        let emitted_under_lock = Arc::new(AtomicUsize::new(0));
+        let chat = if options.events_read_the_chat {
+            let sink = Arc::new(ReadingTheChat {
+                chat: OnceLock::new(),
+                then: sender,
+                emitted_under_lock: emitted_under_lock.clone(),
+            });
+            let chat = Chat::new(cloud, settings, SessionStore::new(&data_dir), sink.clone());
+            let _ = sink.chat.set(chat.clone());
+            chat
+        } else {
+            Chat::new(cloud, settings, SessionStore::new(&data_dir), Arc::new(sender))
+        };
         Self {
             chat,
             events,
@@ -250,6 +296,7 @@ impl TestChat {
             installation,
             data_dir,
             sim,
+            emitted_under_lock,
         }
     }
 
