@@ -6,6 +6,7 @@
 //! - `command_list`, `commands`: the commands the window may invoke, named once
 //! - `events`: the core's events, forwarded to the window as one `chat` event
 //! - `attention`, `tray`: unread messages while the window is in the background
+//! - `tray_host`: whether the desktop shows tray icons at all
 //! - `navigation`: the window stays on the app's own pages
 //! - `window`: bringing the window back, remembering its place, what closing it means
 //! - `kiosk`: a kiosk's window
@@ -32,6 +33,7 @@ mod navigation;
 mod owned_task;
 mod relaunch;
 mod tray;
+mod tray_host;
 mod window;
 
 use std::process::ExitCode;
@@ -46,6 +48,7 @@ use crate::app_state::AppState;
 use crate::attention::Attention;
 use crate::cli::Command;
 use crate::events::WindowEvents;
+use crate::tray_host::TrayHost;
 use crate::window::GeometrySaver;
 
 /// When the process started, for the start-up time in the log.
@@ -161,11 +164,12 @@ fn run_window(
             }
             let main = window::create(app.handle())?;
             let tray_shown = !kiosk.enabled && tray::install(app.handle());
+            let tray_host = tray_shown.then(|| Arc::new(TrayHost::follow()));
             let badge = tray::UnreadBadge::new(app.handle().clone());
             let attention = Arc::new(Attention::new(move |unread| badge.show(unread)));
             let behaviour = window::Behaviour {
                 remember_place: !kiosk.enabled,
-                closes_to_tray: tray_shown,
+                tray: tray_host,
             };
             window::watch(&main, attention.clone(), behaviour);
             if kiosk.enabled {

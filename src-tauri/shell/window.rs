@@ -10,6 +10,7 @@ use tauri_plugin_window_state::{AppHandleExt, StateFlags};
 use crate::app_state::AppState;
 use crate::attention::Attention;
 use crate::navigation;
+use crate::tray_host::TrayHost;
 use crate::owned_task::OwnedTask;
 
 pub const MAIN: &str = "main";
@@ -82,8 +83,8 @@ pub fn bring_to_front(app: &AppHandle) {
 pub struct Behaviour {
     /// A desk user's window comes back where they left it; a kiosk's covers the screen.
     pub remember_place: bool,
-    /// There is a tray icon to bring a hidden window back from.
-    pub closes_to_tray: bool,
+    /// The tray the window may close to, when the desktop shows one (a kiosk has none).
+    pub tray: Option<Arc<TrayHost>>,
 }
 
 /// Follows the window's focus (for unread counts), place (to remember it) and close
@@ -100,25 +101,33 @@ pub fn watch(window: &WebviewWindow, attention: Arc<Attention>, behaviour: Behav
         if let WindowEvent::Focused(now) = event {
             attention.focus_changed(*now);
         }
-        on_close_requested(&closing, event, behaviour.closes_to_tray);
+        on_close_requested(&closing, event, behaviour.tray.as_deref());
     });
 }
 
-/// A kiosk's window cannot be closed by the customer; a live chat's window closes to
-/// the tray (the chat goes on, with notifications); otherwise closing quits.
-fn on_close_requested(window: &WebviewWindow, event: &WindowEvent, closes_to_tray: bool) {
+/// A kiosk's window cannot be closed by the customer. A live chat's window closes to the
+/// tray where the desktop shows one (the chat goes on, with notifications), and is
+/// minimised where it does not: hidden, it could not be brought back. Otherwise closing
+/// quits.
+fn on_close_requested(window: &WebviewWindow, event: &WindowEvent, tray: Option<&TrayHost>) {
     let WindowEvent::CloseRequested { api, .. } = event else { return };
     let Some(state) = window.app_handle().try_state::<AppState>() else { return };
     if state.kiosk().enabled {
         api.prevent_close();
         return;
     }
-    let live = state.chat().is_ok_and(|chat| chat.state().is_live());
-    if live && closes_to_tray {
-        api.prevent_close();
-        if let Err(error) = window.hide() {
-            tracing::warn!(%error, "could not hide the chat window");
-        }
+    if !state.chat().is_ok_and(|chat| chat.state().is_live()) {
+        return;
+    }
+    api.prevent_close();
+    let outcome = if tray.is_some_and(TrayHost::is_present) {
+        window.hide()
+    } else {
+        tracing::info!("no tray on this desktop: the live chat's window is minimised, not hidden");
+        window.minimize()
+    };
+    if let Err(error) = outcome {
+        tracing::warn!(%error, "could not put the chat window away");
     }
 }
 

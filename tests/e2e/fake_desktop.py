@@ -107,6 +107,14 @@ class FakeDesktop:
             return None
         return self._run(self._properties(*self._items[-1]))
 
+    def tray_host_gone(self):
+        """The panel's tray goes away (a GNOME without the AppIndicator extension): the
+        watcher leaves the bus."""
+        self._run(self._bus.release_name("org.kde.StatusNotifierWatcher"))
+
+    def tray_host_back(self):
+        self._run(self._bus.request_name("org.kde.StatusNotifierWatcher"))
+
     def click_tray_menu(self, label: str):
         """Clicks an entry of the tray icon's menu, as the desktop's tray does: through
         the icon's com.canonical.dbusmenu object."""
@@ -194,6 +202,20 @@ class XFocus:
 
     def to_app(self):
         self._give(self._app_window())
+
+    def close_app_window(self):
+        """What a window manager's close button does: WM_DELETE_WINDOW to the window."""
+        from Xlib import protocol
+        window = self._app_window()
+        protocols = self.display.intern_atom("WM_PROTOCOLS")
+        delete = self.display.intern_atom("WM_DELETE_WINDOW")
+        event = protocol.event.ClientMessage(window=window, client_type=protocols,
+                                             data=(32, [delete, self._X.CurrentTime, 0, 0, 0]))
+        window.send_event(event)
+        self.display.sync()
+
+    def app_window_shown(self) -> bool:
+        return self._app_window().get_attributes().map_state == self._X.IsViewable
 
     def elsewhere(self):
         self._give(self.other)

@@ -218,3 +218,25 @@ def test_a_dark_desktop_gets_a_dark_window(dark_desktop, open_app, sim):
     red, green, blue = [int(part) for part in background[background.index("(") + 1:-1].split(",")[:3]]
     assert red + green + blue < 150, background
     window.screenshot("13-dark-mode")
+
+
+def test_when_the_chat_ends_its_last_line_stays_in_sight_above_the_ended_panel(open_app, sim):
+    window = open_app()
+    session = window.chat_with(sim)
+    for number in range(25):
+        sim.agent_sends(session, {"type": "CHAT_TEXT", "text": f"step {number} of the fix"})
+    window.wait_for_line("step 24 of the fix")
+    sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "Goodbye, and thanks for your patience!"})
+    window.wait_for_line("Goodbye, and thanks for your patience!")
+    sim.agent_sends(session, {"type": "CHAT_ENDED"})
+    window.wait("the ended panel", lambda: window.visible("#ended"))
+    hidden = """
+        const list = document.getElementById('transcript').getBoundingClientRect();
+        const panel = document.getElementById('ended').getBoundingClientRect();
+        const lines = [...document.querySelectorAll('#transcript .entry')].slice(-2);
+        return lines.filter((line) => {
+          const box = line.getBoundingClientRect();
+          return box.bottom > Math.min(list.bottom, panel.top) + 1;
+        }).map((line) => line.textContent);"""
+    window.wait("the last lines in sight", lambda: window.driver.execute_script(hidden) == [], timeout=5)
+    window.screenshot("ended-with-goodbye-in-sight")

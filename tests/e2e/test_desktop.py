@@ -194,3 +194,38 @@ def test_an_agents_markup_reaches_the_desktop_as_text_never_as_a_link(desktop, x
     assert "<" not in shown["body"], "a server that reads markup sees only text"
     # A summary is plain text to every server, so it is not escaped; the override is gone.
     assert shown["summary"] == "<i>Mallory</i> yrrab", shown
+
+
+def test_with_a_tray_closing_a_live_chat_hides_the_window_and_the_tray_brings_it_back(desktop, x_focus, open_app, sim):
+    window = open_app()
+    session = window.chat_with(sim)
+    window.wait("the tray icon", lambda: desktop.tray_item() is not None)
+    x_focus.close_app_window()
+    window.wait("the window to go to the tray", lambda: not x_focus.app_window_shown(), timeout=5)
+    sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "Still with you"})
+    desktop.click_tray_menu("Open chat")
+    window.wait("the window back", x_focus.app_window_shown, timeout=5)
+    window.wait_for_line("Still with you")
+
+
+def test_without_a_tray_host_closing_a_live_chat_minimises_instead_of_hiding(desktop, x_focus, open_app, sim,
+                                                                             driver_log):
+    window = open_app()
+    session = window.chat_with(sim)
+    window.wait("the tray icon", lambda: desktop.tray_item() is not None)
+    # The panel's tray goes while the app runs (the extension switched off).
+    desktop.tray_host_gone()
+    try:
+        time.sleep(1)
+        x_focus.close_app_window()
+        time.sleep(1)
+        shown = x_focus.app_window_shown()
+        if not shown:
+            # Back, so the WebDriver session can end; the customer would have no way.
+            desktop.click_tray_menu("Open chat")
+        assert shown, "hidden, the window could not be brought back"
+        sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "Are you there?"})
+        window.wait_for_line("Are you there?")
+        assert "the live chat's window is minimised, not hidden" in driver_log.read_text()
+    finally:
+        desktop.tray_host_back()

@@ -11,6 +11,18 @@ status=0
 say "Rust tests (moto + simulator)"
 "$PYTHON" tests/harness/services.py -- cargo test --locked --workspace || status=1
 
+say "screen capture on a Wayland desktop (headless sway, xdg-desktop-portal-wlr)"
+# The core's portal capture, run by the session's unprivileged user (sway refuses root)
+# from a copy of the test binary that user can read wherever this clone lives.
+capture_test="$(cargo test --locked -p xima-chat-core --test wayland_capture --no-run --message-format=json \
+  | "$PYTHON" -c 'import json, sys; print([m["executable"] for m in map(json.loads, sys.stdin) if m.get("executable")][-1])')"
+wayland_bin="$(mktemp -d)"
+chmod 755 "$wayland_bin"
+install -m 755 "$capture_test" "$wayland_bin/wayland_capture"
+(cd "$wayland_bin" && bash "$ROOT/tests/wayland/session.sh" --size 800x600 --background '#00ff00' -- \
+  env XIMA_WAYLAND_EXPECT='800x600 #00ff00' ./wayland_capture --ignored --test-threads=1) || status=1
+rm -rf "$wayland_bin"
+
 say "end-to-end tests of the app window (tauri-driver + WebKitWebDriver)"
 # A home of their own: the app's window state, default logs, Downloads and login
 # entries land there, not in the home of whoever runs the tests.

@@ -13,8 +13,11 @@ export function createScreenshotDialog({ announce }) {
   let request = 0;
 
   function render() {
-    if (state.open && !dialog.open) dialog.showModal();
-    if (!state.open && dialog.open) dialog.close();
+    // Out of the way while the screen is read: the agent asked for the customer's
+    // screen, not for our dialog on top of it.
+    const shown = state.open && !state.capturing;
+    if (shown && !dialog.open) dialog.showModal();
+    if (!shown && dialog.open) dialog.close();
     $("screenshot-text").textContent = state.preview ? strings.screenshotPreviewText : strings.screenshotText;
     $("screenshot-preview").hidden = !state.preview;
     if (state.preview) $("screenshot-preview").src = state.preview;
@@ -24,6 +27,13 @@ export function createScreenshotDialog({ announce }) {
       : state.preview ? strings.screenshotSend : strings.screenshotCapture;
     $("screenshot-accept").disabled = state.busy;
     $("screenshot-error").textContent = state.error;
+  }
+
+  /** Resolves once the page has been drawn without the dialog, and the screen has it. */
+  function painted() {
+    return new Promise((resolve) => {
+      requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve, 100)));
+    });
   }
 
   async function offerScreens() {
@@ -42,15 +52,18 @@ export function createScreenshotDialog({ announce }) {
     try {
       if (!state.preview) {
         const choice = $("screen").value;
+        state = { ...state, capturing: true };
+        render();
+        await painted();
         const shot = await call("capture_screenshot", { screen: choice ? Number(choice) : null });
-        next = { ...state, preview: shot.preview };
+        next = { ...state, capturing: false, preview: shot.preview };
       } else {
         await call("respond_screenshot", { send: true });
         next = { open: false, preview: null, busy: false, error: "" };
       }
     } catch (failure) {
       // A failed capture was already declined to the agent; the dialog can close.
-      next = { ...state, preview: null, error: failure.message || strings.errorGeneric };
+      next = { ...state, capturing: false, preview: null, error: failure.message || strings.errorGeneric };
     }
     if (asked !== request) return;
     state = { ...next, busy: false };

@@ -17,6 +17,20 @@ export function createTranscript(list, { onRetry, links = false }) {
   const items = new Map();
   let linksShown = links;
 
+  // The list shrinks when the ended panel takes the composer's place (or the window gets
+  // smaller); a customer reading the newest lines must still see them, the agent's
+  // goodbye among them, instead of having them pushed under the panel.
+  const nearEnd = (height = list.clientHeight) => list.scrollHeight - list.scrollTop - height < 80;
+  // Judged by the height the list had before it changed: by the time the new size is
+  // known, the end has already slid out of the smaller box (and scroll events, which
+  // run first, see it gone).
+  let shownHeight = list.clientHeight;
+  new ResizeObserver(() => {
+    const wasReadingTheEnd = nearEnd(shownHeight);
+    shownHeight = list.clientHeight;
+    if (wasReadingTheEnd) list.scrollTop = list.scrollHeight;
+  }).observe(list);
+
   function render(entry) {
     let item = items.get(entry.id)?.item;
     if (!item) {
@@ -80,7 +94,7 @@ export function createTranscript(list, { onRetry, links = false }) {
 
   return {
     upsert(entry) {
-      const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+      const nearBottom = nearEnd();
       const item = render(entry);
       if (nearBottom || entry.author.kind === "customer") item.scrollIntoView({ block: "end" });
     },

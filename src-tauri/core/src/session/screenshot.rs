@@ -54,13 +54,15 @@ impl Chat {
             let request = inner.current(&stamp).and_then(|live| live.screenshot.request());
             (stamp, request.ok_or(ChatError::NoScreenshotRequest)?)
         };
-        let captured = tokio::task::spawn_blocking(move || {
-            let shot = capture::capture(target)?;
-            let preview = capture::preview_data_url(&shot.png, 640)?;
-            Ok::<_, capture::CaptureError>((shot, preview))
-        })
-        .await
-        .unwrap_or_else(|join| Err(capture::CaptureError::Capture(join.to_string())));
+        let captured = match capture::capture(target).await {
+            Ok(shot) => tokio::task::spawn_blocking(move || {
+                let preview = capture::preview_data_url(&shot.png, 640)?;
+                Ok::<_, capture::CaptureError>((shot, preview))
+            })
+            .await
+            .unwrap_or_else(|join| Err(capture::CaptureError::Capture(join.to_string()))),
+            Err(error) => Err(error),
+        };
         match captured {
             Ok((shot, preview)) => {
                 let mut inner = self.shared.lock();
@@ -75,6 +77,12 @@ impl Chat {
                     width: shot.width,
                     height: shot.height,
                 })
+            }
+            Err(capture::CaptureError::Cancelled) => {
+                // The customer said no in the desktop's own dialog: that is declining.
+                tracing::info!("the screenshot was cancelled in the desktop's dialog; declining the request");
+                self.shared.decline_screenshot(&stamp, request, "You declined to share a screenshot.").await;
+                Err(capture::CaptureError::Cancelled.into())
             }
             Err(error) => {
                 tracing::warn!(%error, "screen capture failed; declining the request");
