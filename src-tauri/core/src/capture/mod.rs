@@ -4,12 +4,18 @@
 //!   interface, in one request for the whole desktop (`portal.rs`): Wayland lets no
 //!   client read the screen itself, and GNOME refuses its own screenshot interface to
 //!   other programs;
-//! - everything else (X11, Windows, macOS) reads the monitors itself, silently
-//!   (`native.rs`, with `xcap`), and composes them as the desktop lays them out.
+//! - everything else reads the monitors itself, silently, and composes them as the
+//!   desktop lays them out: X11 with RandR and GetImage (`x11.rs`), Windows and macOS
+//!   with `xcap` (`native.rs`).
 
+#[cfg(not(target_os = "linux"))]
 mod native;
 #[cfg(target_os = "linux")]
 mod portal;
+#[cfg(target_os = "linux")]
+mod x11;
+#[cfg(target_os = "linux")]
+use x11 as native;
 
 use std::io::Cursor;
 

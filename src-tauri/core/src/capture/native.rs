@@ -1,5 +1,5 @@
-//! The app reads the monitors itself (X11, Windows, macOS), with `xcap`: silently, no
-//! dialog, each monitor as the windowing system has it.
+//! Windows and macOS: the app reads the monitors itself with `xcap`, silently, no
+//! dialog, each monitor as the windowing system has it. (Linux: `x11.rs`.)
 
 use image::RgbaImage;
 use xcap::Monitor;
