@@ -311,23 +311,13 @@ impl AppConfig {
         let mut name = path.file_name().unwrap_or_default().to_os_string();
         name.push(format!(".{}.new", std::process::id()));
         let temporary = path.with_file_name(name);
-        let written = write_new_file(&temporary, text.as_bytes()).and_then(|()| std::fs::rename(&temporary, path));
+        let written =
+            crate::store::write_owner_only(&temporary, text.as_bytes()).and_then(|()| std::fs::rename(&temporary, path));
         if written.is_err() {
             let _ = std::fs::remove_file(&temporary);
         }
         written.map_err(write_error)
-    }}
-
-/// Writes a file that must not exist yet, owner-only where that exists, and flushes it.
-fn write_new_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
+    }
 }
 
 #[cfg(test)]

@@ -195,9 +195,9 @@ fn older_than(path: &Path, max_age: Duration, now: SystemTime) -> std::io::Resul
     Ok(now.duration_since(modified).is_ok_and(|age| age > max_age))
 }
 
-/// Writes `path` owner-only even if an older file there was not: the mode given at
-/// creation does not apply to a file that already exists.
-fn write_owner_only(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes `path` owner-only even if an older file there was not (the mode given at
+/// creation does not apply to a file that already exists), and flushes it to disk.
+pub(crate) fn write_owner_only(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut file = owner_only().write(true).truncate(true).open(path)?;
     #[cfg(unix)]
     file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
