@@ -13,6 +13,10 @@ say "building the app"
 # Keep the demo's keychain, config, window state, logs and chats away from the user's own.
 DEMO_HOME="$(mktemp -d -t xima-chat-demo.XXXXXX)"
 export XDG_DATA_HOME="$DEMO_HOME/data" XDG_CONFIG_HOME="$DEMO_HOME/config" XDG_STATE_HOME="$DEMO_HOME/state"
+# Saved transcripts: the save dialog opens in this Downloads folder (the XDG user-dirs
+# file is where the app and GTK look for it).
+mkdir -p "$DEMO_HOME/Downloads" "$XDG_CONFIG_HOME"
+printf 'XDG_DOWNLOAD_DIR="%s/Downloads"\n' "$DEMO_HOME" >"$XDG_CONFIG_HOME/user-dirs.dirs"
 export XIMA_INSTALLATION_ID="demo-installation" XIMA_SKILLS="Support,Billing,Sales"
 
 exec dbus-run-session -- bash -c '

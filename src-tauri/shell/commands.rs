@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use tauri::State;
+use tauri_plugin_dialog::DialogExt;
 use xima_chat_core::capture::{self, CaptureTarget, ScreenInfo};
 use xima_chat_core::deeplink::ChatLink;
 use xima_chat_core::{ExportFormat, KeyHome};
@@ -230,23 +231,43 @@ pub fn transcript_text(state: State<'_, AppState>) -> Result<String> {
     Ok(state.chat()?.export_transcript(ExportFormat::Text))
 }
 
-/// Writes the transcript (`text` or `html`) to the Downloads folder and returns the
-/// file's path.
+/// Asks where to save the transcript (`text` or `html`) with the desktop's own save
+/// dialog, starting in the Downloads folder under the chat's date, and writes it there.
+/// Returns the file's path, or None when the customer cancelled.
 #[tauri::command]
-pub async fn save_transcript(state: State<'_, AppState>, format: ExportFormat) -> Result<String> {
+pub async fn save_transcript(
+    window: tauri::WebviewWindow,
+    state: State<'_, AppState>,
+    format: ExportFormat,
+) -> Result<Option<String>> {
     state.deny_in_kiosk()?;
-    let text = state.chat()?.export_transcript(format);
+    let chat = state.chat()?;
+    let (text, name) = (chat.export_transcript(format), chat.transcript_file_name(format));
+    let (chosen, answer) = tokio::sync::oneshot::channel();
+    let mut dialog = window
+        .dialog()
+        .file()
+        .set_parent(&window)
+        .set_title("Save transcript")
+        .set_file_name(name)
+        .add_filter(format.kind(), &[format.extension()]);
+    if let Some(folder) = xima_chat_core::download_dir() {
+        dialog = dialog.set_directory(folder);
+    }
+    dialog.save_file(move |path| {
+        let _ = chosen.send(path);
+    });
+    let Some(path) = answer.await.ok().flatten() else { return Ok(None) };
+    let path = path
+        .into_path()
+        .map_err(|error| Error::SaveTranscript(format!("the dialog gave no file path: {error}")))?;
     blocking(move || {
-        let dir = xima_chat_core::download_dir()
-            .ok_or_else(|| Error::SaveTranscript("this computer has no Downloads or home folder".into()))?;
-        std::fs::create_dir_all(&dir).map_err(|error| Error::SaveTranscript(error.to_string()))?;
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|elapsed| elapsed.as_secs())
-            .unwrap_or_default();
-        let path = dir.join(format!("xima-chat-transcript-{stamp}.{}", format.extension()));
-        std::fs::write(&path, text).map_err(|error| Error::SaveTranscript(error.to_string()))?;
-        Ok(path.display().to_string())
+        std::fs::write(&path, text).map_err(|error| {
+            tracing::warn!(path = %path.display(), %error, "the transcript could not be saved");
+            Error::SaveTranscript(format!("{}: {error}", path.display()))
+        })?;
+        tracing::info!(path = %path.display(), "transcript saved");
+        Ok(Some(path.display().to_string()))
     })
     .await
 }

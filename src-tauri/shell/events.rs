@@ -1,16 +1,17 @@
 //! Forwards the core's events to the window as one `chat` event carrying the tagged
 //! `ChatEvent` (`{"type": "state", …}`, `{"type": "entry", …}`, …; `ui/js/ipc.js`
-//! dispatches on `type`), and, while the window is in the background, raises a desktop
-//! notification for agent messages and counts them as unread.
+//! dispatches on `type`), and, while the window is in the background, tells `notices`
+//! of agent messages and counts them as unread. It runs on the core's tasks, so it only
+//! posts: nothing here waits for the desktop or the main thread.
 
 use std::sync::Arc;
 
 use tauri::{AppHandle, Emitter};
-use tauri_plugin_notification::NotificationExt;
 use xima_chat_core::Author;
-use xima_chat_core::{notification_body, notification_title, ChatEvent, EventSink, SessionState};
+use xima_chat_core::{ChatEvent, EventSink, SessionState};
 
 use crate::attention::Attention;
+use crate::notices::Notices;
 
 /// The Tauri event every `ChatEvent` goes out as.
 pub const CHAT_EVENT: &str = "chat";
@@ -18,21 +19,12 @@ pub const CHAT_EVENT: &str = "chat";
 pub struct WindowEvents {
     app: AppHandle,
     attention: Arc<Attention>,
+    notices: Arc<Notices>,
 }
 
 impl WindowEvents {
-    pub fn new(app: AppHandle, attention: Arc<Attention>) -> Self {
-        Self { app, attention }
-    }
-
-    /// Every notification, the app's own wording too, goes through the core's
-    /// notification text: servers that read markup must see none of the agent's.
-    fn notify(&self, title: &str, body: &str) {
-        let (title, body) = (notification_title(title), notification_body(body));
-        // A desktop without a notification service is not an error worth more than a line.
-        if let Err(error) = self.app.notification().builder().title(title).body(body).show() {
-            tracing::debug!(%error, "no desktop notification shown");
-        }
+    pub fn new(app: AppHandle, attention: Arc<Attention>, notices: Arc<Notices>) -> Self {
+        Self { app, attention, notices }
     }
 }
 
@@ -42,16 +34,17 @@ impl EventSink for WindowEvents {
         match &event {
             ChatEvent::Entry { entry } if !looking => {
                 if let Author::Agent { name } = &entry.author {
-                    self.notify(name, &entry.text);
+                    self.notices.agent_said(name, &entry.text);
                     self.attention.agent_spoke();
                 }
             }
             ChatEvent::State {
                 state: SessionState::Idle | SessionState::Starting,
-            } => self.attention.clear(),
-            ChatEvent::ScreenshotRequested if !looking => {
-                self.notify("Xima Chat", "The agent asked to see your screen.");
+            } => {
+                self.attention.clear();
+                self.notices.new_chat();
             }
+            ChatEvent::ScreenshotRequested if !looking => self.notices.screen_asked(),
             _ => {}
         }
         if let Err(error) = self.app.emit(CHAT_EVENT, &event) {

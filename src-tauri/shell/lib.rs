@@ -6,6 +6,7 @@
 //! - `command_list`, `commands`: the commands the window may invoke, named once
 //! - `events`: the core's events, forwarded to the window as one `chat` event
 //! - `attention`, `tray`: unread messages while the window is in the background
+//! - `notices`: desktop notifications while the customer looks elsewhere, folded
 //! - `tray_host`: whether the desktop shows tray icons at all
 //! - `navigation`: the window stays on the app's own pages
 //! - `window`: bringing the window back, remembering its place, what closing it means
@@ -30,6 +31,7 @@ mod kiosk;
 mod logging;
 mod login;
 mod navigation;
+mod notices;
 mod owned_task;
 mod relaunch;
 mod tray;
@@ -48,6 +50,7 @@ use crate::app_state::AppState;
 use crate::attention::Attention;
 use crate::cli::Command;
 use crate::events::WindowEvents;
+use crate::notices::Notices;
 use crate::tray_host::TrayHost;
 use crate::window::GeometrySaver;
 
@@ -144,11 +147,15 @@ fn run_window(
             }
         }))
         .plugin(tauri_plugin_deep_link::init())
-        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             None,
         ));
+    #[cfg(not(target_os = "linux"))]
+    {
+        builder = builder.plugin(tauri_plugin_notification::init());
+    }
     if !kiosk.enabled {
         // A kiosk is always fullscreen; a desk user's window comes back where they left it.
         builder = builder.plugin(
@@ -166,7 +173,14 @@ fn run_window(
             let tray_shown = !kiosk.enabled && tray::install(app.handle());
             let tray_host = tray_shown.then(|| Arc::new(TrayHost::follow()));
             let badge = tray::UnreadBadge::new(app.handle().clone());
-            let attention = Arc::new(Attention::new(move |unread| badge.show(unread)));
+            let notices = Arc::new(Notices::start(app.handle().clone()));
+            let seen = notices.clone();
+            let attention = Arc::new(Attention::new(move |unread| {
+                badge.show(unread);
+                if unread == 0 {
+                    seen.seen();
+                }
+            }));
             let behaviour = window::Behaviour {
                 remember_place: !kiosk.enabled,
                 tray: tray_host,
@@ -175,7 +189,7 @@ fn run_window(
             if kiosk.enabled {
                 kiosk::take_over_screen(&main, kiosk.fullscreen);
             }
-            let events: Arc<dyn EventSink> = Arc::new(WindowEvents::new(app.handle().clone(), attention));
+            let events: Arc<dyn EventSink> = Arc::new(WindowEvents::new(app.handle().clone(), attention, notices));
             let state = match config_problem {
                 Some(problem) => AppState::with_broken_config(config_path, events, problem),
                 None => AppState::new(config, config_path, events),

@@ -101,23 +101,27 @@ pub fn watch(window: &WebviewWindow, attention: Arc<Attention>, behaviour: Behav
         if let WindowEvent::Focused(now) = event {
             attention.focus_changed(*now);
         }
-        on_close_requested(&closing, event, behaviour.tray.as_deref());
+        // Put away, the window is not being looked at, whether or not the desktop said
+        // its focus went (a window that never had it loses none).
+        if on_close_requested(&closing, event, behaviour.tray.as_deref()) {
+            attention.focus_changed(false);
+        }
     });
 }
 
 /// A kiosk's window cannot be closed by the customer. A live chat's window closes to the
 /// tray where the desktop shows one (the chat goes on, with notifications), and is
 /// minimised where it does not: hidden, it could not be brought back. Otherwise closing
-/// quits.
-fn on_close_requested(window: &WebviewWindow, event: &WindowEvent, tray: Option<&TrayHost>) {
-    let WindowEvent::CloseRequested { api, .. } = event else { return };
-    let Some(state) = window.app_handle().try_state::<AppState>() else { return };
+/// quits. Returns whether the window was put away.
+fn on_close_requested(window: &WebviewWindow, event: &WindowEvent, tray: Option<&TrayHost>) -> bool {
+    let WindowEvent::CloseRequested { api, .. } = event else { return false };
+    let Some(state) = window.app_handle().try_state::<AppState>() else { return false };
     if state.kiosk().enabled {
         api.prevent_close();
-        return;
+        return false;
     }
     if !state.chat().is_ok_and(|chat| chat.state().is_live()) {
-        return;
+        return false;
     }
     api.prevent_close();
     let outcome = if tray.is_some_and(TrayHost::is_present) {
@@ -126,8 +130,12 @@ fn on_close_requested(window: &WebviewWindow, event: &WindowEvent, tray: Option<
         tracing::info!("no tray on this desktop: the live chat's window is minimised, not hidden");
         window.minimize()
     };
-    if let Err(error) = outcome {
-        tracing::warn!(%error, "could not put the chat window away");
+    match outcome {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::warn!(%error, "could not put the chat window away");
+            false
+        }
     }
 }
 

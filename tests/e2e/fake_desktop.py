@@ -12,21 +12,33 @@ from pathlib import Path
 from dbus_next import Message, Variant
 from dbus_next.aio import MessageBus
 from dbus_next.errors import DBusError
-from dbus_next.service import PropertyAccess, ServiceInterface, dbus_property, method
+from dbus_next.service import PropertyAccess, ServiceInterface, dbus_property, method, signal
 
 ITEM_INTERFACE = "org.kde.StatusNotifierItem"
 
 
 class Notifications(ServiceInterface):
+    """Keeps every Notify call (an update in place is a call with `replaces`), as a
+    desktop's server would show it, and the ids the app closed."""
+
     def __init__(self):
         super().__init__("org.freedesktop.Notifications")
         self.shown: list[dict] = []
+        self.closed: list[int] = []
+        self.caller = ""  # the bus name of the call being answered; set by FakeDesktop
+        self._next_id = 0
 
     @method()
     def Notify(self, app_name: "s", replaces_id: "u", app_icon: "s", summary: "s", body: "s",  # noqa: F821
                actions: "as", hints: "a{sv}", timeout: "i") -> "u":  # noqa: F821, F722
-        self.shown.append({"app": app_name, "summary": summary, "body": body})
-        return len(self.shown)
+        if replaces_id == 0:
+            self._next_id += 1
+        notification_id = replaces_id or self._next_id
+        self.shown.append({"id": notification_id, "replaces": replaces_id, "sender": self.caller,
+                           "app": app_name, "summary": summary,
+                           "body": body, "actions": list(actions),
+                           "hints": {key: value.value for key, value in hints.items()}})
+        return notification_id
 
     @method()
     def GetCapabilities(self) -> "as":  # noqa: F722
@@ -38,7 +50,11 @@ class Notifications(ServiceInterface):
 
     @method()
     def CloseNotification(self, notification_id: "u"):  # noqa: F821
-        pass
+        self.closed.append(notification_id)
+
+    @signal()
+    def ActionInvoked(self, notification_id: "u", action_key: "s") -> "us":  # noqa: F821
+        return [notification_id, action_key]
 
 
 class TrayHost(ServiceInterface):
@@ -107,6 +123,18 @@ class FakeDesktop:
             return None
         return self._run(self._properties(*self._items[-1]))
 
+    def click_notification(self, notification_id: int):
+        """What a click on a notification's body does: its "default" action."""
+        self._loop.call_soon_threadsafe(self.notifications.ActionInvoked, notification_id, "default")
+
+    def on_the_bus(self, name: str) -> bool:
+        async def ask():
+            reply = await self._bus.call(Message(
+                destination="org.freedesktop.DBus", path="/org/freedesktop/DBus", interface="org.freedesktop.DBus",
+                member="NameHasOwner", signature="s", body=[name]))
+            return reply.body[0]
+        return self._run(ask())
+
     def tray_host_gone(self):
         """The panel's tray goes away (a GNOME without the AppIndicator extension): the
         watcher leaves the bus."""
@@ -140,7 +168,10 @@ class FakeDesktop:
             signature="isvu", body=[labels[label], "clicked", Variant("s", ""), 0]))
 
     def _note_registration(self, message: Message):
-        # The watcher interface does not see who called; the raw message does.
+        # The service interfaces do not see who called; the raw message, handled here
+        # first on the same thread, does.
+        if message.member == "Notify":
+            self.notifications.caller = message.sender
         if message.member == "RegisterStatusNotifierItem" and message.body:
             service = message.body[0]
             if service.startswith("/"):
@@ -192,13 +223,33 @@ class XFocus:
         self.display.sync()
 
     def _app_window(self):
+        return self._window_named("Xima Chat")
+
+    def _window_named(self, title: str):
         pending = [self.display.screen().root]
         while pending:
             window = pending.pop()
-            if window.get_wm_name() == "Xima Chat":
+            if window.get_wm_name() == title:
                 return window
             pending.extend(window.query_tree().children)
-        raise AssertionError("no Xima Chat window on the display")
+        raise AssertionError(f"no {title} window on the display")
+
+    def has_window(self, title: str) -> bool:
+        try:
+            return self._window_named(title).get_attributes().map_state == self._X.IsViewable
+        except AssertionError:
+            return False
+
+    def press(self, title: str, key: str):
+        """Gives the window called `title` the keyboard and presses `key` (an X keysym
+        name: "Return", "Escape") on it, as the customer's keyboard would (XTest)."""
+        from Xlib import XK
+        from Xlib.ext import xtest
+        self._give(self._window_named(title))
+        code = self.display.keysym_to_keycode(XK.string_to_keysym(key))
+        xtest.fake_input(self.display, self._X.KeyPress, code)
+        xtest.fake_input(self.display, self._X.KeyRelease, code)
+        self.display.sync()
 
     def to_app(self):
         self._give(self._app_window())

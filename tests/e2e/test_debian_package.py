@@ -55,6 +55,7 @@ def test_the_package_installs_a_program_a_menu_entry_and_icons(installed):
     entry = Path("/usr/share/applications/Xima Chat.desktop").read_text()
     assert "Exec=xima-chat %u" in entry, "links reach the program"
     assert "MimeType=x-scheme-handler/xima-chat;" in entry
+    assert "X-GNOME-UsesNotifications=true" in entry, "GNOME lists the app under its notification settings"
     version = subprocess.run([str(installed), "--version"], capture_output=True, text=True, timeout=30)
     assert version.stdout.startswith("xima-chat "), version
 

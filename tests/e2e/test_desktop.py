@@ -3,6 +3,7 @@ log files and start at login."""
 
 import json
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -171,13 +172,63 @@ def test_in_the_background_agent_messages_notify_and_count_on_the_tray(desktop, 
     sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "I can wait."})
     window.wait("two unread", lambda: desktop.tray_item().get("XAyatanaLabel") == "2")
     assert red_dot_in_corner(icon_file(desktop.tray_item()))
-    shown = [(n["summary"], n["body"]) for n in desktop.notifications.shown]
-    assert ("Myles", "Are you still there?") in shown and ("Myles", "I can wait.") in shown, shown
-    assert ("Myles", "Seen as it arrives") not in shown, "no notification while looking"
+    # The first shows at once; the second updates it in place a few seconds later.
+    window.wait("the counted update", lambda: ("2 new messages from Myles", "I can wait.") in summaries(desktop))
+    assert ("Myles", "Are you still there?") in summaries(desktop)
+    assert ("Myles", "Seen as it arrives") not in summaries(desktop), "no notification while looking"
 
     x_focus.to_app()
     window.wait("the badge to clear", lambda: desktop.tray_item().get("XAyatanaLabel", "") == "")
     assert not red_dot_in_corner(icon_file(desktop.tray_item()))
+
+
+def summaries(desktop) -> list[tuple[str, str]]:
+    return [(n["summary"], n["body"]) for n in desktop.notifications.shown]
+
+
+def test_a_burst_of_twenty_agent_lines_makes_two_notifications_that_stay_up(desktop, x_focus, open_app, sim):
+    window = open_app()
+    session = window.chat_with(sim, agent="Priya")
+    x_focus.to_app()
+    x_focus.elsewhere()
+    time.sleep(0.5)
+    for n in range(1, 21):
+        sim.agent_sends(session, {"type": "CHAT_TEXT", "text": f"Step {n} of 20"})
+    window.wait_for_line("Step 20 of 20")
+    window.wait("the counted update",
+                lambda: ("20 new messages from Priya", "Step 20 of 20") in summaries(desktop), timeout=15)
+    time.sleep(5)  # longer than the gap between two notifications: no third comes
+    ours = [n for n in desktop.notifications.shown if "Priya" in n["summary"]]
+    assert [n["summary"] for n in ours] == ["Priya", "20 new messages from Priya"], ours
+    first, update = ours
+    assert update["replaces"] == first["id"], "the update replaces the first in place"
+    for notification in ours:
+        # The desktop shows the app's name and icon, and lets the customer silence it.
+        assert notification["hints"].get("desktop-entry") == "Xima Chat", notification["hints"]
+        assert "default" in notification["actions"], "a click on it does something"
+    assert first["id"] not in desktop.notifications.closed
+    # GNOME 46 withdraws a notification when its sender leaves the bus: the sender stays.
+    assert first["sender"] == update["sender"]
+    assert desktop.on_the_bus(first["sender"]), "the connection that sent them is gone"
+
+
+def test_clicking_a_notification_brings_the_window_back_from_the_tray(desktop, x_focus, open_app, sim):
+    window = open_app()
+    session = window.chat_with(sim, agent="Tomasz")
+    window.wait("the tray icon", lambda: desktop.tray_item() is not None)
+    x_focus.elsewhere()
+    x_focus.close_app_window()
+    window.wait("the window to go to the tray", lambda: not x_focus.app_window_shown(), timeout=5)
+    try:
+        sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "I found your order."})
+        window.wait("the notification", lambda: ("Tomasz", "I found your order.") in summaries(desktop))
+        notification = next(n for n in desktop.notifications.shown if n["body"] == "I found your order.")
+        desktop.click_notification(notification["id"])
+        window.wait("the window back", x_focus.app_window_shown, timeout=5)
+    finally:
+        if not x_focus.app_window_shown():
+            desktop.click_tray_menu("Open chat")  # so that the WebDriver session can end
+    window.wait_for_line("I found your order.")
 
 
 def test_an_agents_markup_reaches_the_desktop_as_text_never_as_a_link(desktop, x_focus, open_app, sim):
@@ -229,3 +280,33 @@ def test_without_a_tray_host_closing_a_live_chat_minimises_instead_of_hiding(des
         assert "the live chat's window is minimised, not hidden" in driver_log.read_text()
     finally:
         desktop.tray_host_back()
+
+
+def test_save_transcript_asks_where_with_the_desktops_dialog_and_says_where_it_went(x_focus, open_app, sim):
+    window = open_app()
+    session = window.chat_with(sim, agent="Myles")
+    sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "Your ticket number is 4711."})
+    sim.agent_sends(session, {"type": "CHAT_ENDED"})
+    window.wait("the ended view", lambda: window.visible("#ended"))
+
+    # Cancelled: nothing written, nothing said.
+    window.find("#save-transcript").click()
+    window.wait("the save dialog", lambda: x_focus.has_window("Save transcript"))
+    x_focus.press("Save transcript", "Escape")
+    window.wait("the dialog to close", lambda: not x_focus.has_window("Save transcript"))
+    assert not window.visible("#save-status")
+
+    # Accepted as offered: the chat's date as its name, in the Downloads folder (this
+    # test run's home has none, so the home itself).
+    window.find("#save-transcript").click()
+    window.wait("the save dialog", lambda: x_focus.has_window("Save transcript"))
+    x_focus.press("Save transcript", "Return")
+    window.wait("where it went", lambda: window.visible("#save-status"))
+    said = window.text("#save-status")
+    assert said.startswith("Saved to "), said
+    saved = Path(said.removeprefix("Saved to "))
+    assert saved.parent == Path(os.environ["HOME"]), "offered in the throwaway home of this run"
+    assert re.fullmatch(r"Chat transcript \d{4}-\d{2}-\d{2}\.txt", saved.name), saved.name
+    assert "Myles: Your ticket number is 4711." in saved.read_text()
+    assert saved.stat().st_mode & 0o077 == 0, "the customer's chat is theirs alone"
+    saved.unlink()

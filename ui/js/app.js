@@ -261,12 +261,19 @@ async function retry(id) {
   await call("retry_message", { id }).catch(() => {});
 }
 
+// Where the file went stays on screen (a status line, read out once by screen readers);
+// a cancelled dialog leaves the line as it was.
 async function saveTranscript(format) {
+  let said;
   try {
-    announce(strings.transcriptSaved(await call("save_transcript", { format })));
+    const path = await call("save_transcript", { format });
+    if (path === null) return;
+    said = strings.transcriptSaved(path);
   } catch (failure) {
-    announce(failure.message);
+    said = failure.code === "save_failed" ? strings.transcriptNotSaved : failure.message;
   }
+  $("save-status").textContent = said;
+  $("save-status").hidden = false;
 }
 
 async function copyTranscript() {
@@ -304,7 +311,8 @@ function forgetTheLastChat() {
   typingSent = false;
   // A live region keeps its lines; a screen reader user can walk back through them.
   $("announcer").replaceChildren();
-  for (const id of ["ended-reason", "agent-name", "agent-status", "agent-initials", "typing"]) $(id).textContent = "";
+  for (const id of ["ended-reason", "agent-name", "agent-status", "agent-initials", "typing", "save-status"]) $(id).textContent = "";
+  $("save-status").hidden = true;
   $("agent-avatar").removeAttribute("src");
   getSelection()?.removeAllRanges();
 }

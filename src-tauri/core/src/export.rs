@@ -4,7 +4,8 @@
 use serde::Deserialize;
 
 use crate::notification_text::{on_one_line, without_controls};
-use crate::transcript::{format_utc, Author, Delivery, Entry, Transcript};
+use crate::transcript::{format_utc, now_millis, Author, Delivery, Entry, Transcript};
+use crate::utc::Utc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -19,6 +20,22 @@ impl ExportFormat {
             ExportFormat::Text => "txt",
             ExportFormat::Html => "html",
         }
+    }
+
+    /// What the save dialog calls files of this kind.
+    pub fn kind(self) -> &'static str {
+        match self {
+            ExportFormat::Text => "Text",
+            ExportFormat::Html => "Web page",
+        }
+    }
+
+    /// The name a saved transcript is offered under: the day the chat began, so the
+    /// customer's folder sorts their chats by date.
+    pub fn file_name(self, transcript: &Transcript) -> String {
+        let began = transcript.entries().first().map_or_else(now_millis, |entry| entry.at);
+        let Utc { year, month, day, .. } = Utc::from_millis(i64::try_from(began).unwrap_or(i64::MAX));
+        format!("Chat transcript {year:04}-{month:02}-{day:02}.{}", self.extension())
     }
 
     pub fn render(self, transcript: &Transcript) -> String {
@@ -120,6 +137,20 @@ mod tests {
             None,
         );
         transcript
+    }
+
+    #[test]
+    fn a_saved_transcript_is_offered_under_the_day_the_chat_began() {
+        let began = Entry {
+            id: 1,
+            at: 1_764_115_200_000 + 86_399_000, // 2025-11-26 23:59:59 UTC
+            author: Author::System,
+            text: "Myles joined the chat".into(),
+            delivery: None,
+        };
+        let transcript = Transcript::from_records([began]);
+        assert_eq!(ExportFormat::Text.file_name(&transcript), "Chat transcript 2025-11-26.txt");
+        assert_eq!(ExportFormat::Html.file_name(&transcript), "Chat transcript 2025-11-26.html");
     }
 
     #[test]

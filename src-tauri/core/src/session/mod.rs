@@ -156,6 +156,11 @@ impl Chat {
         format.render(&self.shared.lock().transcript)
     }
 
+    /// The name the transcript is offered under when the customer saves it.
+    pub fn transcript_file_name(&self, format: ExportFormat) -> String {
+        format.file_name(&self.shared.lock().transcript)
+    }
+
     /// Ends the chat at the customer's request (or cancels a start in flight). Ends
     /// locally even when the cloud cannot be told; the cloud then closes it once
     /// `still-here` stops.

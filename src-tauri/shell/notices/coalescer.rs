@@ -1,0 +1,156 @@
+//! How many desktop notifications a chat makes: the first agent line while the customer
+//! is away shows at once; what follows within `gap` is folded into one update of the
+//! same notification, counted ("3 new messages from Myles"), shown when the gap is over.
+//! A burst of twenty lines makes two notifications, not twenty.
+//!
+//! Time is passed in, so the policy is tested without waiting.
+
+use std::time::{Duration, Instant};
+
+/// What a notification says, before the core's notification text makes it safe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub summary: String,
+    pub body: String,
+}
+
+impl Notice {
+    pub fn screen_asked() -> Self {
+        Self {
+            summary: "Xima Chat".into(),
+            body: "The agent asked to see your screen.".into(),
+        }
+    }
+}
+
+pub struct Coalescer {
+    gap: Duration,
+    shown_at: Option<Instant>,
+    /// Agent lines since the customer last looked.
+    unseen: u32,
+    /// Who wrote them: one name, or None once two agents did (a transfer).
+    author: Option<String>,
+    latest: String,
+    /// Lines arrived that no notification has shown yet.
+    pending: bool,
+}
+
+impl Coalescer {
+    pub fn new(gap: Duration) -> Self {
+        Self {
+            gap,
+            shown_at: None,
+            unseen: 0,
+            author: None,
+            latest: String::new(),
+            pending: false,
+        }
+    }
+
+    pub fn agent_said(&mut self, name: &str, text: &str) {
+        self.author = match (self.unseen, self.author.take()) {
+            (0, _) => Some(name.to_owned()),
+            (_, Some(author)) if author == name => Some(author),
+            _ => None,
+        };
+        self.unseen += 1;
+        self.latest = text.to_owned();
+        self.pending = true;
+    }
+
+    /// The customer looked at the window: nothing is unseen any more, and nothing waits.
+    pub fn seen(&mut self) {
+        self.unseen = 0;
+        self.author = None;
+        self.pending = false;
+    }
+
+    /// When the pending notice may be shown; None when nothing waits.
+    pub fn due_at(&self) -> Option<Instant> {
+        if !self.pending {
+            return None;
+        }
+        self.shown_at.map(|shown| shown + self.gap)
+    }
+
+    /// The notice to show now, if one waits and the gap since the last one is over.
+    pub fn take_due(&mut self, now: Instant) -> Option<Notice> {
+        if !self.pending || self.due_at().is_some_and(|due| now < due) {
+            return None;
+        }
+        self.pending = false;
+        self.shown_at = Some(now);
+        let summary = match (&self.author, self.unseen) {
+            (Some(name), 1) => name.clone(),
+            (Some(name), count) => format!("{count} new messages from {name}"),
+            (None, count) => format!("{count} new messages"),
+        };
+        Some(Notice {
+            summary,
+            body: self.latest.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GAP: Duration = Duration::from_secs(4);
+
+    fn notice(summary: &str, body: &str) -> Option<Notice> {
+        Some(Notice {
+            summary: summary.into(),
+            body: body.into(),
+        })
+    }
+
+    #[test]
+    fn the_first_line_shows_at_once_and_a_burst_after_it_becomes_one_counted_update() {
+        let start = Instant::now();
+        let mut chat = Coalescer::new(GAP);
+        chat.agent_said("Myles", "line 1");
+        assert_eq!(chat.take_due(start), notice("Myles", "line 1"));
+        for n in 2..=20 {
+            chat.agent_said("Myles", &format!("line {n}"));
+            assert_eq!(chat.take_due(start + Duration::from_millis(50 * n)), None, "line {n} waits");
+        }
+        assert_eq!(chat.due_at(), Some(start + GAP));
+        assert_eq!(chat.take_due(start + GAP), notice("20 new messages from Myles", "line 20"));
+        assert_eq!(chat.take_due(start + GAP * 3), None, "nothing new, nothing shown");
+        assert_eq!(chat.due_at(), None);
+    }
+
+    #[test]
+    fn a_line_after_a_quiet_spell_shows_at_once_with_the_count_so_far() {
+        let start = Instant::now();
+        let mut chat = Coalescer::new(GAP);
+        chat.agent_said("Myles", "Are you there?");
+        assert!(chat.take_due(start).is_some());
+        chat.agent_said("Myles", "I can wait.");
+        assert_eq!(chat.take_due(start + GAP * 2), notice("2 new messages from Myles", "I can wait."));
+    }
+
+    #[test]
+    fn looking_at_the_window_starts_the_count_again_and_drops_what_waited() {
+        let start = Instant::now();
+        let mut chat = Coalescer::new(GAP);
+        chat.agent_said("Myles", "one");
+        chat.take_due(start);
+        chat.agent_said("Myles", "two");
+        chat.seen();
+        assert_eq!(chat.take_due(start + GAP), None, "the customer read it in the window");
+        chat.agent_said("Myles", "three");
+        assert_eq!(chat.take_due(start + GAP * 2), notice("Myles", "three"));
+    }
+
+    #[test]
+    fn lines_from_two_agents_are_counted_without_a_name() {
+        let start = Instant::now();
+        let mut chat = Coalescer::new(GAP);
+        chat.agent_said("Myles", "Let me transfer you.");
+        chat.take_due(start);
+        chat.agent_said("Ana", "Hi, Ana here.");
+        assert_eq!(chat.take_due(start + GAP), notice("2 new messages", "Hi, Ana here."));
+    }
+}

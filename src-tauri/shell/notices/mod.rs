@@ -1,0 +1,137 @@
+//! Desktop notifications for a customer who is looking elsewhere: agent lines, folded
+//! by `coalescer` so a burst makes two notifications, and the agent's request to see
+//! the screen, which is never folded.
+//!
+//! The core's event sink only posts here (a channel send); one task owns the desktop's
+//! notification service, shows what is due and sleeps until the next is. Clicking a
+//! notification brings the window to the front.
+//!
+//! On Linux the app speaks `org.freedesktop.Notifications` itself (`freedesktop`):
+//! GNOME 46 and later take a notification down as soon as the connection that sent it
+//! goes away, which is what a connection per notification (tauri-plugin-notification's
+//! way) does. Elsewhere the notification plugin shows them (`toast`).
+
+mod coalescer;
+#[cfg(target_os = "linux")]
+mod freedesktop;
+#[cfg(not(target_os = "linux"))]
+mod toast;
+
+use std::time::Duration;
+
+use tauri::AppHandle;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use xima_chat_core::{notification_body, notification_title};
+
+use self::coalescer::{Coalescer, Notice};
+#[cfg(target_os = "linux")]
+use self::freedesktop::Desktop;
+#[cfg(not(target_os = "linux"))]
+use self::toast::Desktop;
+use crate::owned_task::OwnedTask;
+
+/// At most one notification per chat this often; what arrives meanwhile updates it.
+const GAP: Duration = Duration::from_secs(4);
+
+enum Tell {
+    AgentSaid { name: String, text: String },
+    ScreenAsked,
+    Seen,
+    NewChat,
+}
+
+pub struct Notices {
+    tell: mpsc::UnboundedSender<Tell>,
+    _showing: OwnedTask,
+}
+
+impl Notices {
+    /// Starts showing notifications (until dropped); a click on one calls
+    /// `window::bring_to_front`.
+    pub fn start(app: AppHandle) -> Self {
+        let (tell, told) = mpsc::unbounded_channel();
+        Self {
+            tell,
+            _showing: OwnedTask::spawn(show(told, Desktop::new(app))),
+        }
+    }
+
+    pub fn agent_said(&self, name: &str, text: &str) {
+        self.send(Tell::AgentSaid {
+            name: name.to_owned(),
+            text: text.to_owned(),
+        });
+    }
+
+    pub fn screen_asked(&self) {
+        self.send(Tell::ScreenAsked);
+    }
+
+    /// The customer is looking at the window.
+    pub fn seen(&self) {
+        self.send(Tell::Seen);
+    }
+
+    /// A new chat's notifications neither replace nor count the last one's.
+    pub fn new_chat(&self) {
+        self.send(Tell::NewChat);
+    }
+
+    fn send(&self, tell: Tell) {
+        // Fails only once the app is quitting and the task is gone.
+        let _ = self.tell.send(tell);
+    }
+}
+
+async fn show(mut told: mpsc::UnboundedReceiver<Tell>, mut desktop: Desktop) {
+    let mut chat = Coalescer::new(GAP);
+    // The notifications shown for this chat, replaced in place by the next of their kind.
+    let mut chat_shown: Option<u32> = None;
+    let mut screen_shown: Option<u32> = None;
+    loop {
+        let due = chat.due_at().map(Instant::from_std);
+        let tell = tokio::select! {
+            tell = told.recv() => match tell {
+                Some(tell) => Some(tell),
+                None => return,
+            },
+            () = sleep_until(due) => None,
+        };
+        match tell {
+            Some(Tell::AgentSaid { name, text }) => chat.agent_said(&name, &text),
+            Some(Tell::Seen) => chat.seen(),
+            Some(Tell::NewChat) => {
+                chat = Coalescer::new(GAP);
+                chat_shown = None;
+                screen_shown = None;
+            }
+            Some(Tell::ScreenAsked) => screen_shown = put_up(&mut desktop, Notice::screen_asked(), screen_shown).await,
+            None => {}
+        }
+        if let Some(notice) = chat.take_due(std::time::Instant::now()) {
+            chat_shown = put_up(&mut desktop, notice, chat_shown).await;
+        }
+    }
+}
+
+/// Every notification, the app's own wording too, goes through the core's notification
+/// text: servers that read markup must see none of the agent's.
+async fn put_up(desktop: &mut Desktop, notice: Notice, replacing: Option<u32>) -> Option<u32> {
+    let (summary, body) = (notification_title(&notice.summary), notification_body(&notice.body));
+    match desktop.show(&summary, &body, replacing).await {
+        Ok(id) => id.or(replacing),
+        Err(error) => {
+            // A desktop without a notification service is not worth more than a line.
+            tracing::debug!(%error, "no desktop notification shown");
+            replacing
+        }
+    }
+}
+
+async fn sleep_until(due: Option<Instant>) {
+    match due {
+        Some(due) => tokio::time::sleep_until(due).await,
+        None => std::future::pending().await,
+    }
+}
