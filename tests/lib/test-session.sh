@@ -14,7 +14,8 @@ say "Rust tests (moto + simulator)"
 say "screen capture on a Wayland desktop (headless sway, xdg-desktop-portal-wlr)"
 # The core's portal capture, run by the session's unprivileged user (sway refuses root)
 # from a copy of the test binary that user can read wherever this clone lives.
-capture_test="$(cargo test --locked -p xima-chat-core --test wayland_capture --no-run --message-format=json \
+# (--workspace: built with the same features as the run above, so nothing is rebuilt.)
+capture_test="$(cargo test --locked --workspace --test wayland_capture --no-run --message-format=json \
   | "$PYTHON" -c 'import json, sys; print([m["executable"] for m in map(json.loads, sys.stdin) if m.get("executable")][-1])')"
 wayland_bin="$(mktemp -d)"
 chmod 755 "$wayland_bin"
