@@ -13,6 +13,7 @@ use xima_chat_core::{ChatSnapshot, CustomChatInfo, ScreenshotPreview, Secret, St
 
 use crate::app_state::AppState;
 use crate::error::{Error, Result};
+use crate::portal_parent;
 
 /// Runs blocking work (keychain D-Bus calls, screen queries) off the async runtime.
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
@@ -279,11 +280,22 @@ pub async fn list_screens() -> Result<Vec<ScreenInfo>> {
 }
 
 /// Captures the screen (all monitors, or `screen`) for the consent dialog's preview;
-/// nothing is sent yet.
+/// nothing is sent yet. Where the desktop takes the picture, its dialog (if it shows
+/// one) belongs to this window.
 #[tauri::command]
-pub async fn capture_screenshot(state: State<'_, AppState>, screen: Option<u32>) -> Result<ScreenshotPreview> {
+pub async fn capture_screenshot(
+    window: tauri::WebviewWindow,
+    state: State<'_, AppState>,
+    screen: Option<u32>,
+) -> Result<ScreenshotPreview> {
     let target = screen.map_or(CaptureTarget::AllScreens, CaptureTarget::Screen);
-    state.chat()?.capture_screenshot(target).await.map_err(Into::into)
+    let chat = state.chat()?;
+    if capture::Backend::of_this_session() != capture::Backend::Portal {
+        return chat.capture_screenshot(target, None).await.map_err(Into::into);
+    }
+    // Kept until the portal has answered: the handle must outlive the request.
+    let exported = portal_parent::export(&window).await;
+    chat.capture_screenshot(target, exported.parent.clone()).await.map_err(Into::into)
 }
 
 /// Sends the previewed screenshot (`send: true`) or declines the request.

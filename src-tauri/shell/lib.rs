@@ -14,6 +14,7 @@
 //! - `deeplink`: `xima-chat://` deep links that pre-fill the form
 //! - `login`: start at login
 //! - `relaunch`: a second launch whose handover failed starts over
+//! - `portal_parent`: the window named as the parent of the desktop's screenshot dialog
 //! - `owned_task`: background work with an owner, cancelled when the owner lets go
 //! - `error`: the one error type, serialised as `{code, message}`
 
@@ -33,6 +34,7 @@ mod login;
 mod navigation;
 mod notices;
 mod owned_task;
+mod portal_parent;
 mod relaunch;
 mod tray;
 mod tray_host;

@@ -4,10 +4,13 @@
 # (Access, by fallback) backends, in a D-Bus session of its own.
 #
 #   bash tests/wayland/session.sh [--size WxH] [--background '#rrggbb'] [--user NAME]
-#                                 [--expose DIR]... [--out DIR] [--keep] [--debug] -- COMMAND [ARG]...
+#                                 [--sway-config LINE]... [--expose DIR]... [--out DIR]
+#                                 [--keep] [--debug] -- COMMAND [ARG]...
 #
 # Installs the Debian packages it needs when missing, then runs COMMAND inside the
 # session and exits with COMMAND's status (125 if the desktop itself did not come up).
+# Each --sway-config LINE is appended to sway's config, e.g. a `for_window` rule that
+# floats a window so that it no longer covers the whole output.
 #
 # sway 1.7 refuses to run as root, so when started as root the whole session - and
 # COMMAND - runs as an unprivileged user (default xima-wayland, created once, no home,
@@ -38,13 +41,14 @@ OUT_DIR=
 KEEP=0
 DEBUG=0
 EXPOSE=()
+SWAY_CONFIG=()
 STAGE=main
 # The packages of the desktop.
 WAYLAND_PACKAGES=(sway grim xwayland pipewire xdg-desktop-portal xdg-desktop-portal-wlr
   xdg-desktop-portal-gtk dbus-daemon dbus-bin)
 PORTAL_LIBEXEC=/usr/libexec
 
-usage() { sed -n '2,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
+usage() { sed -n '2,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -52,6 +56,7 @@ while [ $# -gt 0 ]; do
     --background) BACKGROUND="$2"; shift 2 ;;
     --user) SESSION_USER="$2"; shift 2 ;;
     --expose) EXPOSE+=("$2"); shift 2 ;;
+    --sway-config) SWAY_CONFIG+=("$2"); shift 2 ;;
     --out) OUT_DIR="$2"; shift 2 ;;
     --keep) KEEP=1; shift ;;
     --debug) DEBUG=1; shift ;;
@@ -278,6 +283,7 @@ xwayland enable
 default_border none
 exec bash $base/session/session.sh --stage startup
 EOF
+if [ ${#SWAY_CONFIG[@]} -gt 0 ]; then printf '%s\n' "${SWAY_CONFIG[@]}" >>"$WORK/tmp/session/sway.conf"; fi
 # xdg-desktop-portal 1.16 picks backends by UseIn= and XDG_CURRENT_DESKTOP; 1.17 and
 # later read this file instead.
 mkdir -p "$WORK/tmp/home/.config/xdg-desktop-portal"

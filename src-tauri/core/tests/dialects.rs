@@ -111,7 +111,7 @@ async fn a_whole_chat_in(dialect: &str) {
     {
         let _turn = DISPLAY_TURN.lock().await;
         let _screen = VirtualScreen::start(320, 200);
-        t.chat.capture_screenshot(CaptureTarget::AllScreens).await.unwrap();
+        t.chat.capture_screenshot(CaptureTarget::AllScreens, None).await.unwrap();
     }
     let ScreenshotAnswer::Accepted { uuid } = t.chat.answer_screenshot(true).await.unwrap() else {
         panic!("the screenshot was accepted");

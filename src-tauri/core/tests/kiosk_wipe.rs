@@ -29,7 +29,7 @@ async fn chat_left_with_a_preview_on_screen(t: &mut TestChat) {
     t.sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": "Let me look at your screen"})).await;
     t.sim.agent_sends(&session, json!({"type": "TAKE_SCREENSHOT"})).await;
     t.until("the screenshot request", |event| *event == ChatEvent::ScreenshotRequested).await;
-    t.chat.capture_screenshot(CaptureTarget::AllScreens).await.unwrap();
+    t.chat.capture_screenshot(CaptureTarget::AllScreens, None).await.unwrap();
     t.sim.agent_sends(&session, json!({"type": "CHAT_ENDED"})).await;
     t.until_state("the end of the chat", |state| matches!(state, SessionState::Ended { .. })).await;
 }

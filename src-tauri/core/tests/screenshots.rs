@@ -46,7 +46,7 @@ async fn an_accepted_screenshot_reaches_the_cloud_as_a_png_of_the_screen_size() 
         let _screen = VirtualScreen::start(width, height);
         let (t, session) = chat_asked_for_a_screenshot(Options::default()).await;
 
-        let preview = t.chat.capture_screenshot(CaptureTarget::AllScreens).await.unwrap();
+        let preview = t.chat.capture_screenshot(CaptureTarget::AllScreens, None).await.unwrap();
         assert_eq!((preview.width, preview.height), (width, height));
         assert!(preview.preview.starts_with("data:image/png;base64,"));
 
@@ -84,7 +84,7 @@ async fn a_failed_capture_tells_the_customer_and_the_agent_and_the_chat_goes_on(
     let previous = std::env::var("DISPLAY").ok();
     std::env::set_var("DISPLAY", ":4242");
     let (mut t, session) = chat_asked_for_a_screenshot(Options::default()).await;
-    let error = t.chat.capture_screenshot(CaptureTarget::AllScreens).await.unwrap_err();
+    let error = t.chat.capture_screenshot(CaptureTarget::AllScreens, None).await.unwrap_err();
     match previous {
         Some(display) => std::env::set_var("DISPLAY", display),
         None => std::env::remove_var("DISPLAY"),
@@ -102,7 +102,7 @@ async fn a_failed_upload_is_reported_as_rejected() {
     let _turn = DISPLAY_TURN.lock().await;
     let _screen = VirtualScreen::start(800, 600);
     let (t, session) = chat_asked_for_a_screenshot(Options::default()).await;
-    t.chat.capture_screenshot(CaptureTarget::AllScreens).await.unwrap();
+    t.chat.capture_screenshot(CaptureTarget::AllScreens, None).await.unwrap();
     t.sim.fail_next("/screenshot", "", 500, 1).await;
     assert!(t.chat.answer_screenshot(true).await.is_err());
     let notify = t.sim.requests_for("/screenshot/notify", &session).await;

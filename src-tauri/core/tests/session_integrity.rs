@@ -92,7 +92,7 @@ async fn a_screenshot_answer_that_finishes_after_a_wipe_leaves_nothing_for_the_n
     t.sim.agent_sends(&first, json!({"type": "CHAT_STARTED", "agent": "Myles"})).await;
     t.sim.agent_sends(&first, json!({"type": "TAKE_SCREENSHOT"})).await;
     t.until("the screenshot request", |event| *event == ChatEvent::ScreenshotRequested).await;
-    t.chat.capture_screenshot(CaptureTarget::AllScreens).await.unwrap();
+    t.chat.capture_screenshot(CaptureTarget::AllScreens, None).await.unwrap();
     let cookie = t.sim.session(&first).await["httpSession"].as_str().unwrap().to_owned();
     t.sim.add_fault(json!({"path": "/screenshot", "match": cookie, "delay": 2})).await;
     let answering = tokio::spawn({

@@ -21,7 +21,7 @@ async fn on_wayland_the_desktop_takes_the_whole_screen_in_one_request() {
     assert_eq!(Backend::of_this_session(), Backend::Portal, "a Wayland session asks the desktop");
     assert_eq!(capture::screens().unwrap(), [], "the whole desktop: nothing to choose");
 
-    let shot = capture::capture(CaptureTarget::AllScreens).await.expect("the portal answers");
+    let shot = capture::capture(CaptureTarget::AllScreens, None).await.expect("the portal answers");
 
     assert_eq!((shot.width, shot.height), (width, height));
     let pixels = image::load_from_memory(&shot.png).expect("a PNG").into_rgb8();

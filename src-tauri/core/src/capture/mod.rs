@@ -93,6 +93,25 @@ pub enum CaptureTarget {
     Screen(u32),
 }
 
+/// The app's window, as xdg-desktop-portal names windows, so that a dialog the desktop
+/// shows for a capture (GNOME's permission question) belongs to it: an X11 window id, or
+/// a Wayland surface's handle exported through xdg-foreign. The shell finds it; the
+/// native capture has no dialog and ignores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParentWindow {
+    X11(u64),
+    Wayland(String),
+}
+
+impl std::fmt::Display for ParentWindow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParentWindow::X11(xid) => write!(f, "x11:{xid:x}"),
+            ParentWindow::Wayland(handle) => write!(f, "wayland:{handle}"),
+        }
+    }
+}
+
 /// A captured screen, ready to preview and upload.
 #[derive(Debug, Clone)]
 pub struct Screenshot {
@@ -110,20 +129,24 @@ pub fn screens() -> Result<Vec<ScreenInfo>, CaptureError> {
     }
 }
 
-/// Captures and encodes. Native reading and encoding run on a blocking thread.
-pub async fn capture(target: CaptureTarget) -> Result<Screenshot, CaptureError> {
+/// Captures and encodes. Native reading and encoding run on a blocking thread; the
+/// portal's dialog, if the desktop shows one, belongs to `parent`.
+pub async fn capture(target: CaptureTarget, parent: Option<ParentWindow>) -> Result<Screenshot, CaptureError> {
     match Backend::of_this_session() {
         Backend::Native => tokio::task::spawn_blocking(move || capture_natively(target))
             .await
             .unwrap_or_else(|join| Err(CaptureError::Capture(join.to_string()))),
         #[cfg(target_os = "linux")]
         Backend::Portal => {
-            let png = portal::screenshot().await?;
+            let png = portal::screenshot(parent).await?;
             let (width, height) = png_size(&png)?;
             Ok(Screenshot { width, height, png })
         }
         #[cfg(not(target_os = "linux"))]
-        Backend::Portal => Err(CaptureError::NoScreen("no screenshot portal on this system".into())),
+        Backend::Portal => {
+            let _ = parent;
+            Err(CaptureError::NoScreen("no screenshot portal on this system".into()))
+        }
     }
 }
 

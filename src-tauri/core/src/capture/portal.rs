@@ -9,19 +9,21 @@ use std::time::Duration;
 
 use ashpd::desktop::screenshot::Screenshot;
 use ashpd::desktop::ResponseError;
+use ashpd::WindowIdentifier;
 
-use super::CaptureError;
+use super::{CaptureError, ParentWindow};
 
 /// Long enough for a customer to read and answer the desktop's dialog.
 const ANSWER_TIME: Duration = Duration::from_secs(180);
 
 /// The desktop as a PNG, read from the file the portal wrote and then deleted: a picture
 /// of the customer's screen is not left on their disk (nor on a kiosk's).
-pub async fn screenshot() -> Result<Vec<u8>, CaptureError> {
-    let path = match request(false).await {
+pub async fn screenshot(parent: Option<ParentWindow>) -> Result<Vec<u8>, CaptureError> {
+    tracing::debug!(parent = %parent.as_ref().map_or_else(|| "none".to_owned(), ToString::to_string), "asking the desktop's screenshot portal");
+    let path = match request(false, &parent).await {
         Err(CaptureError::Denied) => {
             tracing::info!("the desktop refused a silent screenshot; asking with its dialog");
-            request(true).await?
+            request(true, &parent).await?
         }
         other => other?,
     };
@@ -34,12 +36,13 @@ pub async fn screenshot() -> Result<Vec<u8>, CaptureError> {
     Ok(png)
 }
 
-async fn request(interactive: bool) -> Result<PathBuf, CaptureError> {
+async fn request(interactive: bool, parent: &Option<ParentWindow>) -> Result<PathBuf, CaptureError> {
     // A connection per request: ashpd's shared one belongs to the runtime that made it.
     let connection = ashpd::zbus::Connection::session()
         .await
         .map_err(|error| CaptureError::NoScreen(format!("no session bus to reach the desktop: {error}")))?;
     let asked = Screenshot::request()
+        .identifier(parent.as_ref().map(identifier))
         .interactive(interactive)
         .modal(true)
         .connection(Some(connection))
@@ -55,6 +58,13 @@ async fn request(interactive: bool) -> Result<PathBuf, CaptureError> {
         .filter(|url| url.scheme() == "file")
         .and_then(|url| url.to_file_path().ok())
         .ok_or_else(|| CaptureError::Capture(format!("the desktop answered with an unreadable picture address ({uri})")))
+}
+
+fn identifier(parent: &ParentWindow) -> WindowIdentifier {
+    match parent {
+        ParentWindow::X11(xid) => WindowIdentifier::from_xid(*xid as std::os::raw::c_ulong),
+        ParentWindow::Wayland(handle) => WindowIdentifier::from_xdg_foreign_exported(handle.clone()),
+    }
 }
 
 fn from_portal(error: ashpd::Error) -> CaptureError {

@@ -9,7 +9,7 @@ use tokio_util::sync::DropGuard;
 
 use super::live::Stamp;
 use super::{Chat, Shared};
-use crate::capture::{self, CaptureTarget};
+use crate::capture::{self, CaptureTarget, ParentWindow};
 use crate::error::ChatError;
 use crate::events::ChatEvent;
 use crate::protocol::ScreenshotAnswer;
@@ -47,14 +47,19 @@ impl ScreenshotFlow {
 impl Chat {
     /// Captures the screen for the consent dialog (off the async runtime). Nothing is
     /// sent yet. If capturing fails, the agent is told REJECTED and the chat goes on.
-    pub async fn capture_screenshot(&self, target: CaptureTarget) -> Result<ScreenshotPreview, ChatError> {
+    /// A dialog the desktop shows for it belongs to `parent`, the app's window.
+    pub async fn capture_screenshot(
+        &self,
+        target: CaptureTarget,
+        parent: Option<ParentWindow>,
+    ) -> Result<ScreenshotPreview, ChatError> {
         let (stamp, request) = {
             let mut inner = self.shared.lock();
             let stamp = inner.live_stamp()?;
             let request = inner.current(&stamp).and_then(|live| live.screenshot.request());
             (stamp, request.ok_or(ChatError::NoScreenshotRequest)?)
         };
-        let captured = match capture::capture(target).await {
+        let captured = match capture::capture(target, parent).await {
             Ok(shot) => tokio::task::spawn_blocking(move || {
                 let preview = capture::preview_data_url(&shot.png, 640)?;
                 Ok::<_, capture::CaptureError>((shot, preview))
