@@ -59,12 +59,12 @@ def until_gone(pids: list[int], timeout: float = 15) -> None:
 class DirectApp:
     """The app started straight from its binary, its log lines stamped as they arrive."""
 
-    def __init__(self, installation: Installation, log_name: str):
+    def __init__(self, installation: Installation, log_name: str, env: dict[str, str] | None = None):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.lines: list[tuple[float, str]] = []
         self.arrived = threading.Condition()
         self.log = open(ARTIFACTS / log_name, "a")
-        env = dict(os.environ, XIMA_LOG="info", NO_COLOR="1")
+        env = dict(os.environ, XIMA_LOG="info", NO_COLOR="1", **(env or {}))
         self.spawned = time.monotonic()
         self.process = subprocess.Popen([str(APP), *installation.args()], env=env,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

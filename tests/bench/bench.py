@@ -1,7 +1,7 @@
 """The benchmarks behind the README's "Benchmarks" table. tests/bench/run.sh builds the
 release binaries and runs this inside a private D-Bus session with a keyring and Xvfb:
 
-    python tests/bench/bench.py --pipeline PATH [--only core,screenshot,window,start,size]
+    python tests/bench/bench.py --pipeline PATH [--only core,screenshot,window,memory,start,size]
 
 PATH is the core's `pipeline` bench binary (src-tauri/core/benches/pipeline). Starts
 moto and the simulator, measures, prints the table, and writes every raw figure to
@@ -31,7 +31,7 @@ from table import print_table  # noqa: E402
 
 SCREEN_SIZES = [(1920, 1080), (3840, 2160)]
 SCREENSHOT_RUNS = 7
-PARTS = ["core", "screenshot", "window", "start", "size"]
+PARTS = ["core", "screenshot", "window", "memory", "start", "size"]
 
 
 def pipeline(binary: str, env: dict, *args: str) -> dict:
@@ -72,6 +72,12 @@ def window_figures(sim_url: str, sqs_endpoint: str, recorder: MotoRecorder) -> d
     return figures
 
 
+def memory_figures(sim_url: str, sqs_endpoint: str) -> dict:
+    sim = Simulator(sim_url)
+    return {"compositing": window.compositing_footprint(sim, sqs_endpoint),
+            "long_chat": window.long_chat_growth(sim, sqs_endpoint)}
+
+
 def wait_for_quiet(limit: float = 1.0, patience: float = 180) -> None:
     """Timings on a busy machine measure the other work: wait a while for the 1-minute
     load average to drop (the table prints the load each part ran under)."""
@@ -110,6 +116,7 @@ def main() -> int:
         part("core", lambda: core_figures(args.pipeline, env))
         part("screenshot", lambda: screenshot_figures(args.pipeline, env))
         part("window", lambda: window_figures(sim_url, sqs_endpoint, MotoRecorder(sqs_endpoint, recording)))
+        part("memory", lambda: memory_figures(sim_url, sqs_endpoint))
         part("start", lambda: start_figures(sim_url))
     part("size", lambda: APP.stat().st_size)
     results["load"]["end"] = os.getloadavg()[0]

@@ -36,6 +36,10 @@ def chat_started(agent: str = "Myles") -> str:
     return json.dumps({"type": "CHAT_STARTED", "agent": agent})
 
 
+def chat_ended() -> str:
+    return json.dumps({"type": "CHAT_ENDED"})
+
+
 class MotoRecorder:
     """moto's request recorder (/moto-api/recorder): every request moto receives, with
     its headers, while recording is on. Used to count the app's SQS calls."""

@@ -99,6 +99,24 @@ def screenshot_rows(shots: dict) -> list[tuple]:
     return rows
 
 
+def memory_rows(memory: dict) -> list[tuple]:
+    on, off = memory["compositing"]["on"], memory["compositing"]["off"]
+    long = memory["long_chat"]
+    growth = long["after"]["pss_mib"] - long["before"]["pss_mib"]
+    left = long["new_chat"]["pss_mib"] - long["before"]["pss_mib"]
+    return [
+        ("Idle live chat, PSS summed: WebKit compositing on / off (the app's default)",
+         f"{on['pss_mib']:.0f} MiB ({_sizes(on['per_process_pss_mib'])}) / "
+         f"{off['pss_mib']:.0f} MiB ({_sizes(off['per_process_pss_mib'])})", "≤ 200 MiB (off)",
+         verdict(off["pss_mib"] <= 200)),
+        (f"PSS growth over a chat of {long['lines']} agent lines of {long['line_chars']} characters",
+         f"+{growth:.0f} MiB ({long['before']['pss_mib']:.0f} → {long['after']['pss_mib']:.0f} MiB; "
+         f"{_sizes(long['after']['per_process_pss_mib'])})", "≤ 30 MiB", verdict(growth <= 30)),
+        ("…and after *Start a new chat*, above the chat's start",
+         f"{left:+.0f} MiB ({long['new_chat']['pss_mib']:.0f} MiB)", "≤ 10 MiB", verdict(left <= 10)),
+    ]
+
+
 def start_rows(start: dict) -> list[tuple]:
     return [(f"Start to interactive window (median of {start['runs']}; max; first start)",
              f"{ms(start['median_ms'])}; {ms(start['max_ms'])}; {ms(start['first_ms'])}", "< 400 ms",
@@ -111,6 +129,8 @@ def print_table(results: dict) -> None:
         rows += core_rows(results["core"])
     if "window" in results:
         rows += window_rows(results["window"])
+    if "memory" in results:
+        rows += memory_rows(results["memory"])
     if "start" in results:
         rows += start_rows(results["start"])
     if "screenshot" in results:

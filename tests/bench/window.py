@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+from contextlib import contextmanager
 import re
 import statistics
 import time
@@ -15,9 +16,11 @@ import time
 import focus
 import procs
 from app import DirectApp, apps_of, new_installation, open_window, tauri_driver, until_gone
-from cloud import MotoRecorder, chat_started, chat_text, mentions, sqs_action
+from cloud import MotoRecorder, chat_ended, chat_started, chat_text, mentions, sqs_action
 
 MESSAGES, WARM_UP, BURST = 200, 5, 1000
+# A long chat: agent lines of about 120 characters.
+LONG_CHAT, LINE_CHARS = 5000, 120
 # Messages are paced rather than awaited through WebDriver, so no WebDriver command runs
 # in the page while a message is on its way; each is checked to have been shown before
 # the next was sent.
@@ -152,9 +155,11 @@ def message_figures(sim, sqs_endpoint: str, focused: bool) -> dict:
     return {"dom_latency": latency, "dom_burst": burst}
 
 
-def idle_footprint(sim, sqs_endpoint: str, recorder: MotoRecorder, focused: bool) -> dict:
-    """A live chat, picked up by an agent, left alone: the app is started straight from
-    its binary (no WebDriver) and resumes the chat a WebDriver session started."""
+@contextmanager
+def resumed_chat(sim, sqs_endpoint: str, log_name: str, env: dict[str, str] | None = None):
+    """A live chat, picked up by an agent, in the app started straight from its binary
+    (no WebDriver): it resumes the chat a WebDriver session started. Yields the app,
+    the installation, the session and the queue."""
     installation = new_installation(sim.url)
     with tauri_driver() as service:
         window = open_window(service.url, installation)
@@ -164,15 +169,84 @@ def idle_footprint(sim, sqs_endpoint: str, recorder: MotoRecorder, focused: bool
         finally:
             window.driver.quit()
             until_gone(apps)
-    app = DirectApp(installation, "idle.log")
+    app = DirectApp(installation, log_name, env)
     try:
         app.wait_for_line("resumed the chat")
+        yield app, installation, session, queue
+    finally:
+        app.stop()
+
+
+def idle_footprint(sim, sqs_endpoint: str, recorder: MotoRecorder, focused: bool) -> dict:
+    """A live chat left alone."""
+    with resumed_chat(sim, sqs_endpoint, "idle.log") as (app, installation, session, queue):
         look_at_window(focused)
         time.sleep(SETTLE_SECONDS)
         print(f"  window ({'focused' if focused else 'background'}): idle live chat for {IDLE_SECONDS} s", flush=True)
         return measure_idle(app.process.pid, sim, recorder, session, installation.id, queue.rsplit("/", 1)[-1])
-    finally:
-        app.stop()
+
+
+def settled_pss(pids: list[int], samples: int = 3) -> dict:
+    """PSS of the processes once they have settled: the mean of a few samples, and
+    each process's share at the last."""
+    time.sleep(SETTLE_SECONDS)
+    sums = []
+    for _ in range(samples):
+        sums.append(sum(procs.memory(p).pss_kib for p in pids if procs.alive(p)))
+        time.sleep(SAMPLE_EVERY)
+    return {"pss_mib": statistics.mean(sums) / 1024,
+            "per_process_pss_mib": {procs.name(p): round(procs.memory(p).pss_kib / 1024, 1)
+                                    for p in pids if procs.alive(p)}}
+
+
+def compositing_footprint(sim, sqs_endpoint: str) -> dict:
+    """An idle live chat with WebKit's accelerated compositing on (as a user who sets
+    WEBKIT_DISABLE_COMPOSITING_MODE=0 has it) and off (the app's default), one after
+    the other in the same run."""
+    figures = {}
+    for name, env in [("on", {"WEBKIT_DISABLE_COMPOSITING_MODE": "0"}), ("off", {})]:
+        print(f"  memory: idle live chat, compositing {name}", flush=True)
+        with resumed_chat(sim, sqs_endpoint, f"compositing-{name}.log", env) as (app, *_):
+            look_at_window(True)
+            figures[name] = settled_pss(procs.process_tree(app.process.pid))
+    return figures
+
+
+def long_chat_growth(sim, sqs_endpoint: str) -> dict:
+    """PSS of the app and its WebKit processes as a chat grows to 5000 agent lines, and
+    once the customer has started a new chat."""
+    installation = new_installation(sim.url)
+    filler = "Thank you for waiting; I am checking the order history and the delivery notes for you now. "
+    texts = [f"long {index:04} {filler}"[:LINE_CHARS] for index in range(LONG_CHAT)]
+    with tauri_driver() as service:
+        window = open_window(service.url, installation)
+        apps = apps_of(service)
+        driver = window.driver
+        try:
+            _, sqs, queue = live_chat_in_window(window, sim, sqs_endpoint)
+            look_at_window(True)
+            pids = procs.process_tree(apps[0])
+            print("  memory: a chat of 5000 agent lines", flush=True)
+            before = settled_pss(pids)
+            driver.execute_script(OBSERVER)
+            for first in range(0, LONG_CHAT, 10):
+                entries = [{"Id": str(index), "MessageBody": chat_text(texts[index])}
+                           for index in range(first, first + 10)]
+                sqs.send_message_batch(QueueUrl=queue, Entries=entries)
+            shown = seen_lines(driver, "long ", LONG_CHAT, 900)
+            if len(shown) < LONG_CHAT:
+                raise RuntimeError(f"only {len(shown)} of {LONG_CHAT} lines reached the window")
+            driver.execute_script("window.__bench = [];")  # the stamps are the bench's, not the app's
+            after = settled_pss(pids)
+            sqs.send_message(QueueUrl=queue, MessageBody=chat_ended())
+            window.wait("the ended view", lambda: window.visible("#ended"))
+            window.find("#new-chat").click()
+            window.wait("the pre-chat form", lambda: window.visible("#start-form"))
+            new_chat = settled_pss(pids)
+        finally:
+            driver.quit()
+            until_gone(apps)
+    return {"lines": LONG_CHAT, "line_chars": LINE_CHARS, "before": before, "after": after, "new_chat": new_chat}
 
 
 def measure_idle(pid: int, sim, recorder: MotoRecorder, session: str, installation: str, queue_name: str) -> dict:

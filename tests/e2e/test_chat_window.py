@@ -240,3 +240,25 @@ def test_when_the_chat_ends_its_last_line_stays_in_sight_above_the_ended_panel(o
         }).map((line) => line.textContent);"""
     window.wait("the last lines in sight", lambda: window.driver.execute_script(hidden) == [], timeout=5)
     window.screenshot("ended-with-goodbye-in-sight")
+
+
+def test_a_long_chat_keeps_its_latest_lines_in_the_window_and_brings_back_the_earlier_ones(open_app, sim):
+    window = open_app()
+    session = window.chat_with(sim)
+    for n in range(1, 321):
+        sim.agent_sends(session, {"type": "CHAT_TEXT", "text": f"Line {n}"})
+    window.wait_for_line("Line 320", timeout=60)
+    everything = [entry["text"] for entry in window.invoke("snapshot")["ok"]["entries"]]
+    shown = window.transcript()
+    assert shown == everything[-300:], "the page keeps the 300 most recent lines"
+    hidden = len(everything) - 300
+    assert window.text("#transcript .earlier span") == f"{hidden} earlier messages are not shown."
+
+    window.find("#transcript .earlier button").click()
+    window.wait("the earlier lines", lambda: len(window.transcript()) == len(everything))
+    assert window.transcript() == everything, "every line, in order"
+    assert not window.driver.find_elements(By.CSS_SELECTOR, "#transcript .earlier"), "nothing left above"
+    # New lines still arrive below, and the page now keeps the longer window.
+    sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "Line 321"})
+    window.wait_for_line("Line 321")
+    assert window.transcript()[-1] == "Line 321" and len(window.transcript()) == len(everything) + 1

@@ -192,6 +192,7 @@ def test_a_burst_of_twenty_agent_lines_makes_two_notifications_that_stay_up(desk
     x_focus.to_app()
     x_focus.elsewhere()
     time.sleep(0.5)
+    count_chimes(window)
     for n in range(1, 21):
         sim.agent_sends(session, {"type": "CHAT_TEXT", "text": f"Step {n} of 20"})
     window.wait_for_line("Step 20 of 20")
@@ -210,6 +211,54 @@ def test_a_burst_of_twenty_agent_lines_makes_two_notifications_that_stay_up(desk
     # GNOME 46 withdraws a notification when its sender leaves the bus: the sender stays.
     assert first["sender"] == update["sender"]
     assert desktop.on_the_bus(first["sender"]), "the connection that sent them is gone"
+    # The chime is folded like the notification, from one audio context.
+    assert window.driver.execute_script("return window.__sounds") == {"contexts": 1, "chimes": 1}
+
+
+def count_chimes(window):
+    """Counts the audio contexts the page makes and the tones it plays from now on."""
+    window.driver.execute_script("""
+        const sounds = window.__sounds = {contexts: 0, chimes: 0};
+        const Real = window.AudioContext;
+        window.AudioContext = class extends Real {
+            constructor(...args) { super(...args); sounds.contexts += 1; }
+        };
+        const tone = Real.prototype.createOscillator;
+        Real.prototype.createOscillator = function () { sounds.chimes += 1; return tone.call(this); };
+    """)
+
+
+def is_app_of(pid: int, installation: str) -> bool:
+    try:
+        return (installation in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+                and Path(f"/proc/{pid}/exe").resolve() == APP.resolve())
+    except OSError:  # gone meanwhile
+        return False
+
+
+def processes_named(command: str, parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if entry.name.isdigit() and stat.rsplit(")", 1)[1].split()[1] == str(parent) \
+                and stat.split("(", 1)[1].rsplit(")", 1)[0] == command:
+            found.append(int(entry.name))
+    return found
+
+
+def test_webkit_renders_without_gl_compositing_unless_told_otherwise(open_app):
+    window = open_app()
+    window.wait("the pre-chat form", lambda: window.visible("#start-form"))
+    apps = [pid for pid in (int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit())
+            if is_app_of(pid, window.installation)]
+    assert len(apps) == 1, apps
+    web = processes_named("WebKitWebProces", apps[0])  # the kernel keeps 15 characters
+    assert web, "the app's web process"
+    environment = Path(f"/proc/{web[0]}/environ").read_bytes().split(b"\0")
+    assert b"WEBKIT_DISABLE_COMPOSITING_MODE=1" in environment, "about 59 MB less for a page of text"
 
 
 def test_clicking_a_notification_brings_the_window_back_from_the_tray(desktop, x_focus, open_app, sim):

@@ -38,7 +38,10 @@ function announce(text) {
 }
 
 // Links stay off until the settings say this is not a kiosk (boot).
-const transcript = createTranscript($("transcript"), { onRetry: retry });
+const transcript = createTranscript($("transcript"), {
+  onRetry: retry,
+  onShowEarlier: () => call("snapshot").then((snapshot) => transcript.showEarlier(snapshot.entries), () => {}),
+});
 const settingsView = createSettings({ announce, onChanged: settingsChanged });
 const screenshot = createScreenshotDialog({ announce });
 const availability = createAvailability({

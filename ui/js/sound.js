@@ -1,5 +1,12 @@
 // A short, quiet chime for messages that arrive while the window is in the background.
+// One audio context for the page's life (each one holds an audio thread and a device),
+// and at most one chime every few seconds: a burst of lines is one chime, as it is one
+// notification.
 const KEY = "xima-chat.sound";
+const QUIET_MS = 4000;
+
+let context = null;
+let lastChime = -Infinity;
 
 export const sound = {
   get enabled() {
@@ -10,8 +17,12 @@ export const sound = {
   },
   chime() {
     if (!this.enabled || document.hasFocus()) return;
+    const now = performance.now();
+    if (now - lastChime < QUIET_MS) return;
+    lastChime = now;
     try {
-      const context = new AudioContext();
+      context ??= new AudioContext();
+      if (context.state === "suspended") context.resume().catch(() => {});
       const tone = context.createOscillator();
       const volume = context.createGain();
       tone.frequency.value = 880;
@@ -20,7 +31,7 @@ export const sound = {
       tone.connect(volume).connect(context.destination);
       tone.start();
       tone.stop(context.currentTime + 0.35);
-      tone.onended = () => context.close();
+      tone.onended = () => volume.disconnect();
     } catch {
       // No audio device: the notification still shows.
     }

@@ -56,6 +56,9 @@ export const strings = {
   copyTranscript: "Copy transcript",
   transcriptCopied: "Transcript copied to the clipboard.",
   transcriptSaved: (path) => `Saved to ${path}`,
+  earlierNotShown: (count) =>
+    count === 1 ? "1 earlier message is not shown." : `${count} earlier messages are not shown.`,
+  showEarlier: "Show earlier messages",
   transcriptNotSaved: "The transcript could not be saved there. Please choose another folder.",
   screenLabel: "Screen",
   allScreens: "All screens",

@@ -1,21 +1,35 @@
 // The conversation list: entries are added or updated in place by id, never re-rendered
 // wholesale, and every text goes in through textContent.
+//
+// Only the most recent lines stay in the page: a long chat kept every line's nodes,
+// styles and layout in the web process (tens of KiB a line), while the core keeps the
+// whole transcript, on disk and in exports. Above the oldest line shown, a marker says
+// how many earlier ones there are and brings them back, a page at a time.
 import { strings } from "./strings.js";
 import { fillWithLinks } from "./linkify.js";
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+/** How many lines the page keeps, and how many more each "show earlier" brings back. */
+export const PAGE = 300;
 
 /**
  * @param {HTMLElement} list
  * @param {object} options
  * @param {(id: number) => void} options.onRetry
+ * @param {() => void} options.onShowEarlier the customer asked for the lines above the
+ *   oldest shown; answer with showEarlier(the whole transcript)
  * @param {boolean} [options.links] whether web addresses are clickable; off until told
  *   (showLinks), so a kiosk never shows a link in the moment before its settings arrive
  */
-export function createTranscript(list, { onRetry, links = false }) {
+export function createTranscript(list, { onRetry, onShowEarlier, links = false }) {
   /** id → {item, entry}: the entry is kept to draw it again when `links` changes. */
   const items = new Map();
   let linksShown = links;
+  /** How many lines the page keeps now; "show earlier" raises it while the customer reads above. */
+  let limit = PAGE;
+  /** Lines of this chat older than the oldest shown, and the marker that says so. */
+  let hidden = 0;
+  let earlier = null;
 
   // The list shrinks when the ended panel takes the composer's place (or the window gets
   // smaller); a customer reading the newest lines must still see them, the agent's
@@ -86,22 +100,93 @@ export function createTranscript(list, { onRetry, links = false }) {
 
   function insertInOrder(item, id) {
     // Entries nearly always arrive in order; walk back from the end for the rare rest.
+    // The walk stops at the marker (it has no id), so nothing goes above it.
     let after = list.lastElementChild;
     while (after && Number(after.dataset.id) > id) after = after.previousElementSibling;
     if (after) after.after(item);
     else list.prepend(item);
   }
 
+  const oldestShown = () => {
+    const first = earlier ? earlier.nextElementSibling : list.firstElementChild;
+    return first ? Number(first.dataset.id) : Infinity;
+  };
+
+  /** A line older than the oldest shown, not itself shown: it stays in the core only. */
+  const outOfPage = (entry) => hidden > 0 && !items.has(entry.id) && entry.id < oldestShown();
+
+  function trim() {
+    while (items.size > limit) {
+      const first = earlier ? earlier.nextElementSibling : list.firstElementChild;
+      if (!first) break;
+      items.delete(Number(first.dataset.id));
+      first.remove();
+      hidden += 1;
+    }
+    showMarker();
+  }
+
+  function showMarker() {
+    if (hidden === 0) {
+      earlier?.remove();
+      earlier = null;
+      return;
+    }
+    if (!earlier) {
+      earlier = document.createElement("li");
+      earlier.className = "earlier";
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "inline-button";
+      button.textContent = strings.showEarlier;
+      button.addEventListener("click", () => onShowEarlier?.());
+      earlier.append(document.createElement("span"), " ", button);
+      list.prepend(earlier);
+    }
+    earlier.firstElementChild.textContent = strings.earlierNotShown(hidden);
+  }
+
+  /** `entries` is the whole transcript: counts exactly what is above the page. */
+  function countHidden(entries) {
+    const oldest = oldestShown();
+    hidden = entries.filter((entry) => entry.id < oldest && !items.has(entry.id)).length;
+    showMarker();
+  }
+
   return {
     upsert(entry) {
+      if (outOfPage(entry)) return;
       const nearBottom = nearEnd();
       const item = render(entry);
-      if (nearBottom || entry.author.kind === "customer") item.scrollIntoView({ block: "end" });
+      // Lines leave the top only while the customer follows the end: taken from above
+      // what they are reading, the text would jump (WebKit has no scroll anchoring).
+      // Back at the end, the earlier pages they brought back go again.
+      if (nearBottom || entry.author.kind === "customer") {
+        limit = PAGE;
+        trim();
+        item.scrollIntoView({ block: "end" });
+      }
     },
-    /** Adds or updates many entries at once, keeping what is already shown. */
+    /** Adds or updates from the whole transcript, keeping what is already shown; only
+     * the most recent lines are drawn. */
     merge(entries) {
-      for (const entry of entries) render(entry);
+      const newest = entries.slice(-limit);
+      const from = newest.length ? newest[0].id : Infinity;
+      for (const entry of entries) if (entry.id >= from || items.has(entry.id)) render(entry);
+      trim();
+      countHidden(entries);
       list.lastElementChild?.scrollIntoView({ block: "end" });
+    },
+    /** Draws a page of the lines above the oldest shown, from the whole transcript,
+     * leaving the lines the customer was reading where they were on screen. */
+    showEarlier(entries) {
+      const oldest = oldestShown();
+      const page = entries.filter((entry) => entry.id < oldest).slice(-PAGE);
+      const below = list.scrollHeight - list.scrollTop;
+      limit += page.length;
+      for (const entry of page) render(entry);
+      countHidden(entries);
+      list.scrollTop = list.scrollHeight - below;
     },
     /** The newest entry's text if the app wrote it (a system line such as how the chat ended), else "". */
     lastSystemLine() {
@@ -117,8 +202,10 @@ export function createTranscript(list, { onRetry, links = false }) {
     reset(entries) {
       items.clear();
       list.replaceChildren();
-      for (const entry of entries) render(entry);
-      list.lastElementChild?.scrollIntoView({ block: "end" });
+      earlier = null;
+      hidden = 0;
+      limit = PAGE;
+      this.merge(entries);
     },
   };
 }
