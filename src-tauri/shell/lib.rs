@@ -119,8 +119,9 @@ fn owner_only_files() {
 }
 
 /// WebKitGTK's accelerated compositing renders the page through GL, which without a GPU
-/// (a kiosk, a VM, Xvfb) is Mesa's software renderer mapped into the web process: about
-/// 59 MB of PSS for a page of text bubbles that has nothing to accelerate. Off unless the
+/// (a kiosk, a VM, Xvfb) is Mesa's software renderer mapped into the web process: 63 MiB
+/// of its PSS (165 → 102 MiB, `tests/bench/run.sh --only memory`) for a page of text
+/// bubbles that has nothing to accelerate. Off unless the
 /// user set the variable themselves (`WEBKIT_DISABLE_COMPOSITING_MODE=0` turns it back
 /// on). Set first thing, before any thread exists to read the environment meanwhile.
 fn webkit_without_compositing() {
