@@ -61,7 +61,6 @@ static STARTED: OnceLock<Instant> = OnceLock::new();
 
 pub fn main() -> ExitCode {
     STARTED.get_or_init(Instant::now);
-    webkit_without_compositing();
     owner_only_files();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (command, config, config_path) = match cli::parse(&args) {
@@ -115,19 +114,6 @@ fn owner_only_files() {
     #[cfg(unix)]
     unsafe {
         libc::umask(0o077);
-    }
-}
-
-/// WebKitGTK's accelerated compositing renders the page through GL, which without a GPU
-/// (a kiosk, a VM, Xvfb) is Mesa's software renderer mapped into the web process: 63 MiB
-/// of its PSS (165 → 102 MiB, `tests/bench/run.sh --only memory`) for a page of text
-/// bubbles that has nothing to accelerate. Off unless the
-/// user set the variable themselves (`WEBKIT_DISABLE_COMPOSITING_MODE=0` turns it back
-/// on). Set first thing, before any thread exists to read the environment meanwhile.
-fn webkit_without_compositing() {
-    #[cfg(target_os = "linux")]
-    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
-        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
     }
 }
 

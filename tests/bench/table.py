@@ -105,7 +105,7 @@ def memory_rows(memory: dict) -> list[tuple]:
     growth = long["after"]["pss_mib"] - long["before"]["pss_mib"]
     left = long["new_chat"]["pss_mib"] - long["before"]["pss_mib"]
     return [
-        ("Idle live chat, PSS summed: WebKit compositing on / off (the app's default)",
+        ("Idle live chat, PSS summed: WebKit compositing on (the default) / off (WEBKIT_DISABLE_COMPOSITING_MODE=1)",
          f"{on['pss_mib']:.0f} MiB ({_sizes(on['per_process_pss_mib'])}) / "
          f"{off['pss_mib']:.0f} MiB ({_sizes(off['per_process_pss_mib'])})", "≤ 200 MiB (off)",
          verdict(off["pss_mib"] <= 200)),

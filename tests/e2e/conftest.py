@@ -10,7 +10,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
@@ -103,8 +102,10 @@ class ChatWindow(app_driver.ChatWindow):
         return element.get_property("textContent") if element.is_displayed() else ""
 
     def transcript(self) -> list[str]:
-        return [item.get_property("textContent")
-                for item in self.driver.find_elements(By.CSS_SELECTOR, "#transcript .entry .text")]
+        # Read in one script: lines come and go (the page keeps the latest 300) between
+        # one WebDriver call and the next.
+        return self.driver.execute_script(
+            "return [...document.querySelectorAll('#transcript .entry .text')].map((text) => text.textContent)")
 
     def wait_for_line(self, text: str, timeout: float | None = None):
         self.wait(f"the line {text!r}", lambda: text in self.transcript(), timeout)

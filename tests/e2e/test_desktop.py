@@ -228,37 +228,6 @@ def count_chimes(window):
     """)
 
 
-def is_app_of(pid: int, installation: str) -> bool:
-    try:
-        return (installation in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-                and Path(f"/proc/{pid}/exe").resolve() == APP.resolve())
-    except OSError:  # gone meanwhile
-        return False
-
-
-def processes_named(command: str, parent: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if entry.name.isdigit() and stat.rsplit(")", 1)[1].split()[1] == str(parent) \
-                and stat.split("(", 1)[1].rsplit(")", 1)[0] == command:
-            found.append(int(entry.name))
-    return found
-
-
-def test_webkit_renders_without_gl_compositing_unless_told_otherwise(open_app):
-    window = open_app()
-    window.wait("the pre-chat form", lambda: window.visible("#start-form"))
-    apps = [pid for pid in (int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit())
-            if is_app_of(pid, window.installation)]
-    assert len(apps) == 1, apps
-    web = processes_named("WebKitWebProces", apps[0])  # the kernel keeps 15 characters
-    assert web, "the app's web process"
-    environment = Path(f"/proc/{web[0]}/environ").read_bytes().split(b"\0")
-    assert b"WEBKIT_DISABLE_COMPOSITING_MODE=1" in environment, "63 MiB less PSS for a page of text (tests/bench)"
 
 
 def test_clicking_a_notification_brings_the_window_back_from_the_tray(desktop, x_focus, open_app, sim):
