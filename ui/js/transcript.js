@@ -10,7 +10,7 @@ import { fillWithLinks } from "./linkify.js";
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 /** How many lines the page keeps, and how many more each "show earlier" brings back. */
-export const PAGE = 300;
+const PAGE = 300;
 
 /**
  * @param {HTMLElement} list
@@ -107,8 +107,11 @@ export function createTranscript(list, { onRetry, onShowEarlier, links = false }
     else list.prepend(item);
   }
 
+  /** The oldest line in the page (the marker, when there is one, is above it). */
+  const firstShown = () => (earlier ? earlier.nextElementSibling : list.firstElementChild);
+
   const oldestShown = () => {
-    const first = earlier ? earlier.nextElementSibling : list.firstElementChild;
+    const first = firstShown();
     return first ? Number(first.dataset.id) : Infinity;
   };
 
@@ -117,7 +120,7 @@ export function createTranscript(list, { onRetry, onShowEarlier, links = false }
 
   function trim() {
     while (items.size > limit) {
-      const first = earlier ? earlier.nextElementSibling : list.firstElementChild;
+      const first = firstShown();
       if (!first) break;
       items.delete(Number(first.dataset.id));
       first.remove();
