@@ -59,6 +59,10 @@ use crate::window::GeometrySaver;
 /// When the process started, for the start-up time in the log.
 static STARTED: OnceLock<Instant> = OnceLock::new();
 
+fn since_start_ms() -> u128 {
+    STARTED.get().map_or(0, |started| started.elapsed().as_millis())
+}
+
 pub fn main() -> ExitCode {
     STARTED.get_or_init(Instant::now);
     owner_only_files();
@@ -172,6 +176,9 @@ fn run_window(
                 app.add_capability(DESK_CAPABILITY)?;
             }
             let main = window::create(app.handle())?;
+            // With "window interactive": how the start divides between making the window
+            // (GTK, WebKit's context and network process) and its page loading.
+            tracing::info!(since_start_ms = since_start_ms(), "window created");
             let tray_shown = !kiosk.enabled && tray::install(app.handle());
             let tray_host = tray_shown.then(|| Arc::new(TrayHost::follow()));
             let badge = tray::UnreadBadge::new(app.handle().clone());
@@ -207,8 +214,7 @@ fn run_window(
         })
         .on_page_load(|webview, payload| {
             if webview.label() == window::MAIN && matches!(payload.event(), PageLoadEvent::Finished) {
-                let since_start_ms = STARTED.get().map_or(0, |started| started.elapsed().as_millis());
-                tracing::info!(since_start_ms, "window interactive");
+                tracing::info!(since_start_ms = since_start_ms(), "window interactive");
             }
         })
         .invoke_handler(app_commands!(handler))

@@ -15,6 +15,10 @@ use crate::window;
 
 const TRAY_ID: &str = "main";
 
+/// Trays show icons at 16–48 px; the window's 512 px icon would be written to disk as a
+/// 1 MiB PNG on every change of the badge (that is how libappindicator takes icons).
+const TRAY_ICON: Image<'static> = tauri::include_image!("icons/128x128.png");
+
 /// Builds the tray icon; `false` when this desktop has none. On Linux the tray needs
 /// the AppIndicator library, which `libappindicator` loads at run time and panics
 /// without: a missing tray must not take the chat down with it.
@@ -56,9 +60,7 @@ fn build(app: &AppHandle) -> tauri::Result<()> {
                 window::bring_to_front(tray.app_handle());
             }
         });
-    if let Some(icon) = app.default_window_icon() {
-        tray = tray.icon(icon.clone());
-    }
+    tray = tray.icon(TRAY_ICON.clone());
     tray.build(app)?;
     Ok(())
 }
@@ -82,9 +84,17 @@ type MainThreadTask = Box<dyn FnOnce() + Send>;
 impl UnreadBadge {
     pub fn new(app: AppHandle) -> Self {
         let drawing = app.clone();
+        // The tray was built showing the icon without the dot.
+        let dot_shown = std::sync::Mutex::new(false);
         Self::with(
             move |task| app.run_on_main_thread(task).map_err(|error| error.to_string()),
-            move |unread| draw_unread(&drawing, unread),
+            move |unread| {
+                let Ok(mut dot_shown) = dot_shown.lock() else { return };
+                let change = icon_change(*dot_shown, unread);
+                if draw_unread(&drawing, unread, change) {
+                    *dot_shown = change.unwrap_or(*dot_shown);
+                }
+            },
         )
     }
 
@@ -119,29 +129,41 @@ impl UnreadBadge {
     }
 }
 
-/// Redraws the icon with a badge and says the count in the tooltip (title on Linux,
-/// where tray tooltips do not exist). On the main thread: there the setters do not wait.
-fn draw_unread(app: &AppHandle, unread: u32) {
-    let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
-    let Some(icon) = app.default_window_icon() else { return };
+/// The icon to draw for `unread` messages when the dot is (or is not) shown: a new one
+/// only when the dot comes or goes. The tray writes every icon it is given to disk as a
+/// PNG, on the main thread that the chat's events to the page also go through; drawn
+/// for every agent line, it made each line in a background window reach the page late.
+fn icon_change(dot_shown: bool, unread: u32) -> Option<bool> {
+    let dot = unread > 0;
+    (dot != dot_shown).then_some(dot)
+}
+
+/// Says the count in the tooltip (title on Linux, where tray tooltips do not exist) and
+/// draws the icon with or without its dot when `dot` says so. On the main thread: there
+/// the setters do not wait. `true` when the tray took it all.
+fn draw_unread(app: &AppHandle, unread: u32, dot: Option<bool>) -> bool {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else { return false };
     let label = match unread {
         0 => "Xima Chat".to_owned(),
         1 => "Xima Chat: 1 unread message".to_owned(),
         n => format!("Xima Chat: {n} unread messages"),
     };
-    let image = if unread == 0 {
-        icon.clone().to_owned()
-    } else {
-        let rgba = with_badge(icon.rgba(), icon.width(), icon.height());
-        Image::new_owned(rgba, icon.width(), icon.height())
+    let icon = match dot {
+        None => Ok(()),
+        Some(false) => tray.set_icon(Some(TRAY_ICON.clone())),
+        Some(true) => {
+            let rgba = with_badge(TRAY_ICON.rgba(), TRAY_ICON.width(), TRAY_ICON.height());
+            tray.set_icon(Some(Image::new_owned(rgba, TRAY_ICON.width(), TRAY_ICON.height())))
+        }
     };
-    let outcome = tray
-        .set_icon(Some(image))
+    let outcome = icon
         .and_then(|()| tray.set_tooltip(Some(&label)))
         .and_then(|()| tray.set_title(if unread == 0 { None } else { Some(unread.to_string()) }));
     if let Err(error) = outcome {
         tracing::debug!(%error, "could not update the tray icon");
+        return false;
     }
+    true
 }
 
 const BADGE_RED: [u8; 4] = [0xd9, 0x2d, 0x20, 0xff];
@@ -207,6 +229,19 @@ mod tests {
         badge.show(0);
         run_main_thread();
         assert_eq!(*drawn.lock().unwrap(), [1000, 0], "a count after a redraw gets its own");
+    }
+
+    #[test]
+    fn the_icon_is_drawn_again_only_when_the_dot_comes_or_goes() {
+        let mut dot_shown = false;
+        let mut drawn = Vec::new();
+        for unread in [1, 2, 3, 40, 0, 0, 1] {
+            if let Some(dot) = icon_change(dot_shown, unread) {
+                drawn.push((unread, dot));
+                dot_shown = dot;
+            }
+        }
+        assert_eq!(drawn, [(1, true), (0, false), (1, true)], "three icons for seven counts");
     }
 
     fn pixel(rgba: &[u8], width: u32, x: u32, y: u32) -> [u8; 4] {

@@ -89,3 +89,33 @@ def memory(pid: int) -> Memory:
     processes that share them, so PSS sums to what the tree really costs."""
     return Memory(rss_kib=_kib(f"/proc/{pid}/status", "VmRSS"),
                   pss_kib=_kib(f"/proc/{pid}/smaps_rollup", "Pss"))
+
+
+def mapping_kind(path: str) -> str:
+    """What a mapping of /proc/<pid>/smaps is, by its path: a shared library's file
+    name, or the kind of anonymous memory."""
+    if not path:
+        return "anonymous"
+    if path.startswith("["):
+        return path  # [heap], [stack], [anon:…]
+    if path.startswith("/memfd:") or path.startswith("/dev/"):
+        return path.split(" ")[0]
+    return Path(path.split(" (deleted)")[0]).name
+
+
+def pss_by_mapping(pid: int) -> dict[str, int]:
+    """PSS in KiB of each kind of mapping of a process (`mapping_kind`), largest first:
+    where its share of memory is, library by library."""
+    totals: dict[str, int] = {}
+    kind = "anonymous"
+    try:
+        lines = Path(f"/proc/{pid}/smaps").read_text().splitlines()
+    except OSError:
+        return {}
+    for line in lines:
+        fields = line.split(maxsplit=5)
+        if "-" in fields[0] and len(fields) >= 5 and not fields[0].endswith(":"):
+            kind = mapping_kind(fields[5] if len(fields) == 6 else "")
+        elif fields[0] == "Pss:":
+            totals[kind] = totals.get(kind, 0) + int(fields[1])
+    return dict(sorted(totals.items(), key=lambda item: -item[1]))

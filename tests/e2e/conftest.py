@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import app_driver  # noqa: E402
 from app_driver import Installation, TauriDriver  # noqa: E402
 from services import running_services  # noqa: E402
 from sim_admin import SimulatorAdmin  # noqa: E402
+from x_window import save_window_png  # noqa: E402
 
 APP = app_driver.app_binary("debug")
 
@@ -145,8 +147,14 @@ class ChatWindow(app_driver.ChatWindow):
         box.send_keys(Keys.ENTER)
 
     def screenshot(self, name: str):
+        """The window as shown, into the run's artifacts (see x_window.py for why not
+        WebDriver's screenshot)."""
         SCREENS.mkdir(parents=True, exist_ok=True)
-        self.driver.save_screenshot(str(SCREENS / f"{name}.png"))
+        # The page has drawn its current state once two frames have gone by; the X
+        # server has it a moment later.
+        self.driver.execute_async_script("requestAnimationFrame(() => requestAnimationFrame(arguments[0]))")
+        time.sleep(0.2)
+        save_window_png(SCREENS / f"{name}.png")
 
 
 @pytest.fixture
