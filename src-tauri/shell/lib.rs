@@ -65,6 +65,7 @@ fn since_start_ms() -> u128 {
 
 pub fn main() -> ExitCode {
     STARTED.get_or_init(Instant::now);
+    webkit_without_compositing();
     owner_only_files();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (command, config, config_path) = match cli::parse(&args) {
@@ -118,6 +119,21 @@ fn owner_only_files() {
     #[cfg(unix)]
     unsafe {
         libc::umask(0o077);
+    }
+}
+
+/// WebKitGTK draws the page through GL when it may (its compositing mode). Without a GPU
+/// (a kiosk, a VM, Xvfb) that GL is Mesa's software renderer inside the web process, 50
+/// MiB of its memory (`tests/bench/run.sh --only memory`) for a page of text bubbles with
+/// nothing to accelerate. The environment variable rather than WebKit's
+/// hardware-acceleration setting: set on the webview, which has begun loading by then,
+/// the setting left the page unloaded under sway (the Wayland end-to-end test). Off
+/// unless the user set the variable themselves (`WEBKIT_DISABLE_COMPOSITING_MODE=0`
+/// keeps GL). Set first thing, before any thread exists to read the environment.
+fn webkit_without_compositing() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
     }
 }
 

@@ -32,36 +32,7 @@ pub fn create(app: &AppHandle) -> tauri::Result<WebviewWindow> {
         .build()?;
     #[cfg(windows)]
     windows_webview::lock_down(&window);
-    #[cfg(target_os = "linux")]
-    webkit_drawing::without_gl(&window);
     Ok(window)
-}
-
-/// WebKitGTK draws the page through GL when it may (its compositing mode). Without a GPU
-/// (a kiosk, a VM, Xvfb) that GL is Mesa's software renderer inside the web process, 63
-/// MiB of its memory (`tests/bench/run.sh --only memory`) for a page of text bubbles with
-/// nothing to accelerate; on a GPU it adds the driver's mappings instead. Through the
-/// setting rather than `WEBKIT_DISABLE_COMPOSITING_MODE`: an environment variable would
-/// reach every program the app opens (a link's browser). One the user set themselves
-/// wins (`WEBKIT_DISABLE_COMPOSITING_MODE=0` keeps GL).
-#[cfg(target_os = "linux")]
-mod webkit_drawing {
-    use tauri::WebviewWindow;
-    use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
-
-    pub fn without_gl(window: &WebviewWindow) {
-        if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_some() {
-            return;
-        }
-        let applied = window.with_webview(|webview| {
-            if let Some(settings) = WebViewExt::settings(&webview.inner()) {
-                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
-            }
-        });
-        if let Err(error) = applied {
-            tracing::warn!(%error, "could not reach WebKit's settings");
-        }
-    }
 }
 
 /// WebView2's browser behaviours a chat window must not have: its own context menu

@@ -209,9 +209,9 @@ def largest_mappings(pid: int, count: int = 8) -> dict[str, float]:
 
 
 def compositing_footprint(sim, sqs_endpoint: str) -> dict:
-    """An idle live chat with WebKit's accelerated compositing off (the app's default,
-    through WebKit's settings) and on (WEBKIT_DISABLE_COMPOSITING_MODE=0, which the app
-    leaves to WebKit), one after the other in the same run."""
+    """An idle live chat with WebKit's accelerated compositing off (the app's default)
+    and on (WEBKIT_DISABLE_COMPOSITING_MODE=0: a value the user set is left to WebKit),
+    one after the other in the same run."""
     figures = {}
     for name, env in [("on", {"WEBKIT_DISABLE_COMPOSITING_MODE": "0"}), ("off", {})]:
         print(f"  memory: idle live chat, compositing {name}", flush=True)

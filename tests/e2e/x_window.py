@@ -1,6 +1,6 @@
 """A picture of the app's window as the X server shows it. WebDriver's screenshot asks
 WebKit for a snapshot of its composited layers, and the app turns compositing off
-(src-tauri/shell/window.rs): WebKitWebDriver's snapshot then never answers. The X
+(src-tauri/shell/lib.rs): WebKitWebDriver's snapshot then never answers. The X
 server's copy of the window is what the customer sees anyway."""
 
 from __future__ import annotations
