@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-TEXTS = ["README.md", "src-tauri/core/src/session.rs", "src-tauri/core/src/inbox.rs", "tests/simulator/xima_sim.py",
-         "src-tauri/core/src/cloud.rs", "ui/styles.css", "ui/js/app.js", "src-tauri/core/src/capture.rs"]
+TEXTS = ["README.md", "src-tauri/core/src/session/mod.rs", "src-tauri/core/src/inbox.rs", "tests/simulator/xima_sim.py",
+         "src-tauri/core/src/cloud.rs", "ui/styles.css", "ui/js/app.js", "src-tauri/core/src/capture/mod.rs"]
 # Bitmap fonts from xfonts-base when it is installed; "fixed" is built into the X server.
 FONTS = ["-misc-fixed-medium-r-normal--13-120-75-75-c-70-iso8859-1",
          "-adobe-helvetica-medium-r-normal--12-*-*-*-*-*-iso8859-1",
@@ -46,6 +46,10 @@ def _text_windows(display: str, width: int, height: int) -> list[subprocess.Pope
     windows = []
     env = dict(os.environ, DISPLAY=display)
     index = 0
+    # xmessage exits at once on a file that is not there: say which, not "did not appear".
+    missing = [text for text in TEXTS if not (ROOT / text).is_file()]
+    if missing:
+        raise RuntimeError(f"text files for the screen are gone: {missing}")
     for y in range(0, height, TILE[1]):
         for x in range(0, width, TILE[0]):
             text = ROOT / TEXTS[index % len(TEXTS)]

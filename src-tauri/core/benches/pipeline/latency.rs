@@ -174,12 +174,11 @@ async fn live_chat(
         }
         _ => {}
     };
-    let chat = Chat::new(
-        cloud.clone(),
-        ChatSettings::new(installation),
-        SessionStore::new(data_dir),
-        Arc::new(sink),
-    );
+    // The core signs for AWS's own endpoint unless told otherwise (README, "SQS at AWS's
+    // own endpoint"): here it is moto's.
+    let mut settings = ChatSettings::new(installation);
+    settings.inbox.endpoint = Some(services.sqs_endpoint.clone());
+    let chat = Chat::new(cloud.clone(), settings, SessionStore::new(data_dir), Arc::new(sink));
     chat.start(StartRequest {
         installation_id: installation.to_owned(),
         email: "ann.lee@example.com".into(),
