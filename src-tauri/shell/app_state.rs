@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, RwLock, RwLockWriteGuard};
 
 use xima_chat_core::deeplink::ChatLink;
 use xima_chat_core::ApiKeyStore;
-use xima_chat_core::{AppConfig, Chat, EventSink, KioskConfig, SessionState};
+use xima_chat_core::{AppConfig, Chat, ConfigProblem, EventSink, KioskConfig, SessionState};
 
 use crate::error::{Error, Result};
 use crate::owned_task::OwnedTask;
@@ -43,6 +43,11 @@ fn build_chat(config: &AppConfig, events: &Arc<dyn EventSink>) -> Option<Chat> {
             None
         }
     }
+}
+
+/// Problems in English, one after the other (errors and the log).
+pub fn english(problems: &[ConfigProblem]) -> String {
+    problems.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
 }
 
 /// At start, before any chat: saved transcripts older than `keep-transcripts-days` go
@@ -87,10 +92,10 @@ impl AppState {
         }
     }
 
-    /// What stands between this app and a chat, in words for the settings screen.
-    pub fn problems(&self) -> Vec<String> {
+    /// What stands between this app and a chat, for the settings screen.
+    pub fn problems(&self) -> Vec<ConfigProblem> {
         match &self.config_problem {
-            Some(problem) => vec![problem.clone()],
+            Some(detail) => vec![ConfigProblem::FileUnreadable { detail: detail.clone() }],
             None => self.config().problems(),
         }
     }
@@ -134,8 +139,8 @@ impl AppState {
             .chat
             .clone()
             .ok_or_else(|| match &self.config_problem {
-                Some(problem) => Error::BrokenConfigFile(problem.clone()),
-                None => Error::NotConfigured(configured.config.problems().join(" ")),
+                Some(detail) => Error::BrokenConfigFile(ConfigProblem::FileUnreadable { detail: detail.clone() }.to_string()),
+                None => Error::NotConfigured(english(&configured.config.problems())),
             })
     }
 
@@ -177,8 +182,8 @@ impl AppState {
         if configured.resuming.as_ref().is_some_and(|check| !check.is_finished()) {
             return Err(Error::ChatInProgress);
         }
-        if let Some(problem) = &self.config_problem {
-            return Err(Error::BrokenConfigFile(problem.clone()));
+        if let Some(detail) = &self.config_problem {
+            return Err(Error::BrokenConfigFile(ConfigProblem::FileUnreadable { detail: detail.clone() }.to_string()));
         }
         let path = self.config_path.clone().ok_or(Error::NoConfigFile)?;
         config.save_edited(&path)?;

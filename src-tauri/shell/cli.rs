@@ -79,6 +79,9 @@ struct Settings {
     /// Saved transcripts older than this are deleted at start; 0 keeps them [default: 30]
     #[arg(long, env = "XIMA_KEEP_TRANSCRIPTS_DAYS", value_name = "DAYS", value_parser = DAYS, global = true)]
     keep_transcripts_days: Option<u32>,
+    /// The window's language, e.g. es or pt-BR [default: the desktop's]
+    #[arg(long, env = "XIMA_LANGUAGE", value_name = "TAG", global = true)]
+    language: Option<String>,
     /// Record the shape of every exchange with the cloud (no values)
     #[arg(long, env = "XIMA_WIRE_LOG", value_name = "FILE", global = true)]
     wire_log: Option<String>,
@@ -114,6 +117,7 @@ impl Settings {
         over(&mut config.log_dir, self.log_dir.map(Some));
         over(&mut config.keep_transcripts_days, self.keep_transcripts_days);
         over(&mut config.wire_log, self.wire_log.map(|file| nonblank(&file).map(PathBuf::from)));
+        over(&mut config.language, self.language.map(|tag| nonblank(&tag)));
         over(&mut config.start_at_login, self.start_at_login);
         over(&mut config.kiosk.enabled, self.kiosk);
     }
@@ -322,7 +326,7 @@ pub fn doctor(config: &AppConfig) -> ExitCode {
     };
     let info = |what: &str, detail: String| println!("INFO {what}: {detail}");
     let problems = config.problems();
-    report(problems.is_empty(), "config", if problems.is_empty() { "complete".into() } else { problems.join(" ") });
+    report(problems.is_empty(), "config", if problems.is_empty() { "complete".into() } else { crate::app_state::english(&problems) });
 
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,

@@ -9,7 +9,7 @@ use xima_chat_core::deeplink::ChatLink;
 use xima_chat_core::{ExportFormat, KeyHome};
 use xima_chat_core::protocol::Availability;
 use xima_chat_core::Entry;
-use xima_chat_core::{ChatSnapshot, CustomChatInfo, ScreenshotPreview, Secret, StartAuth, StartRequest};
+use xima_chat_core::{ChatSnapshot, ConfigProblem, CustomChatInfo, ScreenshotPreview, Secret, StartAuth, StartRequest};
 
 use crate::app_state::AppState;
 use crate::error::{Error, Result};
@@ -26,7 +26,7 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + '
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsView {
-    pub problems: Vec<String>,
+    pub problems: Vec<ConfigProblem>,
     pub skills: Vec<String>,
     pub name: String,
     pub email: String,

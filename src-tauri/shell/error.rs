@@ -67,7 +67,10 @@ impl Error {
 }
 
 impl Serialize for Error {
+    /// The one place a command's failure leaves for the window: logged here, because
+    /// the window shows the customer its code's words, not this English message.
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        tracing::info!(code = self.code(), error = %self, "a command failed");
         let mut payload = serializer.serialize_struct("Error", 2)?;
         payload.serialize_field("code", self.code())?;
         payload.serialize_field("message", &self.to_string())?;

@@ -73,7 +73,7 @@ pub fn main() -> ExitCode {
         // Started from a menu, nobody reads standard error: the window opens and says it.
         Err(cli::CliError::Config(error)) if cli::opens_the_window(&args) => {
             eprintln!("error: {error}");
-            let problem = format!("{error}. Correct the file (or remove it) and start the app again.");
+            let problem = error.to_string();
             let config = AppConfig::default();
             logging::to_stderr_and_file(config.log_dir());
             return run_window(config, None, None, Some(problem));
@@ -159,6 +159,7 @@ fn run_window(
     let kiosk = config.kiosk.clone();
     let start_at_login = config.start_at_login;
     let data_dir = config.data_dir();
+    let language = config.language_tag().map(str::to_owned);
     let mut builder = tauri::Builder::default()
         // First: a second launch hands its arguments to this one and exits before
         // anything else starts.
@@ -191,7 +192,7 @@ fn run_window(
             if !kiosk.enabled {
                 app.add_capability(DESK_CAPABILITY)?;
             }
-            let main = window::create(app.handle())?;
+            let main = window::create(app.handle(), language.as_deref())?;
             // With "window interactive": how the start divides between making the window
             // (GTK, WebKit's context and network process) and its page loading.
             tracing::info!(since_start_ms = since_start_ms(), "window created");

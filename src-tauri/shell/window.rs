@@ -16,13 +16,15 @@ use crate::owned_task::OwnedTask;
 pub const MAIN: &str = "main";
 
 /// Builds the window `tauri.conf.json` describes (it is not created from there: only a
-/// window built here gets the navigation guard), locked to the app's own pages.
-pub fn create(app: &AppHandle) -> tauri::Result<WebviewWindow> {
+/// window built here gets the navigation guard), locked to the app's own pages. The
+/// page reads `language` (the setting, if any) before its first word is shown.
+pub fn create(app: &AppHandle, language: Option<&str>) -> tauri::Result<WebviewWindow> {
     let described = app.config().app.windows.iter().find(|window| window.label == MAIN).cloned();
     let Some(described) = described else {
         return Err(tauri::Error::WindowNotFound);
     };
     let window = WebviewWindowBuilder::from_config(app, &described)?
+        .initialization_script(language_script(language))
         .on_navigation(navigation::allow_navigation)
         .on_new_window(navigation::refuse_new_window)
         // Web inspector in development builds only: on a kiosk it is a way out.
@@ -65,6 +67,13 @@ mod windows_webview {
             tracing::warn!(%error, "could not reach WebView2's settings");
         }
     }
+}
+
+/// The language setting for `ui/js/i18n.js`, as a JSON string (or null): nothing of the
+/// setting can end up as script.
+fn language_script(language: Option<&str>) -> String {
+    let value = serde_json::to_string(&language).unwrap_or_else(|_| "null".to_owned());
+    format!("window.__XIMA_LANGUAGE__ = {value};")
 }
 
 /// Shows, restores and focuses the window: a second launch, a deep link or the tray.
@@ -170,5 +179,17 @@ impl GeometrySaver {
     /// plugin saves the place itself.
     pub fn cancel(&self) {
         self.pending.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::language_script;
+
+    #[test]
+    fn the_language_reaches_the_page_as_a_json_string_never_as_script() {
+        assert_eq!(language_script(Some("pt-BR")), r#"window.__XIMA_LANGUAGE__ = "pt-BR";"#);
+        assert_eq!(language_script(None), "window.__XIMA_LANGUAGE__ = null;");
+        assert_eq!(language_script(Some(r#"x"; alert(1); ""#)), r#"window.__XIMA_LANGUAGE__ = "x\"; alert(1); \"";"#);
     }
 }

@@ -42,6 +42,10 @@ class Simulator(SimulatorAdmin):
     def agent_sends(self, session: str, message: dict):
         return self.call("POST", f"/_sim/sessions/{session}/messages", message)
 
+    def fail_next(self, path: str, scope: str, status: int = 500, count: int = 1):
+        """The next `count` requests to `path` naming `scope` (a session id) get `status`."""
+        self.call("POST", "/_sim/faults", {"path": path, "status": status, "count": count, "match": scope})
+
     def deny_sqs(self, installation: str, actions: list[str]):
         self.call("POST", f"/_sim/installations/{installation}/deny", {"actions": actions})
 

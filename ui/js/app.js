@@ -1,7 +1,8 @@
 // The chat window: one model, one render(); events from the core update the model.
 import { call, onChat, onApp } from "./ipc.js";
-import { strings } from "./strings.js";
-import { createTranscript } from "./transcript.js";
+import { t, applyLanguage, failureText } from "./i18n.js";
+import { waitInWords } from "./wait.js";
+import { createTranscript, entryText } from "./transcript.js";
 import { createSettings } from "./settings.js";
 import { createScreenshotDialog } from "./screenshot.js";
 import { sound } from "./sound.js";
@@ -52,23 +53,13 @@ const availability = createAvailability({
   },
 });
 
+/** Every fixed word of the page, from the catalogue its elements name (data-text: the
+ * text, data-label: what assistive technology reads, data-title: the tooltip). */
 function applyStrings() {
-  const text = {
-    "loading-text": strings.loading, title: strings.title, "form-intro": strings.formIntro,
-    "name-label": strings.nameLabel, "email-label": strings.emailLabel, "skill-label": strings.skillLabel,
-    start: strings.startChat, "queue-title": strings.queueTitle, cancel: strings.cancel, end: strings.endChat,
-    "new-chat": strings.newChat, "save-transcript": strings.saveTranscript,
-    "save-transcript-html": strings.saveTranscriptHtml,
-    "copy-transcript": strings.copyTranscript, "screenshot-title": strings.screenshotTitle,
-    "screenshot-decline": strings.screenshotDecline, "screen-label": strings.screenLabel,
-    "settings-title": strings.settingsTitle, "installation-label": strings.installationLabel,
-    "skills-label": strings.skillsLabel, "base-url-label": strings.baseUrlLabel,
-    "default-name-label": strings.defaultNameLabel, "default-email-label": strings.defaultEmailLabel,
-    "sound-label": strings.soundLabel, "save-settings": strings.saveSettings,
-    "close-settings": strings.closeSettings, "api-key-title": strings.apiKeyTitle,
-    "api-key-label": strings.apiKeyLabel, "save-api-key": strings.apiKeySave, "clear-api-key": strings.apiKeyClear,
-  };
-  for (const [id, value] of Object.entries(text)) $(id).textContent = value;
+  applyLanguage();
+  for (const element of document.querySelectorAll("[data-text]")) element.textContent = t(element.dataset.text);
+  for (const element of document.querySelectorAll("[data-label]")) element.setAttribute("aria-label", t(element.dataset.label));
+  for (const element of document.querySelectorAll("[data-title]")) element.title = t(element.dataset.title);
 }
 
 function currentView() {
@@ -94,10 +85,10 @@ function render() {
 
   $("start").disabled = model.busy || phase === "starting";
   // No agent ready never blocks a start: the button only says so.
-  $("start").textContent = phase === "starting" ? strings.starting
-    : agents === "none-ready" ? strings.startAnyway : strings.startChat;
+  $("start").textContent = phase === "starting" ? t("starting")
+    : agents === "none-ready" ? t("startAnyway") : t("startChat");
   $("form-error").textContent = model.formError;
-  $("queue-wait").textContent = state.estimatedWait ? strings.queueWait(state.estimatedWait) : strings.queueWaitUnknown;
+  $("queue-wait").textContent = state.estimatedWait ? t("queueWait", { wait: waitInWords(state.estimatedWait) }) : t("queueWaitUnknown");
 
   $("end").hidden = phase !== "chatting";
   $("composer").hidden = phase !== "chatting";
@@ -107,7 +98,7 @@ function render() {
   $("open-settings").hidden = view !== "form" || isKiosk();
   for (const id of ["save-transcript", "save-transcript-html", "copy-transcript"]) $(id).hidden = isKiosk();
   $("kiosk-countdown").hidden = model.kioskCountdown === null || phase !== "ended";
-  if (model.kioskCountdown !== null) $("kiosk-countdown").textContent = strings.kioskCountdown(model.kioskCountdown);
+  if (model.kioskCountdown !== null) $("kiosk-countdown").textContent = t("kioskCountdown", { seconds: model.kioskCountdown });
   $("close-settings").hidden = Boolean(model.settings?.problems.length);
 
   const agent = phase === "chatting" ? state.agent : null;
@@ -115,23 +106,23 @@ function render() {
   $("title").hidden = Boolean(agent);
   if (agent) {
     $("agent-name").textContent = agent.name;
-    $("agent-status").textContent = strings.agentOnline;
+    $("agent-status").textContent = t("agentOnline");
     $("agent-initials").textContent = initials(agent.name);
     $("agent-initials").hidden = Boolean(agent.avatar);
     $("agent-avatar").hidden = !agent.avatar;
     if (agent.avatar && $("agent-avatar").src !== agent.avatar) $("agent-avatar").src = agent.avatar;
   }
   $("typing").hidden = !(model.agentTyping && agent);
-  if (agent) $("typing").textContent = strings.agentTyping(agent.name);
+  if (agent) $("typing").textContent = t("agentTyping", { name: agent.name });
 
   $("connection-banner").hidden = model.connected || !LIVE.includes(phase);
-  $("connection-banner").textContent = strings.reconnecting;
+  $("connection-banner").textContent = t("reconnecting");
 }
 
 /** The form's availability line: nothing when unknown, the skill named when it was chosen. */
 function renderAvailability(agents, answered, skill) {
   const line = $("availability");
-  const text = { ready: strings.agentReady, "none-ready": strings.noAgentReady(skill) }[agents] || "";
+  const text = { ready: t("agentReady"), "none-ready": (skill ? t("noAgentReadyFor", { skill }) : t("noAgentReady")) }[agents] || "";
   // Rewriting the same words would make a screen reader say them again every minute.
   if (line.textContent !== text) line.textContent = text;
   line.classList.toggle("ready", agents === "ready");
@@ -187,14 +178,14 @@ function readForm() {
   const name = $("name").value.trim();
   const email = $("email").value.trim();
   const kiosk = model.settings.kiosk;
-  if (!name && !kiosk?.fixedName) return { error: strings.nameRequired, focus: "name" };
-  if (!kiosk?.fixedEmail && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return { error: strings.emailInvalid, focus: "email" };
+  if (!name && !kiosk?.fixedName) return { error: t("nameRequired"), focus: "name" };
+  if (!kiosk?.fixedEmail && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return { error: t("emailInvalid"), focus: "email" };
   const customChatInfo = model.settings.customChatInfo
     .filter((field) => field.value)
     .map((field) => ({ name: field.name, value: field.value }));
   for (const input of $("custom-fields").querySelectorAll("input")) {
     const value = input.value.trim();
-    if (!value) return { error: strings.fieldRequired(input.dataset.name), focus: input.id };
+    if (!value) return { error: t("fieldRequired", { label: input.dataset.name }), focus: input.id };
     customChatInfo.push({ name: input.dataset.name, value });
   }
   return { form: { name, email, skill: $("skill").value, customChatInfo } };
@@ -214,7 +205,7 @@ async function startChat(event) {
   try {
     await call("start_chat", { form });
   } catch (failure) {
-    model.formError = failure.message || strings.errorGeneric;
+    model.formError = failureText(failure);
   } finally {
     model.busy = false;
     render();
@@ -271,9 +262,9 @@ async function saveTranscript(format) {
   try {
     const path = await call("save_transcript", { format });
     if (path === null) return;
-    said = strings.transcriptSaved(path);
+    said = t("transcriptSaved", { path });
   } catch (failure) {
-    said = failure.code === "save_failed" ? strings.transcriptNotSaved : failure.message;
+    said = failure.code === "save_failed" ? t("transcriptNotSaved") : failureText(failure);
   }
   $("save-status").textContent = said;
   $("save-status").hidden = false;
@@ -283,7 +274,7 @@ async function copyTranscript() {
   // Whatever a kiosk put on the clipboard would be there for the next visitor to paste.
   if (isKiosk()) return;
   const text = await call("transcript_text");
-  await navigator.clipboard?.writeText(text).then(() => announce(strings.transcriptCopied), () => {});
+  await navigator.clipboard?.writeText(text).then(() => announce(t("transcriptCopied")), () => {});
 }
 
 // ---- starting over
@@ -352,7 +343,7 @@ function subscribe() {
     agentTyping: agentTypingChanged,
     connection: connectionChanged,
     screenshotRequested: () => screenshot.open(),
-    screenshotClosed: () => screenshot.close(strings.screenshotClosed),
+    screenshotClosed: () => screenshot.close(t("screenshotClosed")),
   });
   onApp("app:deep-link", takeDeepLink);
 }
@@ -382,7 +373,7 @@ function entryChanged({ entry }) {
     sound.chime();
     render();
   } else if (entry.author.kind === "system") {
-    announce(entry.text);
+    announce(entryText(entry));
   }
 }
 
@@ -392,8 +383,8 @@ function agentTypingChanged({ typing: active }) {
 }
 
 function connectionChanged({ up }) {
-  if (model.connected && !up) announce(strings.reconnecting);
-  if (!model.connected && up) announce(strings.reconnected);
+  if (model.connected && !up) announce(t("reconnecting"));
+  if (!model.connected && up) announce(t("reconnected"));
   model.connected = up;
   render();
 }
@@ -464,5 +455,5 @@ async function boot() {
 }
 
 boot().catch((failure) => {
-  $("loading-text").textContent = failure.message || strings.errorGeneric;
+  $("loading-text").textContent = failureText(failure);
 });

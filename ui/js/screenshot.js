@@ -1,7 +1,7 @@
 // The consent dialog for TAKE_SCREENSHOT: ask, capture and preview, then send or decline.
 // Nothing leaves the computer until the customer presses Send after seeing the preview.
 import { call } from "./ipc.js";
-import { strings } from "./strings.js";
+import { t, failureText } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -18,13 +18,13 @@ export function createScreenshotDialog({ announce }) {
     const shown = state.open && !state.capturing;
     if (shown && !dialog.open) dialog.showModal();
     if (!shown && dialog.open) dialog.close();
-    $("screenshot-text").textContent = state.preview ? strings.screenshotPreviewText : strings.screenshotText;
+    $("screenshot-text").textContent = state.preview ? t("screenshotPreviewText") : t("screenshotText");
     $("screenshot-preview").hidden = !state.preview;
     if (state.preview) $("screenshot-preview").src = state.preview;
     else $("screenshot-preview").removeAttribute("src");
     $("screenshot-accept").textContent = state.busy
-      ? strings.screenshotCapturing
-      : state.preview ? strings.screenshotSend : strings.screenshotCapture;
+      ? t("screenshotCapturing")
+      : state.preview ? t("screenshotSend") : t("screenshotCapture");
     $("screenshot-accept").disabled = state.busy;
     $("screenshot-error").textContent = state.error;
   }
@@ -39,8 +39,9 @@ export function createScreenshotDialog({ announce }) {
   async function offerScreens() {
     const screens = await call("list_screens").catch(() => []);
     const select = $("screen");
-    select.replaceChildren(new Option(strings.allScreens, ""),
-      ...screens.map((screen, index) => new Option(strings.screenName(screen, index), String(screen.id))));
+    select.replaceChildren(new Option(t("allScreens"), ""),
+      ...screens.map((screen, index) => new Option(t(screen.primary ? "screenNameMain" : "screenName",
+        { number: index + 1, width: String(screen.width), height: String(screen.height) }), String(screen.id))));
     $("screen-choice").hidden = screens.length < 2;
   }
 
@@ -63,7 +64,7 @@ export function createScreenshotDialog({ announce }) {
       }
     } catch (failure) {
       // A failed capture was already declined to the agent; the dialog can close.
-      next = { ...state, capturing: false, preview: null, error: failure.message || strings.errorGeneric };
+      next = { ...state, capturing: false, preview: null, error: failureText(failure) };
     }
     if (asked !== request) return;
     state = { ...next, busy: false };
@@ -84,12 +85,13 @@ export function createScreenshotDialog({ announce }) {
     decline();
   });
 
+  render();
   return {
     open() {
       request += 1;
       state = { open: true, preview: null, busy: false, error: "" };
       offerScreens();
-      announce(strings.screenshotTitle);
+      announce(t("screenshotTitle"));
       render();
     },
     close(reason) {

@@ -1,7 +1,7 @@
 // The settings view: where the app is set up and the API key is stored. The key goes to
 // the keychain through Rust and is never read back into the page.
 import { call } from "./ipc.js";
-import { strings } from "./strings.js";
+import { t } from "./i18n.js";
 import { sound } from "./sound.js";
 
 const $ = (id) => document.getElementById(id);
@@ -17,16 +17,20 @@ export function createSettings({ onChanged, announce }) {
     $("default-name").value = settings.name;
     $("default-email").value = settings.email;
     $("sound").checked = sound.enabled;
-    $("settings-problems").replaceChildren(...settings.problems.map((problem) => {
+    $("settings-problems").replaceChildren(...settings.problems.map(({ code, ...named }) => {
       const item = document.createElement("li");
-      item.textContent = problem;
+      try {
+        item.textContent = t(`problem${code.charAt(0).toUpperCase()}${code.slice(1)}`, named);
+      } catch {
+        item.textContent = code;
+      }
       return item;
     }));
     $("api-key-status").textContent = settings.keychainError
-      || (settings.hasApiKey ? strings.apiKeyStored : strings.apiKeyMissing);
+      || (settings.hasApiKey ? t("apiKeyStored") : t("apiKeyMissing"));
     $("clear-api-key").hidden = !settings.hasApiKey;
-    $("config-file").textContent = settings.configFile ? strings.configFile(settings.configFile) : "";
-    $("log-dir").textContent = settings.logDir ? strings.logDir(settings.logDir) : "";
+    $("config-file").textContent = settings.configFile ? t("configFile", { path: settings.configFile }) : "";
+    $("log-dir").textContent = settings.logDir ? t("logDir", { path: settings.logDir }) : "";
   }
 
   async function save(event) {
@@ -34,7 +38,8 @@ export function createSettings({ onChanged, announce }) {
     sound.enabled = $("sound").checked;
     const form = {
       installationId: $("installation-id").value,
-      skills: $("skills").value.split(","),
+      // Arabic and Persian keyboards type "،" for a comma.
+      skills: $("skills").value.split(/[,،]/),
       baseUrl: $("base-url").value,
       name: $("default-name").value,
       email: $("default-email").value,
@@ -43,7 +48,7 @@ export function createSettings({ onChanged, announce }) {
       const settings = await call("save_settings", { form });
       $("settings-error").textContent = "";
       fill(settings);
-      announce(strings.settingsSaved);
+      announce(t("settingsSaved"));
       onChanged(settings);
     } catch (failure) {
       $("settings-error").textContent = failure.message;
@@ -57,7 +62,7 @@ export function createSettings({ onChanged, announce }) {
     input.value = "";
     try {
       await call("set_api_key", { key });
-      announce(strings.apiKeySaved);
+      announce(t("apiKeySaved"));
     } catch (failure) {
       $("api-key-status").textContent = failure.message;
       return;
@@ -68,7 +73,7 @@ export function createSettings({ onChanged, announce }) {
   async function clearKey() {
     try {
       await call("clear_api_key");
-      announce(strings.apiKeyCleared);
+      announce(t("apiKeyCleared"));
     } catch (failure) {
       $("api-key-status").textContent = failure.message;
       return;

@@ -5,12 +5,30 @@
 // styles and layout in the web process (tens of KiB a line), while the core keeps the
 // whole transcript, on disk and in exports. Above the oldest line shown, a marker says
 // how many earlier ones there are and brings them back, a page at a time.
-import { strings } from "./strings.js";
+import { t, timeOfDay } from "./i18n.js";
 import { fillWithLinks } from "./linkify.js";
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 /** How many lines the page keeps, and how many more each "show earlier" brings back. */
 const PAGE = 300;
+
+/**
+ * A line of the app's own (who joined, why the chat ended …) in the customer's language:
+ * the core sends its code and what it names; `english` is the core's own wording, for a
+ * code this page does not know.
+ */
+function lineText({ code, ...named }, english) {
+  try {
+    const key = code === "ended" ? `ended${named.reason.charAt(0).toUpperCase()}${named.reason.slice(1)}` : code;
+    return t(key, named);
+  } catch {
+    return english;
+  }
+}
+
+/** What an entry says, as the window shows it: the app's own lines in the customer's language. */
+export function entryText(entry) {
+  return entry.line ? lineText(entry.line, entry.text) : entry.text;
+}
 
 /**
  * @param {HTMLElement} list
@@ -61,10 +79,10 @@ export function createTranscript(list, { onRetry, onShowEarlier, links = false }
     const author = entry.author.kind;
     item.className = `entry ${author}`;
     const [meta, text] = item.children;
-    const who = author === "agent" ? entry.author.name : author === "customer" ? strings.you : "";
+    const who = author === "agent" ? entry.author.name : author === "customer" ? t("you") : "";
     const time = document.createElement("time");
     time.dateTime = new Date(entry.at).toISOString();
-    time.textContent = timeFormat.format(new Date(entry.at));
+    time.textContent = timeOfDay(new Date(entry.at));
     meta.replaceChildren();
     if (who) {
       const name = document.createElement("span");
@@ -73,7 +91,7 @@ export function createTranscript(list, { onRetry, onShowEarlier, links = false }
       meta.append(name, " ");
     }
     meta.append(time);
-    fillWithLinks(text, entry.text, { links: linksShown });
+    fillWithLinks(text, entryText(entry), { links: linksShown });
     renderDelivery(item, entry);
     return item;
   }
@@ -84,16 +102,15 @@ export function createTranscript(list, { onRetry, onShowEarlier, links = false }
     const status = document.createElement("div");
     status.className = `delivery ${entry.delivery.state}`;
     if (entry.delivery.state === "failed") {
-      status.append(strings.failed + " ");
-      status.title = entry.delivery.reason || "";
+      status.append(t("failed") + " ");
       const retry = document.createElement("button");
       retry.type = "button";
       retry.className = "inline-button";
-      retry.textContent = strings.retry;
+      retry.textContent = t("retry");
       retry.addEventListener("click", () => onRetry(entry.id));
       status.append(retry);
     } else {
-      status.textContent = entry.delivery.state === "sent" ? strings.sent : strings.sending;
+      status.textContent = entry.delivery.state === "sent" ? t("sent") : t("sending");
     }
     item.append(status);
   }
@@ -141,12 +158,12 @@ export function createTranscript(list, { onRetry, onShowEarlier, links = false }
       const button = document.createElement("button");
       button.type = "button";
       button.className = "inline-button";
-      button.textContent = strings.showEarlier;
+      button.textContent = t("showEarlier");
       button.addEventListener("click", () => onShowEarlier?.());
       earlier.append(document.createElement("span"), " ", button);
       list.prepend(earlier);
     }
-    earlier.firstElementChild.textContent = strings.earlierNotShown(hidden);
+    earlier.firstElementChild.textContent = t("earlierNotShown", { count: hidden });
   }
 
   /** `entries` is the whole transcript: counts exactly what is above the page. */

@@ -41,6 +41,9 @@ pub struct AppConfig {
     pub start_at_login: bool,
     /// Saved transcripts older than this are deleted when the app starts (0 keeps them).
     pub keep_transcripts_days: u32,
+    /// The window's language, a BCP 47 tag ("es", "pt-BR"; "qps" is the pseudo-locale
+    /// that shows untranslated text); the desktop's language when unset.
+    pub language: Option<String>,
     pub kiosk: KioskConfig,
 }
 
@@ -118,9 +121,28 @@ impl Default for AppConfig {
             wire_log: None,
             start_at_login: false,
             keep_transcripts_days: 30,
+            language: None,
             kiosk: KioskConfig::default(),
         }
     }
+}
+
+/// What stands between the settings and a chat: shown on the settings screen as a code
+/// the window words (`ui/js/locales/`), and in English here for the log and `doctor`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "code", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum ConfigProblem {
+    #[error("The installation id is not set.")]
+    NoInstallationId,
+    #[error("No skill is set.")]
+    NoSkill,
+    #[error("The base URL {url:?} must start with https:// (the API key is sent only over https).")]
+    InsecureBaseUrl { url: String },
+    #[error("The base URL {url:?} is not an https URL.")]
+    BadBaseUrl { url: String },
+    /// The settings file is there but cannot be read; `detail` says where and why.
+    #[error("{detail}. Correct the file (or remove it) and start the app again.")]
+    FileUnreadable { detail: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -200,6 +222,19 @@ impl AppConfig {
         self.data_dir.clone().or_else(default_data_dir).ok_or(NoHomeFolder::Data)
     }
 
+    /// The `language` setting if it is a well-formed tag (letters, digits and hyphens,
+    /// as BCP 47 has them); anything else is left out and the desktop's language used.
+    pub fn language_tag(&self) -> Option<&str> {
+        let tag = self.language.as_deref()?.trim();
+        let well_formed = !tag.is_empty()
+            && tag.len() <= 35
+            && tag.split('-').all(|part| !part.is_empty() && part.len() <= 8 && part.bytes().all(|b| b.is_ascii_alphanumeric()));
+        if !well_formed {
+            tracing::warn!(language = %tag.escape_debug(), "not a language tag; the desktop's language is used");
+        }
+        well_formed.then_some(tag)
+    }
+
     pub fn log_dir(&self) -> Result<PathBuf, NoHomeFolder> {
         self.log_dir.clone().or_else(default_log_dir).ok_or(NoHomeFolder::Logs)
     }
@@ -252,21 +287,19 @@ impl AppConfig {
         Ok(info)
     }
 
-    /// What is missing before a chat can start, in words for the settings screen.
-    pub fn problems(&self) -> Vec<String> {
+    /// What is missing before a chat can start.
+    pub fn problems(&self) -> Vec<ConfigProblem> {
         let mut problems = Vec::new();
         if self.installation_id.trim().is_empty() {
-            problems.push("The installation id is not set.".to_owned());
+            problems.push(ConfigProblem::NoInstallationId);
         }
         if self.kiosk.fixed_skill().is_none() && self.skills.iter().all(|skill| skill.trim().is_empty()) {
-            problems.push("No skill is set.".to_owned());
+            problems.push(ConfigProblem::NoSkill);
         }
         match checked_base_url(&self.base_url) {
             Ok(_) => {}
-            Err(CloudError::InsecureBaseUrl(url)) => problems.push(format!(
-                "The base URL {url:?} must start with https:// (the API key is sent only over https)."
-            )),
-            Err(_) => problems.push(format!("The base URL {:?} is not an https URL.", self.base_url)),
+            Err(CloudError::InsecureBaseUrl(url)) => problems.push(ConfigProblem::InsecureBaseUrl { url }),
+            Err(_) => problems.push(ConfigProblem::BadBaseUrl { url: self.base_url.clone() }),
         }
         problems
     }
@@ -414,6 +447,25 @@ mod tests {
     }
 
     #[test]
+    fn a_language_setting_is_used_only_when_it_is_a_language_tag() {
+        let with = |language: &str| AppConfig { language: Some(language.into()), ..AppConfig::default() };
+        for tag in ["es", "pt-BR", "qps", "zh-Hant-TW", " de "] {
+            assert_eq!(with(tag).language_tag(), Some(tag.trim()), "{tag}");
+        }
+        for not_a_tag in ["", "es;alert(1)", "pt_BR", "-es", "es-", "</script>", "abcdefghi"] {
+            assert_eq!(with(not_a_tag).language_tag(), None, "{not_a_tag}");
+        }
+        assert_eq!(AppConfig::default().language_tag(), None, "the desktop's language");
+    }
+
+    #[test]
+    fn problems_go_to_the_window_as_codes_and_to_the_log_in_english() {
+        let problem = ConfigProblem::InsecureBaseUrl { url: "http://example.com".into() };
+        assert_eq!(serde_json::to_value(&problem).unwrap(), serde_json::json!({"code": "insecureBaseUrl", "url": "http://example.com"}));
+        assert!(problem.to_string().starts_with("The base URL \"http://example.com\" must start with https://"));
+    }
+
+    #[test]
     fn problems_name_what_is_missing() {
         let config = AppConfig::default();
         assert_eq!(config.problems().len(), 2);
@@ -460,7 +512,7 @@ mod tests {
         assert!(with_base("http://[::1]:8123").problems().is_empty());
         let problems = with_base("http://example.com").problems();
         assert_eq!(problems.len(), 1);
-        assert!(problems[0].contains("must start with https://"), "{problems:?}");
+        assert!(problems[0].to_string().contains("must start with https://"), "{problems:?}");
         assert!(!with_base("http://127.0.0.1.example.com").problems().is_empty());
         assert!(!with_base("https://user:pw@mm-v1.ximasoftware.com").problems().is_empty());
         assert!(!with_base("file:///etc").problems().is_empty());

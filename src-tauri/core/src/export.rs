@@ -147,6 +147,7 @@ mod tests {
             author: Author::System,
             text: "Myles joined the chat".into(),
             delivery: None,
+            line: None,
         };
         let transcript = Transcript::from_records([began]);
         assert_eq!(ExportFormat::Text.file_name(&transcript), "Chat transcript 2025-11-26.txt");

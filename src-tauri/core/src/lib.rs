@@ -36,7 +36,7 @@ mod utc;
 mod wire_log;
 
 pub use cloud::{checked_base_url, CloudClient, CloudError, CloudOptions, DEFAULT_BASE_URL};
-pub use config::{default_config_path, download_dir, AppConfig, ConfigError, KioskConfig};
+pub use config::{default_config_path, download_dir, AppConfig, ConfigError, ConfigProblem, KioskConfig};
 pub use data_dir_lock::{create_private_dir, DataDirLock, DataDirLockError};
 pub use error::ChatError;
 pub use events::{ChatEvent, EventSink};
@@ -49,5 +49,5 @@ pub use protocol::{CustomChatInfo, ServerMessage, SessionId, StartAuth, StartReq
 pub use secret::Secret;
 pub use session::{Chat, ChatSettings, ChatSnapshot, ScreenshotPreview};
 pub use store::SessionStore;
-pub use transcript::{Author, Delivery, Entry};
+pub use transcript::{Author, Delivery, Entry, SystemLine};
 pub use wire_log::WireLog;

@@ -4,6 +4,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use crate::lifecycle::EndReason;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Author {
@@ -32,6 +34,44 @@ pub struct Entry {
     /// Only customer messages have one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<Delivery>,
+    /// A line of the app's own, as a code: the window words it in the customer's
+    /// language; `text` has it in English (exports, transcripts saved before codes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<SystemLine>,
+}
+
+/// The lines the app writes into a conversation, each with what it names. The window
+/// words them (`ui/js/locales/`), so they are sent as codes, never as English.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum SystemLine {
+    AgentJoined { agent: String },
+    Transferred { agent: String },
+    Ended { reason: EndReason },
+    ScreenshotShared,
+    ScreenshotDeclined,
+    /// The upload failed.
+    ScreenshotFailed,
+    /// The capture failed.
+    ScreenshotNotTaken,
+    /// Nobody answered the request in time.
+    ScreenshotTimedOut,
+}
+
+impl SystemLine {
+    /// The English wording, as the entry's `text`.
+    pub fn english(&self) -> String {
+        match self {
+            SystemLine::AgentJoined { agent } => format!("{agent} joined the chat."),
+            SystemLine::Transferred { agent } => format!("You were transferred to {agent}."),
+            SystemLine::Ended { reason } => reason.line().to_owned(),
+            SystemLine::ScreenshotShared => "You shared a screenshot.".to_owned(),
+            SystemLine::ScreenshotDeclined => "You declined to share a screenshot.".to_owned(),
+            SystemLine::ScreenshotFailed => "The screenshot could not be sent.".to_owned(),
+            SystemLine::ScreenshotNotTaken => "The screenshot could not be taken.".to_owned(),
+            SystemLine::ScreenshotTimedOut => "The screenshot request timed out.".to_owned(),
+        }
+    }
 }
 
 pub fn now_millis() -> u64 {
@@ -91,8 +131,19 @@ impl Transcript {
             author,
             text: text.into(),
             delivery,
+            line: None,
         };
         self.entries.push(entry.clone());
+        entry
+    }
+
+    /// A line of the app's own (`Author::System`), its English wording as the text.
+    pub fn append_line(&mut self, line: SystemLine) -> Entry {
+        let mut entry = self.append(Author::System, line.english(), None);
+        entry.line = Some(line);
+        if let Some(last) = self.entries.last_mut() {
+            last.line = entry.line.clone();
+        }
         entry
     }
 
@@ -120,6 +171,27 @@ pub(crate) fn format_utc(millis: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_line_of_the_apps_own_reaches_the_window_as_a_code_with_what_it_names() {
+        let mut transcript = Transcript::default();
+        let joined = transcript.append_line(SystemLine::AgentJoined { agent: "Myles".into() });
+        let ended = transcript.append_line(SystemLine::Ended { reason: EndReason::ByAgent });
+        let joined = serde_json::to_value(&joined).unwrap();
+        assert_eq!(joined["line"], json!({"code": "agentJoined", "agent": "Myles"}));
+        assert_eq!(joined["text"], "Myles joined the chat.", "English for exports");
+        assert_eq!(serde_json::to_value(&ended).unwrap()["line"], json!({"code": "ended", "reason": "byAgent"}));
+        assert_eq!(transcript.entries()[1].line, Some(SystemLine::Ended { reason: EndReason::ByAgent }), "kept, not only sent");
+    }
+
+    #[test]
+    fn a_transcript_saved_before_lines_had_codes_still_reads() {
+        let old: Entry = serde_json::from_value(json!({"id": 1, "at": 5, "author": {"kind": "system"}, "text": "Myles joined the chat."}))
+            .unwrap();
+        assert_eq!(old.line, None);
+        assert!(!serde_json::to_string(&old).unwrap().contains("line"), "no code is made up for it");
+    }
 
     #[test]
     fn ids_grow_and_delivery_updates_in_place() {

@@ -8,7 +8,7 @@ use crate::events::ChatEvent;
 use crate::inbox::{Dispatch, ConnectionHealth};
 use crate::lifecycle::SessionState;
 use crate::protocol::ServerMessage;
-use crate::transcript::Author;
+use crate::transcript::{Author, SystemLine};
 
 /// The inbox's view of the chat it feeds: messages for any other chat are dropped.
 pub(super) struct SessionDispatch {
@@ -80,12 +80,12 @@ impl Shared {
                 let SessionState::Chatting { agent } = &next else { return };
                 let line = match &previous {
                     SessionState::Chatting { agent: before } if before.name == agent.name => None,
-                    SessionState::Chatting { .. } => Some(format!("You were transferred to {}.", agent.name)),
-                    _ => Some(format!("{} joined the chat.", agent.name)),
+                    SessionState::Chatting { .. } => Some(SystemLine::Transferred { agent: agent.name.clone() }),
+                    _ => Some(SystemLine::AgentJoined { agent: agent.name.clone() }),
                 };
                 self.enter(stamp, next);
                 if let Some(line) = line {
-                    self.system_line(stamp, &line);
+                    self.system_line(stamp, line);
                 }
             }
             (ServerMessage::EstimatedWaitTime { .. }, Some(next)) => self.enter(stamp, next),

@@ -23,7 +23,7 @@ use crate::inbox::{Dispatch, Inbox, InboxOptions};
 use crate::lifecycle::{EndReason, SessionState};
 use crate::protocol::{ChatSession, SessionId};
 use crate::store::SavedSession;
-use crate::transcript::{Author, Transcript};
+use crate::transcript::{SystemLine, Transcript};
 
 /// Which chat a piece of work belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,7 +179,7 @@ impl Shared {
         if let Err(error) = self.store.clear_current() {
             tracing::error!(%error, "could not clear the saved session");
         }
-        self.system_line(stamp, reason.line());
+        self.system_line(stamp, SystemLine::Ended { reason });
         tracing::info!(?reason, "chat ended");
         self.events.emit(ChatEvent::State {
             state: SessionState::Ended { reason },
@@ -202,13 +202,13 @@ impl Shared {
 
     /// Adds a line of the app's own to chat `stamp`'s transcript, if it is still the one
     /// on screen.
-    pub(super) fn system_line(&self, stamp: &Stamp, text: &str) {
+    pub(super) fn system_line(&self, stamp: &Stamp, line: SystemLine) {
         let entry = {
             let mut inner = self.lock();
             if inner.current(stamp).is_none() {
                 return;
             }
-            inner.transcript.append(Author::System, text, None)
+            inner.transcript.append_line(line)
         };
         self.record(&stamp.id, &entry);
     }

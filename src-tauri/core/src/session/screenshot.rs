@@ -13,6 +13,7 @@ use crate::capture::{self, CaptureTarget, ParentWindow};
 use crate::error::ChatError;
 use crate::events::ChatEvent;
 use crate::protocol::ScreenshotAnswer;
+use crate::transcript::SystemLine;
 
 /// A captured screen the customer is looking at before deciding to send it.
 #[derive(Debug, Clone, Serialize)]
@@ -86,12 +87,12 @@ impl Chat {
             Err(capture::CaptureError::Cancelled) => {
                 // The customer said no in the desktop's own dialog: that is declining.
                 tracing::info!("the screenshot was cancelled in the desktop's dialog; declining the request");
-                self.shared.decline_screenshot(&stamp, request, "You declined to share a screenshot.").await;
+                self.shared.decline_screenshot(&stamp, request, SystemLine::ScreenshotDeclined).await;
                 Err(capture::CaptureError::Cancelled.into())
             }
             Err(error) => {
                 tracing::warn!(%error, "screen capture failed; declining the request");
-                self.shared.decline_screenshot(&stamp, request, "The screenshot could not be taken.").await;
+                self.shared.decline_screenshot(&stamp, request, SystemLine::ScreenshotNotTaken).await;
                 Err(error.into())
             }
         }
@@ -121,9 +122,9 @@ impl Chat {
         };
         self.shared.cloud.notify_screenshot(&stamp.id, &answer).await?;
         let line = match (&answer, &upload_error) {
-            (ScreenshotAnswer::Accepted { .. }, _) => "You shared a screenshot.",
-            (ScreenshotAnswer::Rejected, None) => "You declined to share a screenshot.",
-            (ScreenshotAnswer::Rejected, Some(_)) => "The screenshot could not be sent.",
+            (ScreenshotAnswer::Accepted { .. }, _) => SystemLine::ScreenshotShared,
+            (ScreenshotAnswer::Rejected, None) => SystemLine::ScreenshotDeclined,
+            (ScreenshotAnswer::Rejected, Some(_)) => SystemLine::ScreenshotFailed,
         };
         // Only into the chat that asked: after a wipe this is another customer's.
         self.shared.system_line(&stamp, line);
@@ -152,7 +153,7 @@ impl Shared {
                     _ = tokio::time::sleep(timeout) => {
                         if let Some(shared) = shared.upgrade() {
                             tracing::info!("screenshot request not answered in time; declining");
-                            shared.decline_screenshot(&stamp, request, "The screenshot request timed out.").await;
+                            shared.decline_screenshot(&stamp, request, SystemLine::ScreenshotTimedOut).await;
                         }
                     }
                 }
@@ -166,7 +167,7 @@ impl Shared {
     }
 
     /// Declines request `request` of chat `stamp` if it is still open, and closes the dialog.
-    pub(super) async fn decline_screenshot(&self, stamp: &Stamp, request: u64, line: &str) {
+    pub(super) async fn decline_screenshot(&self, stamp: &Stamp, request: u64, line: SystemLine) {
         {
             let mut inner = self.lock();
             let live_chat = inner.state.is_live();
