@@ -123,9 +123,9 @@ fn owner_only_files() {
 }
 
 /// WebKitGTK draws the page through GL when it may (its compositing mode). Without a GPU
-/// (a kiosk, a VM, Xvfb) that GL is Mesa's software renderer inside the web process, 50
-/// MiB of its memory (`tests/bench/run.sh --only memory`) for a page of text bubbles with
-/// nothing to accelerate. The environment variable rather than WebKit's
+/// (a kiosk, a VM, Xvfb) that GL is Mesa's software renderer inside the web process, 60
+/// MiB of its memory (162 → 100 MiB PSS, `tests/bench/run.sh --only memory`) for a page
+/// of text bubbles with nothing to accelerate. The environment variable rather than WebKit's
 /// hardware-acceleration setting: set on the webview, which has begun loading by then,
 /// the setting left the page unloaded under sway (the Wayland end-to-end test). Off
 /// unless the user set the variable themselves (`WEBKIT_DISABLE_COMPOSITING_MODE=0`

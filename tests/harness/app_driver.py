@@ -75,14 +75,17 @@ class TauriDriver:
         self.url = ""
 
     def __enter__(self) -> "TauriDriver":
-        port = free_port()
+        port, native = free_port(), free_port()
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                [str(TAURI_DRIVER), "--port", str(port), "--native-port", str(free_port())],
+                [str(TAURI_DRIVER), "--port", str(port), "--native-port", str(native)],
                 stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, XIMA_LOG=self.log_level, **self.env))
         try:
             wait_for_port(port, self.process, "tauri-driver", timeout=20, log=self.log)
+            # tauri-driver listens before the WebKitWebDriver it started does, and passes a
+            # new session on at once: "connection refused" on a slow first start.
+            wait_for_port(native, self.process, "WebKitWebDriver", timeout=30, log=self.log)
         except RuntimeError:
             self.process.kill()
             raise
