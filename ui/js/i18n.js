@@ -75,6 +75,15 @@ export function t(key, params = {}) {
   });
 }
 
+/**
+ * The text for a code the core sends (`code` of a `prefix` family: "problem" +
+ * "noSkill" is problemNoSkill), or `otherwise` for a code this page does not know.
+ */
+export function tCode(prefix, code, params, otherwise) {
+  const key = prefix ? `${prefix}${String(code).charAt(0).toUpperCase()}${String(code).slice(1)}` : code;
+  return key in words ? t(key, params) : otherwise;
+}
+
 /** A time of day as the customer's language writes it. */
 export function timeOfDay(date) {
   return clock.format(date);

@@ -1,7 +1,7 @@
 // The settings view: where the app is set up and the API key is stored. The key goes to
 // the keychain through Rust and is never read back into the page.
 import { call } from "./ipc.js";
-import { t } from "./i18n.js";
+import { t, tCode } from "./i18n.js";
 import { sound } from "./sound.js";
 
 const $ = (id) => document.getElementById(id);
@@ -19,11 +19,7 @@ export function createSettings({ onChanged, announce }) {
     $("sound").checked = sound.enabled;
     $("settings-problems").replaceChildren(...settings.problems.map(({ code, ...named }) => {
       const item = document.createElement("li");
-      try {
-        item.textContent = t(`problem${code.charAt(0).toUpperCase()}${code.slice(1)}`, named);
-      } catch {
-        item.textContent = code;
-      }
+      item.textContent = tCode("problem", code, named, code);
       return item;
     }));
     $("api-key-status").textContent = settings.keychainError

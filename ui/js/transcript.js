@@ -5,7 +5,7 @@
 // styles and layout in the web process (tens of KiB a line), while the core keeps the
 // whole transcript, on disk and in exports. Above the oldest line shown, a marker says
 // how many earlier ones there are and brings them back, a page at a time.
-import { t, timeOfDay } from "./i18n.js";
+import { t, tCode, timeOfDay } from "./i18n.js";
 import { fillWithLinks } from "./linkify.js";
 
 /** How many lines the page keeps, and how many more each "show earlier" brings back. */
@@ -17,12 +17,7 @@ const PAGE = 300;
  * code this page does not know.
  */
 function lineText({ code, ...named }, english) {
-  try {
-    const key = code === "ended" ? `ended${named.reason.charAt(0).toUpperCase()}${named.reason.slice(1)}` : code;
-    return t(key, named);
-  } catch {
-    return english;
-  }
+  return code === "ended" ? tCode("ended", named.reason, named, english) : tCode("", code, named, english);
 }
 
 /** What an entry says, as the window shows it: the app's own lines in the customer's language. */
