@@ -19,7 +19,7 @@ mkdir -p "$DEMO_HOME/Downloads" "$XDG_CONFIG_HOME"
 printf 'XDG_DOWNLOAD_DIR="%s/Downloads"\n' "$DEMO_HOME" >"$XDG_CONFIG_HOME/user-dirs.dirs"
 export XIMA_INSTALLATION_ID="demo-installation" XIMA_SKILLS="Support,Billing,Sales"
 
-exec dbus-run-session -- bash -c '
+private_bus bash -c '
   set -euo pipefail
   source "'"$ROOT"'/tests/lib/setup.sh"
   start_keyring

@@ -20,4 +20,4 @@ cargo build --locked --workspace --all-targets
 PATH="$TOOLS/bin:$PATH" cargo tauri build --debug --bundles deb --ci >/dev/null
 rm -rf tests/artifacts && mkdir -p tests/artifacts
 
-exec dbus-run-session -- bash "$ROOT/tests/lib/test-session.sh"
+private_bus bash "$ROOT/tests/lib/test-session.sh"

@@ -23,4 +23,4 @@ for line in sys.stdin:
 export PIPELINE
 mkdir -p tests/artifacts/bench
 
-exec dbus-run-session -- bash "$ROOT/tests/bench/session.sh" "$@"
+private_bus bash "$ROOT/tests/bench/session.sh" "$@"

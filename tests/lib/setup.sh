@@ -70,13 +70,48 @@ ensure_tauri_cli() {
   fi
 }
 
-# A private D-Bus session must already be running (dbus-run-session): start an unlocked
-# GNOME Keyring in it, with its files under a throwaway XDG_DATA_HOME.
+# Runs COMMAND in a private D-Bus session (it replaces the shell): the standard session
+# bus, except that the keychain it starts is the unlocked one of start_keyring, and that
+# nothing can start a password prompt. A locked or missing keychain makes GNOME Keyring
+# prompt, and a prompt on a display nobody looks at waits forever: here it fails at once.
+private_bus() {
+  local bus prompter
+  bus="$(mktemp -d)"
+  mkdir "$bus/services"
+  cat >"$bus/session.conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <!-- Listed before the standard directories, so its services win. -->
+  <servicedir>$bus/services</servicedir>
+  <include>/usr/share/dbus-1/session.conf</include>
+</busconfig>
+EOF
+  for prompter in org.gnome.keyring.SystemPrompter org.gnome.keyring.PrivatePrompter; do
+    printf '[D-BUS Service]\nName=%s\nExec=/bin/false\n' "$prompter" >"$bus/services/$prompter.service"
+  done
+  printf '[D-BUS Service]\nName=org.freedesktop.secrets\nExec=%s\n' "$bus/keyring" \
+    >"$bus/services/org.freedesktop.secrets.service"
+  XIMA_BUS_DIR="$bus" exec dbus-run-session --config-file="$bus/session.conf" -- "$@"
+}
+
+# In the session of private_bus: an unlocked GNOME Keyring with its files under a
+# throwaway XDG_DATA_HOME. D-Bus starts it, now and again should it ever die (a daemon
+# that died made the next request start a stock one, locked, which prompted: a CI run
+# hung there), and each start unlocks the same files with the same password.
 start_keyring() {
   export XDG_DATA_HOME="${XDG_DATA_HOME:-$(mktemp -d)}"
   mkdir -p "$XDG_DATA_HOME"
-  eval "$(printf 'xima-test-keyring' | gnome-keyring-daemon --unlock --components=secrets --daemonize)"
-  export GNOME_KEYRING_CONTROL
+  [ -d "${XIMA_BUS_DIR:-}" ] || { echo "start_keyring: not in a session of private_bus" >&2; return 1; }
+  cat >"$XIMA_BUS_DIR/keyring" <<EOF
+#!/bin/sh
+printf 'xima-test-keyring' | XDG_DATA_HOME='$XDG_DATA_HOME' exec gnome-keyring-daemon --unlock --foreground --components=secrets
+EOF
+  chmod 755 "$XIMA_BUS_DIR/keyring"
+  # Answered once the keyring owns its name, so nothing asks it before it is there.
+  dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus.StartServiceByName string:org.freedesktop.secrets uint32:0 >/dev/null \
+    || { echo "GNOME Keyring did not start" >&2; return 1; }
 }
 
 # Starts Xvfb on a free display unless one is given; sets DISPLAY.
