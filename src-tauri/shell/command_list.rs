@@ -32,7 +32,8 @@ macro_rules! app_commands {
             set_api_key,
             clear_api_key,
             open_link,
-            take_deep_link
+            take_deep_link,
+            lend_desktop_words
         )
     };
 }

@@ -6,11 +6,12 @@ use tauri::State;
 use tauri_plugin_dialog::DialogExt;
 use xima_chat_core::capture::{self, CaptureTarget, ScreenInfo};
 use xima_chat_core::deeplink::ChatLink;
-use xima_chat_core::{ExportFormat, KeyHome};
+use xima_chat_core::{ExportFormat, ExportLanguage, KeyHome};
 use xima_chat_core::protocol::Availability;
 use xima_chat_core::Entry;
 use xima_chat_core::{ChatSnapshot, ConfigProblem, CustomChatInfo, ScreenshotPreview, Secret, StartAuth, StartRequest};
 
+use crate::desktop_words::{Lent, Wording};
 use crate::app_state::AppState;
 use crate::error::{Error, Result};
 use crate::portal_parent;
@@ -67,7 +68,11 @@ pub async fn settings(state: State<'_, AppState>) -> Result<SettingsView> {
     };
     let (has_api_key, keychain_error) = match stored {
         Ok(key) => (key.is_some(), None),
-        Err(error) => (false, Some(error.to_string())),
+        Err(error) => {
+            // The window says what it means in the customer's language; why is here.
+            tracing::warn!(%error, "the keychain could not be asked for the API key");
+            (false, Some(error.to_string()))
+        }
     };
     Ok(SettingsView {
         problems: state.problems(),
@@ -225,33 +230,35 @@ pub fn new_chat(state: State<'_, AppState>) -> Result<()> {
     Ok(())
 }
 
-/// The transcript as text, for the clipboard.
+/// The transcript as text, for the clipboard, in the words of the window's language.
 #[tauri::command]
-pub fn transcript_text(state: State<'_, AppState>) -> Result<String> {
+pub fn transcript_text(state: State<'_, AppState>, language: ExportLanguage) -> Result<String> {
     state.deny_in_kiosk()?;
-    Ok(state.chat()?.export_transcript(ExportFormat::Text))
+    Ok(state.chat()?.export_transcript(ExportFormat::Text, &language))
 }
 
 /// Asks where to save the transcript (`text` or `html`) with the desktop's own save
-/// dialog, starting in the Downloads folder under the chat's date, and writes it there.
-/// Returns the file's path, or None when the customer cancelled.
+/// dialog, starting in the Downloads folder under the chat's date, and writes it there,
+/// in the words of the window's language. Returns the file's path, or None when the
+/// customer cancelled.
 #[tauri::command]
 pub async fn save_transcript(
     window: tauri::WebviewWindow,
     state: State<'_, AppState>,
     format: ExportFormat,
+    language: ExportLanguage,
 ) -> Result<Option<String>> {
     state.deny_in_kiosk()?;
     let chat = state.chat()?;
-    let (text, name) = (chat.export_transcript(format), chat.transcript_file_name(format));
+    let (text, name) = (chat.export_transcript(format, &language), chat.transcript_file_name(format, &language));
     let (chosen, answer) = tokio::sync::oneshot::channel();
     let mut dialog = window
         .dialog()
         .file()
         .set_parent(&window)
-        .set_title("Save transcript")
+        .set_title(ExportFormat::dialog_title(&language))
         .set_file_name(name)
-        .add_filter(format.kind(), &[format.extension()]);
+        .add_filter(format.kind(&language), &[format.extension()]);
     if let Some(folder) = xima_chat_core::download_dir() {
         dialog = dialog.set_directory(folder);
     }
@@ -349,4 +356,12 @@ mod tests {
             assert!(matches!(safe_link(unsafe_link), Err(Error::UnsafeLink)), "{unsafe_link}");
         }
     }
+}
+
+/// The page's words for what the app shows outside the window (tray, notifications), in
+/// the language the page chose: sent once, as soon as it has chosen.
+#[tauri::command]
+pub fn lend_desktop_words(app: tauri::AppHandle, wording: State<'_, Wording>, lent: Lent) {
+    wording.lend(lent);
+    crate::tray::speak(&app, &wording.now());
 }

@@ -26,6 +26,7 @@ mod attention;
 mod cli;
 mod commands;
 mod deeplink;
+mod desktop_words;
 mod error;
 mod events;
 mod kiosk;
@@ -51,6 +52,7 @@ use xima_chat_core::{AppConfig, EventSink};
 use crate::app_state::AppState;
 use crate::attention::Attention;
 use crate::cli::Command;
+use crate::desktop_words::Wording;
 use crate::events::WindowEvents;
 use crate::notices::Notices;
 use crate::tray_host::TrayHost;
@@ -196,10 +198,13 @@ fn run_window(
             // With "window interactive": how the start divides between making the window
             // (GTK, WebKit's context and network process) and its page loading.
             tracing::info!(since_start_ms = since_start_ms(), "window created");
+            // English until the page lends its language's words (lend_desktop_words).
+            let wording = Wording::new();
+            app.manage(wording.clone());
             let tray_shown = !kiosk.enabled && tray::install(app.handle());
             let tray_host = tray_shown.then(|| Arc::new(TrayHost::follow()));
             let badge = tray::UnreadBadge::new(app.handle().clone());
-            let notices = Arc::new(Notices::start(app.handle().clone()));
+            let notices = Arc::new(Notices::start(app.handle().clone(), wording));
             let seen = notices.clone();
             let attention = Arc::new(Attention::new(move |unread| {
                 badge.show(unread);

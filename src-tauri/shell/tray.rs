@@ -9,8 +9,9 @@ use std::sync::Arc;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
-use tauri::AppHandle;
+use tauri::{AppHandle, Manager};
 
+use crate::desktop_words::{DesktopWords, Wording};
 use crate::window;
 
 const TRAY_ID: &str = "main";
@@ -37,10 +38,35 @@ pub fn install(app: &AppHandle) -> bool {
     }
 }
 
+/// The tray menu's items, kept to be worded again when the page lends its words.
+struct TrayMenu {
+    open: MenuItem<tauri::Wry>,
+    quit: MenuItem<tauri::Wry>,
+}
+
+fn open_label(words: &DesktopWords) -> String {
+    words.say("openChat", &[], || "Open chat".into())
+}
+
+fn quit_label(words: &DesktopWords) -> String {
+    words.say("quit", &[], || "Quit".into())
+}
+
+/// Words the tray's menu in `words` (the tooltip follows with the next count).
+pub fn speak(app: &AppHandle, words: &DesktopWords) {
+    let Some(menu) = app.try_state::<TrayMenu>() else { return };
+    let worded = menu.open.set_text(open_label(words)).and_then(|()| menu.quit.set_text(quit_label(words)));
+    if let Err(error) = worded {
+        tracing::debug!(%error, "could not word the tray menu");
+    }
+}
+
 fn build(app: &AppHandle) -> tauri::Result<()> {
-    let open = MenuItem::with_id(app, "open", "Open chat", true, None::<&str>)?;
-    let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
+    let words = app.try_state::<Wording>().map_or_else(|| std::sync::Arc::new(DesktopWords::english()), |wording| wording.now());
+    let open = MenuItem::with_id(app, "open", open_label(&words), true, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", quit_label(&words), true, None::<&str>)?;
     let menu = Menu::with_items(app, &[&open, &quit])?;
+    app.manage(TrayMenu { open, quit });
     let mut tray = TrayIconBuilder::with_id(TRAY_ID)
         .tooltip("Xima Chat")
         .menu(&menu)
@@ -143,10 +169,13 @@ fn icon_change(dot_shown: bool, unread: u32) -> Option<bool> {
 /// the setters do not wait. `true` when the tray took it all.
 fn draw_unread(app: &AppHandle, unread: u32, dot: Option<bool>) -> bool {
     let Some(tray) = app.tray_by_id(TRAY_ID) else { return false };
+    let words = app.try_state::<Wording>().map_or_else(|| std::sync::Arc::new(DesktopWords::english()), |wording| wording.now());
     let label = match unread {
-        0 => "Xima Chat".to_owned(),
-        1 => "Xima Chat: 1 unread message".to_owned(),
-        n => format!("Xima Chat: {n} unread messages"),
+        0 => words.say("appName", &[], || "Xima Chat".into()),
+        n => words.count("trayUnread", n, &[], || match n {
+            1 => "Xima Chat: 1 unread message".to_owned(),
+            n => format!("Xima Chat: {n} unread messages"),
+        }),
     };
     let icon = match dot {
         None => Ok(()),

@@ -168,18 +168,19 @@ def open_app(sim, tauri_driver, request):
 
     def open_(agent: str = "manual", configured: bool = True, driver_url: str = tauri_driver,
               config_text: str = "", extra_args: tuple[str, ...] = (), dialect: str | None = None,
-              agents_ready: dict[str, bool] | None = None, prepare=None) -> ChatWindow:
+              agents_ready: dict[str, bool] | None = None, prepare=None, app: Path = APP) -> ChatWindow:
         """`dialect` and `agents_ready` are the installation's in the simulator (see
         xima_sim.py); None leaves the simulator's default. `prepare(installation)` runs
-        just before the app starts."""
-        installation = Installation.new(APP, sim.url if configured else None, "e2e", config_text, extra_args)
+        just before the app starts. `app` is the build to run (the accessibility audit's
+        differs)."""
+        installation = Installation.new(app, sim.url if configured else None, "e2e", config_text, extra_args)
         sim.configure(installation.id, agent=agent, dialect=dialect, agentsReady=agents_ready)
         if prepare is not None:
             prepare(installation)
-        return launch(installation, driver_url)
+        return launch(installation, driver_url, app)
 
-    def launch(installation: Installation, driver_url: str) -> ChatWindow:
-        window = ChatWindow.open(driver_url, APP, installation, reopen=lambda: launch(installation, driver_url))
+    def launch(installation: Installation, driver_url: str, app: Path) -> ChatWindow:
+        window = ChatWindow.open(driver_url, app, installation, reopen=lambda: launch(installation, driver_url, app))
         opened.append(window)
         request.node.window = window
         return window

@@ -70,6 +70,30 @@ ensure_tauri_cli() {
   fi
 }
 
+# axe-core, the engine of the accessibility audit (tests/e2e/test_accessibility.py), from
+# the npm registry: one pinned version, checked against the digest the registry gives.
+AXE_VERSION=4.14.1
+AXE_INTEGRITY=sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==
+AXE="$TOOLS/axe-core-$AXE_VERSION/axe.min.js"
+ensure_axe() {
+  [ -s "$AXE" ] && return 0
+  say "fetching axe-core $AXE_VERSION from the npm registry"
+  "$PYTHON" - "$AXE_VERSION" "$AXE_INTEGRITY" "$AXE" <<'EOF'
+import base64, hashlib, io, pathlib, sys, tarfile, urllib.request
+
+version, integrity, target = sys.argv[1:]
+url = f"https://registry.npmjs.org/axe-core/-/axe-core-{version}.tgz"
+with urllib.request.urlopen(url, timeout=120) as response:
+    package = response.read()
+if "sha512-" + base64.b64encode(hashlib.sha512(package).digest()).decode() != integrity:
+    sys.exit(f"axe-core {version} from {url} does not match the registry's digest")
+with tarfile.open(fileobj=io.BytesIO(package)) as archive:
+    source = archive.extractfile("package/axe.min.js").read()
+pathlib.Path(target).parent.mkdir(parents=True, exist_ok=True)
+pathlib.Path(target).write_bytes(source)
+EOF
+}
+
 # Runs COMMAND in a private D-Bus session (it replaces the shell): the standard session
 # bus, except that the keychain it starts is the unlocked one of start_keyring, and that
 # nothing can start a password prompt. A locked or missing keychain makes GNOME Keyring

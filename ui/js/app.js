@@ -1,6 +1,6 @@
 // The chat window: one model, one render(); events from the core update the model.
 import { call, onChat, onApp } from "./ipc.js";
-import { t, applyLanguage, failureText } from "./i18n.js";
+import { t, applyLanguage, failureText, exportLanguage, desktopWords } from "./i18n.js";
 import { waitInWords } from "./wait.js";
 import { createTranscript, entryText } from "./transcript.js";
 import { createSettings } from "./settings.js";
@@ -44,7 +44,7 @@ const transcript = createTranscript($("transcript"), {
   onShowEarlier: () => call("snapshot").then((snapshot) => transcript.showEarlier(snapshot.entries), () => {}),
 });
 const settingsView = createSettings({ announce, onChanged: settingsChanged });
-const screenshot = createScreenshotDialog({ announce });
+const screenshot = createScreenshotDialog({ announce, focusAfter: () => $("message") });
 const availability = createAvailability({
   ask: (skill) => call("agent_availability", { skill }),
   onAnswer: (skill, status) => {
@@ -260,7 +260,7 @@ async function retry(id) {
 async function saveTranscript(format) {
   let said;
   try {
-    const path = await call("save_transcript", { format });
+    const path = await call("save_transcript", { format, language: exportLanguage() });
     if (path === null) return;
     said = t("transcriptSaved", { path });
   } catch (failure) {
@@ -273,7 +273,7 @@ async function saveTranscript(format) {
 async function copyTranscript() {
   // Whatever a kiosk put on the clipboard would be there for the next visitor to paste.
   if (isKiosk()) return;
-  const text = await call("transcript_text");
+  const text = await call("transcript_text", { language: exportLanguage() });
   await navigator.clipboard?.writeText(text).then(() => announce(t("transcriptCopied")), () => {});
 }
 
@@ -349,7 +349,8 @@ function subscribe() {
 }
 
 function stateChanged({ state }) {
-  const wasLive = LIVE.includes(model.state.phase);
+  const before = model.state.phase;
+  const wasLive = LIVE.includes(before);
   model.state = state;
   if (state.phase !== "chatting") model.agentTyping = false;
   if (state.phase === "ended") {
@@ -362,17 +363,38 @@ function stateChanged({ state }) {
     call("snapshot").then((snapshot) => transcript.merge(snapshot.entries), () => {});
   }
   render();
-  if (state.phase === "chatting") $("message").focus();
+  if (state.phase !== before) focusForPhase(state.phase);
 }
+
+/** Where the keyboard is when the chat moves on: the message box once an agent is
+ * there, the queue's heading (read out) while waiting, and at the end the way to a new
+ * chat, unless the customer is somewhere that is still on screen (reading the lines). */
+function focusForPhase(phase) {
+  const lost = () => {
+    const at = document.activeElement;
+    return !at || at === document.body || Boolean(at.closest("[hidden]"));
+  };
+  if (phase === "chatting") $("message").focus();
+  else if (phase === "queued" && lost()) $("queue-title").focus();
+  else if (phase === "ended" && lost()) $("new-chat").focus();
+}
+
+/** The newest line read out: a line is said once, however often the core updates it. */
+let lastAnnounced = 0;
 
 function entryChanged({ entry }) {
   transcript.upsert(entry);
+  const first = entry.id > lastAnnounced;
   if (entry.author.kind === "agent") {
     model.agentTyping = false;
-    announce(`${entry.author.name}: ${entry.text}`);
-    sound.chime();
+    if (first) {
+      lastAnnounced = entry.id;
+      announce(`${entry.author.name}: ${entry.text}`);
+      sound.chime();
+    }
     render();
-  } else if (entry.author.kind === "system") {
+  } else if (entry.author.kind === "system" && first) {
+    lastAnnounced = entry.id;
     announce(entryText(entry));
   }
 }
@@ -417,6 +439,8 @@ function bind() {
 
 async function boot() {
   applyStrings();
+  // The tray and the notifications speak the window's language from now on.
+  call("lend_desktop_words", { lent: desktopWords() }).catch(() => {});
   bind();
   subscribe();
   render();

@@ -112,3 +112,41 @@ const FAILURES = {
 export function failureText(failure) {
   return t(FAILURES[failure?.code] ?? "errorGeneric");
 }
+
+/** The parts of a moment an export writes, as Intl names them. */
+const MOMENT_FIELDS = new Set(["year", "month", "day", "hour", "minute", "second"]);
+
+/**
+ * What the core needs to write an export in the window's language: the catalogue's
+ * texts (keys as here), how the language writes a moment in UTC ({day}/{month}/… with
+ * its own order and punctuation, from Intl) and its digits.
+ */
+export function exportLanguage() {
+  const format = new Intl.DateTimeFormat(locale, {
+    year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+    hourCycle: "h23", timeZone: "UTC", timeZoneName: "short",
+  });
+  const moment = format.formatToParts(new Date(Date.UTC(2001, 10, 22, 13, 4, 5)))
+    .map((part) => (MOMENT_FIELDS.has(part.type) ? `{${part.type}}` : part.value.replace(/[{}]/g, "")))
+    .join("");
+  const digit = new Intl.NumberFormat(locale, { numberingSystem: format.resolvedOptions().numberingSystem, useGrouping: false });
+  return {
+    tag: document.documentElement.lang,
+    rightToLeft: direction === "rtl",
+    words: Object.fromEntries(Object.entries(words).filter(([, text]) => typeof text === "string")),
+    moment,
+    digits: Array.from({ length: 10 }, (_, value) => digit.format(value)).join(""),
+  };
+}
+
+/** What the shell needs to word the tray and notifications in the window's language:
+ * the catalogue (plural forms too: the shell picks them by the same CLDR rules), the
+ * locale they count in, and its digits. */
+export function desktopWords() {
+  const digit = new Intl.NumberFormat(locale, { useGrouping: false });
+  return {
+    tag: locale,
+    words,
+    digits: Array.from({ length: 10 }, (_, value) => digit.format(value)).join(""),
+  };
+}

@@ -5,9 +5,17 @@ import { t, failureText } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 
-export function createScreenshotDialog({ announce }) {
+/**
+ * @param {object} options
+ * @param {(text: string) => void} options.announce
+ * @param {() => HTMLElement} options.focusAfter where the keyboard goes when the dialog
+ *   closes and what had focus before it is gone or hidden
+ */
+export function createScreenshotDialog({ announce, focusAfter }) {
   const dialog = $("screenshot-dialog");
   let state = { open: false, preview: null, busy: false, error: "" };
+  /** What had the keyboard before the dialog took it. */
+  let opener = null;
   // Which request the dialog is showing: an answer that comes back after the dialog was
   // closed (the chat ended, a kiosk started over) or opened again belongs to an old one.
   let request = 0;
@@ -16,8 +24,13 @@ export function createScreenshotDialog({ announce }) {
     // Out of the way while the screen is read: the agent asked for the customer's
     // screen, not for our dialog on top of it.
     const shown = state.open && !state.capturing;
-    if (shown && !dialog.open) dialog.showModal();
+    if (shown && !dialog.open) {
+      if (!dialog.contains(document.activeElement)) opener = document.activeElement;
+      // Modal: the rest of the window is inert, so Tab stays inside; Escape declines.
+      dialog.showModal();
+    }
     if (!shown && dialog.open) dialog.close();
+    if (!state.open && opener) giveFocusBack();
     $("screenshot-text").textContent = state.preview ? t("screenshotPreviewText") : t("screenshotText");
     $("screenshot-preview").hidden = !state.preview;
     if (state.preview) $("screenshot-preview").src = state.preview;
@@ -27,6 +40,12 @@ export function createScreenshotDialog({ announce }) {
       : state.preview ? t("screenshotSend") : t("screenshotCapture");
     $("screenshot-accept").disabled = state.busy;
     $("screenshot-error").textContent = state.error;
+  }
+
+  function giveFocusBack() {
+    const back = opener?.isConnected && !opener.closest("[hidden]") && opener !== document.body ? opener : focusAfter();
+    opener = null;
+    if (back && !back.closest("[hidden]")) back.focus();
   }
 
   /** Resolves once the page has been drawn without the dialog, and the screen has it. */

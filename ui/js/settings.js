@@ -1,7 +1,7 @@
 // The settings view: where the app is set up and the API key is stored. The key goes to
 // the keychain through Rust and is never read back into the page.
 import { call } from "./ipc.js";
-import { t, tCode } from "./i18n.js";
+import { t, tCode, failureText } from "./i18n.js";
 import { sound } from "./sound.js";
 
 const $ = (id) => document.getElementById(id);
@@ -22,8 +22,9 @@ export function createSettings({ onChanged, announce }) {
       item.textContent = tCode("problem", code, named, code);
       return item;
     }));
-    $("api-key-status").textContent = settings.keychainError
-      || (settings.hasApiKey ? t("apiKeyStored") : t("apiKeyMissing"));
+    // Why the keychain failed is in the log (the core's words); here, what it means.
+    $("api-key-status").textContent = settings.keychainError ? t("keychainUnavailable")
+      : settings.hasApiKey ? t("apiKeyStored") : t("apiKeyMissing");
     $("clear-api-key").hidden = !settings.hasApiKey;
     $("config-file").textContent = settings.configFile ? t("configFile", { path: settings.configFile }) : "";
     $("log-dir").textContent = settings.logDir ? t("logDir", { path: settings.logDir }) : "";
@@ -47,8 +48,13 @@ export function createSettings({ onChanged, announce }) {
       announce(t("settingsSaved"));
       onChanged(settings);
     } catch (failure) {
-      $("settings-error").textContent = failure.message;
+      $("settings-error").textContent = t("settingsNotSaved");
     }
+  }
+
+  /** What a failed change of the key means to whoever set it up. */
+  function keyFailure(failure) {
+    return { invalid_input: t("apiKeyEmpty"), keychain: t("keychainFailed") }[failure.code] ?? failureText(failure);
   }
 
   async function storeKey(event) {
@@ -60,7 +66,7 @@ export function createSettings({ onChanged, announce }) {
       await call("set_api_key", { key });
       announce(t("apiKeySaved"));
     } catch (failure) {
-      $("api-key-status").textContent = failure.message;
+      $("api-key-status").textContent = keyFailure(failure);
       return;
     }
     fill(await call("settings"));
@@ -71,7 +77,7 @@ export function createSettings({ onChanged, announce }) {
       await call("clear_api_key");
       announce(t("apiKeyCleared"));
     } catch (failure) {
-      $("api-key-status").textContent = failure.message;
+      $("api-key-status").textContent = keyFailure(failure);
       return;
     }
     fill(await call("settings"));

@@ -7,6 +7,7 @@
 // how many earlier ones there are and brings them back, a page at a time.
 import { t, tCode, timeOfDay } from "./i18n.js";
 import { fillWithLinks } from "./linkify.js";
+import { createLineFocus } from "./line_focus.js";
 
 /** How many lines the page keeps, and how many more each "show earlier" brings back. */
 const PAGE = 300;
@@ -43,6 +44,7 @@ export function createTranscript(list, { onRetry, onShowEarlier, links = false }
   /** Lines of this chat older than the oldest shown, and the marker that says so. */
   let hidden = 0;
   let earlier = null;
+  const focus = createLineFocus(list);
 
   // The list shrinks when the ended panel takes the composer's place (or the window gets
   // smaller); a customer reading the newest lines must still see them, the agent's
@@ -68,6 +70,7 @@ export function createTranscript(list, { onRetry, onShowEarlier, links = false }
       const text = document.createElement("div");
       text.className = "text";
       item.append(meta, text);
+      focus.adopt(item);
       insertInOrder(item, entry.id);
     }
     items.set(entry.id, { item, entry });
@@ -92,7 +95,12 @@ export function createTranscript(list, { onRetry, onShowEarlier, links = false }
   }
 
   function renderDelivery(item, entry) {
-    item.querySelector(".delivery")?.remove();
+    const shown = item.querySelector(".delivery");
+    // A Retry pressed from the keyboard goes with the status it was in: the keyboard
+    // stays on the line rather than falling out of the page.
+    const hadFocus = Boolean(shown?.contains(document.activeElement));
+    shown?.remove();
+    if (hadFocus) item.focus();
     if (!entry.delivery) return;
     const status = document.createElement("div");
     status.className = `delivery ${entry.delivery.state}`;
@@ -181,6 +189,7 @@ export function createTranscript(list, { onRetry, onShowEarlier, links = false }
         trim();
         item.scrollIntoView({ block: "end" });
       }
+      focus.refresh();
     },
     /** Adds or updates from the whole transcript, keeping what is already shown; only
      * the most recent lines are drawn. */
@@ -191,6 +200,7 @@ export function createTranscript(list, { onRetry, onShowEarlier, links = false }
       trim();
       countHidden(entries);
       list.lastElementChild?.scrollIntoView({ block: "end" });
+      focus.refresh();
     },
     /** Draws a page of the lines above the oldest shown, from the whole transcript,
      * leaving the lines the customer was reading where they were on screen. */
@@ -202,6 +212,7 @@ export function createTranscript(list, { onRetry, onShowEarlier, links = false }
       for (const entry of page) render(entry);
       countHidden(entries);
       list.scrollTop = list.scrollHeight - below;
+      focus.refresh();
     },
     /** The newest entry's text if the app wrote it (a system line such as how the chat ended), else "". */
     lastSystemLine() {

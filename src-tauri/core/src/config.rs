@@ -226,9 +226,7 @@ impl AppConfig {
     /// as BCP 47 has them); anything else is left out and the desktop's language used.
     pub fn language_tag(&self) -> Option<&str> {
         let tag = self.language.as_deref()?.trim();
-        let well_formed = !tag.is_empty()
-            && tag.len() <= 35
-            && tag.split('-').all(|part| !part.is_empty() && part.len() <= 8 && part.bytes().all(|b| b.is_ascii_alphanumeric()));
+        let well_formed = is_language_tag(tag);
         if !well_formed {
             tracing::warn!(language = %tag.escape_debug(), "not a language tag; the desktop's language is used");
         }
@@ -351,6 +349,14 @@ impl AppConfig {
         }
         written.map_err(write_error)
     }
+}
+
+/// Whether `tag` is shaped as a BCP 47 language tag: letters and digits in hyphenated
+/// parts of at most eight, 35 in all (what a web page's `lang` may safely hold).
+pub(crate) fn is_language_tag(tag: &str) -> bool {
+    !tag.is_empty()
+        && tag.len() <= 35
+        && tag.split('-').all(|part| !part.is_empty() && part.len() <= 8 && part.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 #[cfg(test)]

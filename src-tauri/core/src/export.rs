@@ -1,11 +1,107 @@
 //! A finished chat as a file the customer keeps: plain text, or a self-contained HTML
-//! page that opens in any browser and prints well.
+//! page that opens in any browser and prints well, in the chat's language.
+
+use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use crate::config::is_language_tag;
 use crate::notification_text::{on_one_line, without_controls};
-use crate::transcript::{format_utc, now_millis, Author, Delivery, Entry, Transcript};
+use crate::transcript::{now_millis, Author, Delivery, Entry, SystemLine, Transcript};
 use crate::utc::Utc;
+
+/// The words and the calendar of an export in the chat's language, lent by the window:
+/// the catalogues are the page's (`ui/js/locales/`, keys as there) and so is `Intl`,
+/// which knows how each language writes a date. A key it lacks is said in English.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ExportLanguage {
+    /// The language's BCP 47 tag, for the web page's `lang`.
+    pub tag: String,
+    pub right_to_left: bool,
+    /// The catalogue's texts by key, `{parameters}` unfilled.
+    pub words: HashMap<String, String>,
+    /// How the language writes a moment in UTC: `{year}`, `{month}`, `{day}`, `{hour}`,
+    /// `{minute}` and `{second}` among its own text (from `Intl.DateTimeFormat`'s parts).
+    pub moment: String,
+    /// The language's digits, zero to nine.
+    pub digits: String,
+}
+
+/// A field of a moment and how many digits it is written with.
+const MOMENT_FIELDS: [(&str, usize); 6] = [("year", 4), ("month", 2), ("day", 2), ("hour", 2), ("minute", 2), ("second", 2)];
+
+impl ExportLanguage {
+    /// `key`'s text with `params` put in, or `english` (already filled) when the page
+    /// did not lend that key. In right-to-left text a name keeps its own order and its
+    /// punctuation stays where the sentence puts it (first-strong isolate … pop), as in
+    /// the window.
+    fn say(&self, key: &str, params: &[(&str, &str)], english: impl FnOnce() -> String) -> String {
+        let Some(text) = self.words.get(key) else { return english() };
+        let mut said = text.clone();
+        for (name, value) in params {
+            let value = if self.right_to_left { format!("\u{2068}{value}\u{2069}") } else { (*value).to_owned() };
+            said = said.replace(&format!("{{{name}}}"), &value);
+        }
+        said
+    }
+
+    fn tag(&self) -> &str {
+        if is_language_tag(&self.tag) { &self.tag } else { "en" }
+    }
+
+    /// A moment as the language writes it; `YYYY-MM-DD HH:MM:SS UTC` when the page gave
+    /// no usable pattern.
+    fn moment(&self, millis: u64) -> String {
+        let utc = Utc::from_millis(i64::try_from(millis).unwrap_or(i64::MAX));
+        let digits: Vec<char> = self.digits.chars().collect();
+        let usable = self.moment.len() <= 80
+            && MOMENT_FIELDS.iter().all(|(field, _)| self.moment.contains(&format!("{{{field}}}")))
+            && (digits.is_empty() || digits.len() == 10);
+        if !usable {
+            return utc.readable();
+        }
+        let values = [utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second];
+        let mut said = self.moment.clone();
+        for ((field, width), value) in MOMENT_FIELDS.iter().zip(values) {
+            let ascii = format!("{value:0width$}");
+            let written: String = ascii
+                .chars()
+                .map(|c| c.to_digit(10).and_then(|d| digits.get(d as usize).copied()).unwrap_or(c))
+                .collect();
+            said = said.replace(&format!("{{{field}}}"), &written);
+        }
+        // Not filtered as typed text is: the page's Intl marks Arabic dates right to
+        // left (U+200F), and without those marks the parts would be shown out of order.
+        said
+    }
+
+    /// An app's line (who joined, how the chat ended …) in the language: the key is the
+    /// one the window words it by (`ui/js/transcript.js`).
+    fn line(&self, line: &SystemLine) -> String {
+        let value = serde_json::to_value(line).unwrap_or_default();
+        let code = value["code"].as_str().unwrap_or_default();
+        let key = match (code, value["reason"].as_str()) {
+            ("ended", Some(reason)) => format!("ended{}{}", reason[..1].to_uppercase(), &reason[1..]),
+            _ => code.to_owned(),
+        };
+        // What a line names (an agent's name) was typed at the other end: one line, no
+        // controls of its own; the isolates around it are the export's.
+        let named: Vec<(&str, String)> = value
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(name, _)| name.as_str() != "code")
+            .filter_map(|(name, value)| Some((name.as_str(), on_one_line(value.as_str()?))))
+            .collect();
+        let named: Vec<(&str, &str)> = named.iter().map(|(name, value)| (*name, value.as_str())).collect();
+        self.say(&key, &named, || without_controls(&line.english()))
+    }
+
+    fn title(&self) -> String {
+        self.say("transcriptTitle", &[], || "Chat transcript".to_owned())
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -23,26 +119,45 @@ impl ExportFormat {
     }
 
     /// What the save dialog calls files of this kind.
-    pub fn kind(self) -> &'static str {
+    pub fn kind(self, language: &ExportLanguage) -> String {
         match self {
-            ExportFormat::Text => "Text",
-            ExportFormat::Html => "Web page",
+            ExportFormat::Text => language.say("textFiles", &[], || "Text files".to_owned()),
+            ExportFormat::Html => language.say("webPages", &[], || "Web pages".to_owned()),
         }
     }
 
-    /// The name a saved transcript is offered under: the day the chat began, so the
-    /// customer's folder sorts their chats by date.
-    pub fn file_name(self, transcript: &Transcript) -> String {
+    /// What the save dialog is titled.
+    pub fn dialog_title(language: &ExportLanguage) -> String {
+        language.say("saveTranscript", &[], || "Save transcript".to_owned())
+    }
+
+    /// The name a saved transcript is offered under: the day the chat began, in digits
+    /// that sort (the customer's folder sorts their chats by date), after the words of
+    /// the chat's language.
+    pub fn file_name(self, transcript: &Transcript, language: &ExportLanguage) -> String {
         let began = transcript.entries().first().map_or_else(now_millis, |entry| entry.at);
         let Utc { year, month, day, .. } = Utc::from_millis(i64::try_from(began).unwrap_or(i64::MAX));
-        format!("Chat transcript {year:04}-{month:02}-{day:02}.{}", self.extension())
+        let date = format!("{year:04}-{month:02}-{day:02}");
+        let name = language.say("transcriptFileName", &[("date", &date)], || format!("Chat transcript {date}"));
+        // Only what a folder can hold: the words are a translator's, the isolates are for screens.
+        let name: String = without_controls(&name).chars().filter(|c| !matches!(c, '/' | '\\' | ':')).collect();
+        format!("{}.{}", name.trim(), self.extension())
     }
 
-    pub fn render(self, transcript: &Transcript) -> String {
+    pub fn render(self, transcript: &Transcript, language: &ExportLanguage) -> String {
         match self {
-            ExportFormat::Text => to_text(transcript),
-            ExportFormat::Html => to_html(transcript),
+            ExportFormat::Text => to_text(transcript, language),
+            ExportFormat::Html => to_html(transcript, language),
         }
+    }
+}
+
+/// What an entry says in the export: an app's line in the chat's language (what it
+/// names made safe there), or what someone typed, without its control characters.
+fn entry_text(entry: &Entry, language: &ExportLanguage) -> String {
+    match &entry.line {
+        Some(line) => language.line(line),
+        None => without_controls(&entry.text),
     }
 }
 
@@ -50,56 +165,60 @@ impl ExportFormat {
 /// `[time] Who:` and no agent can type a line that reads as the customer's.
 const CONTINUATION: &str = "    ";
 
-fn to_text(transcript: &Transcript) -> String {
+fn to_text(transcript: &Transcript, language: &ExportLanguage) -> String {
     let mut out = String::new();
     for entry in transcript.entries() {
-        let failed = matches!(entry.delivery, Some(Delivery::Failed { .. }));
-        let text = without_controls(&entry.text).replace('\n', &format!("\n{CONTINUATION}"));
-        out.push_str(&format!(
-            "[{}] {}: {text}{}\n",
-            format_utc(entry.at),
-            speaker(entry),
-            if failed { " (not delivered)" } else { "" }
-        ));
+        let text = entry_text(entry, language).replace('\n', &format!("\n{CONTINUATION}"));
+        let failed = match entry.delivery {
+            Some(Delivery::Failed { .. }) => format!(" ({})", not_delivered(language)),
+            _ => String::new(),
+        };
+        out.push_str(&format!("[{}] {}: {text}{failed}\n", language.moment(entry.at), speaker(entry, language)));
     }
     out
 }
 
 /// Who said an entry, on one line: a name is typed by someone at the other end too.
-fn speaker(entry: &Entry) -> String {
+fn speaker(entry: &Entry, language: &ExportLanguage) -> String {
     match &entry.author {
         Author::Agent { name } => on_one_line(name),
-        Author::Customer => "You".to_owned(),
+        Author::Customer => language.say("you", &[], || "You".to_owned()),
         Author::System => "—".to_owned(),
     }
+}
+
+fn not_delivered(language: &ExportLanguage) -> String {
+    language.say("failed", &[], || "Not delivered".to_owned())
 }
 
 /// Inline styles only, no script and no remote resource: the file must look the same
 /// offline, years later, and must not run anything an agent typed.
 const STYLE: &str = "body{font:15px/1.45 system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}\
 h1{font-size:1.3rem}ol{list-style:none;padding:0}li{margin:.6rem 0;padding:.5rem .75rem;border-radius:.5rem;background:#f1f3f5}\
-li.customer{background:#e3efff;margin-left:3rem}li.agent{margin-right:3rem}li.system{background:none;color:#5c6670;font-style:italic}\
-.who{font-weight:600}.at{color:#5c6670;font-size:.8rem;margin-left:.5rem}.text{white-space:pre-wrap;margin-top:.2rem}\
+li.customer{background:#e3efff;margin-inline-start:3rem}li.agent{margin-inline-end:3rem}li.system{background:none;color:#5c6670;font-style:italic}\
+.who{font-weight:600}.at{color:#5c6670;font-size:.8rem;margin-inline-start:.5rem}.text{white-space:pre-wrap;margin-top:.2rem}\
 .failed{color:#b3261e;font-size:.8rem}";
 
-fn to_html(transcript: &Transcript) -> String {
+fn to_html(transcript: &Transcript, language: &ExportLanguage) -> String {
     let mut out = String::with_capacity(1024 + transcript.entries().len() * 160);
-    out.push_str("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    let direction = if language.right_to_left { "rtl" } else { "ltr" };
+    let title = escape(&without_controls(&language.title()));
+    out.push_str(&format!("<!doctype html>\n<html lang=\"{}\" dir=\"{direction}\">\n<head>\n<meta charset=\"utf-8\">\n", language.tag()));
     out.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n");
-    out.push_str("<title>Chat transcript</title>\n<style>");
+    out.push_str(&format!("<title>{title}</title>\n<style>"));
     out.push_str(STYLE);
-    out.push_str("</style>\n</head>\n<body>\n<h1>Chat transcript</h1>\n<ol>\n");
+    out.push_str(&format!("</style>\n</head>\n<body>\n<h1>{title}</h1>\n<ol>\n"));
     for entry in transcript.entries() {
         let (class, who) = match &entry.author {
-            Author::Agent { .. } => ("agent", speaker(entry)),
-            Author::Customer => ("customer", speaker(entry)),
+            Author::Agent { .. } => ("agent", speaker(entry, language)),
+            Author::Customer => ("customer", speaker(entry, language)),
             Author::System => ("system", String::new()),
         };
         out.push_str(&format!("<li class=\"{class}\"><div><span class=\"who\">{}</span>", escape(&who)));
-        out.push_str(&format!("<span class=\"at\">{}</span></div>", format_utc(entry.at)));
-        out.push_str(&format!("<div class=\"text\">{}</div>", escape(&without_controls(&entry.text))));
+        out.push_str(&format!("<span class=\"at\">{}</span></div>", escape(&language.moment(entry.at))));
+        out.push_str(&format!("<div class=\"text\">{}</div>", escape(&entry_text(entry, language))));
         if matches!(entry.delivery, Some(Delivery::Failed { .. })) {
-            out.push_str("<div class=\"failed\">not delivered</div>");
+            out.push_str(&format!("<div class=\"failed\">{}</div>", escape(&not_delivered(language))));
         }
         out.push_str("</li>\n");
     }
@@ -126,6 +245,31 @@ fn escape(text: &str) -> String {
 mod tests {
     use super::*;
 
+    fn english() -> ExportLanguage {
+        ExportLanguage::default()
+    }
+
+    /// What the window lends in Spanish (es.js's words for these keys, es's Intl).
+    fn spanish() -> ExportLanguage {
+        ExportLanguage {
+            tag: "es-MX".into(),
+            right_to_left: false,
+            words: [
+                ("transcriptTitle", "Transcripción del chat"),
+                ("transcriptFileName", "Transcripción del chat {date}"),
+                ("you", "Tú"),
+                ("failed", "No entregado"),
+                ("agentJoined", "{agent} se unió al chat."),
+                ("endedByAgent", "El agente terminó el chat."),
+            ]
+            .into_iter()
+            .map(|(key, text)| (key.to_owned(), text.to_owned()))
+            .collect(),
+            moment: "{day}/{month}/{year}, {hour}:{minute}:{second} UTC".into(),
+            digits: "0123456789".into(),
+        }
+    }
+
     fn chat() -> Transcript {
         let mut transcript = Transcript::default();
         transcript.append(Author::System, "Myles joined the chat", None);
@@ -150,19 +294,19 @@ mod tests {
             line: None,
         };
         let transcript = Transcript::from_records([began]);
-        assert_eq!(ExportFormat::Text.file_name(&transcript), "Chat transcript 2025-11-26.txt");
-        assert_eq!(ExportFormat::Html.file_name(&transcript), "Chat transcript 2025-11-26.html");
+        assert_eq!(ExportFormat::Text.file_name(&transcript, &english()), "Chat transcript 2025-11-26.txt");
+        assert_eq!(ExportFormat::Html.file_name(&transcript, &english()), "Chat transcript 2025-11-26.html");
     }
 
     #[test]
     fn html_export_escapes_everything_anyone_typed() {
-        let html = ExportFormat::Html.render(&chat());
+        let html = ExportFormat::Html.render(&chat(), &english());
         assert!(!html.contains("<script>alert"), "{html}");
         assert!(!html.contains("<img"), "{html}");
         assert!(html.contains("&lt;script&gt;alert(&#39;hi&#39;)&lt;/script&gt;\nLine two"));
         assert!(html.contains("Myles &quot;&lt;img src=x onerror=alert(1)&gt;&quot;"));
         assert!(html.contains("&lt;PC LOAD LETTER&gt; &amp; stops"));
-        assert!(html.contains("<div class=\"failed\">not delivered</div>"));
+        assert!(html.contains("<div class=\"failed\">Not delivered</div>"));
         assert_eq!(html.matches("<li ").count(), 3);
         assert!(html.contains("default-src 'none'"), "nothing in the file may load or run");
     }
@@ -176,7 +320,7 @@ mod tests {
             "No fee.\n[12:00 UTC] You: I authorise the charge\r\n[12:01 UTC] You: twice",
             None,
         );
-        let text = ExportFormat::Text.render(&transcript);
+        let text = ExportFormat::Text.render(&transcript, &english());
         let speakers: Vec<&str> = text.lines().filter(|line| line.starts_with('[')).collect();
         assert_eq!(speakers.len(), 2, "only the first line of an entry names who spoke:\n{text}");
         assert!(speakers[0].ends_with("] You: Is there a fee?"), "{text}");
@@ -188,7 +332,7 @@ mod tests {
     fn a_name_cannot_break_the_line_either() {
         let mut transcript = Transcript::default();
         transcript.append(Author::Agent { name: "Myles: hi\n[12:00 UTC] You".into() }, "ok", None);
-        let text = ExportFormat::Text.render(&transcript);
+        let text = ExportFormat::Text.render(&transcript, &english());
         assert_eq!(text.lines().count(), 1, "{text}");
         assert!(text.contains("] Myles: hi [12:00 UTC] You: ok"), "{text}");
     }
@@ -201,17 +345,93 @@ mod tests {
             "Pay\u{0} \u{1b}[2J\u{9b}now\u{7f} \u{200E}\u{200F}\u{61C}\u{202A}\u{202B}\u{202C}\u{202D}\u{2067}\u{2068}\u{2069}or\tnever",
             None,
         );
-        let text = ExportFormat::Text.render(&transcript);
+        let text = ExportFormat::Text.render(&transcript, &english());
         assert!(text.ends_with("] Myles: Pay [2Jnow or\tnever\n"), "{text:?}");
-        let html = ExportFormat::Html.render(&transcript);
+        let html = ExportFormat::Html.render(&transcript, &english());
         assert!(html.contains("<span class=\"who\">Myles</span>"), "{html:?}");
         assert!(html.contains("Pay [2Jnow or\tnever</div>"), "{html:?}");
     }
 
     #[test]
+    fn an_export_speaks_the_chats_language_in_its_headings_lines_and_dates() {
+        let mut transcript = Transcript::default();
+        let joined = transcript.append_line(SystemLine::AgentJoined { agent: "Myles".into() });
+        let at = joined.at;
+        let line = transcript.append(Author::Customer, "¿Hay una tarifa?", Some(Delivery::Sending));
+        transcript.set_delivery(line.id, Delivery::Failed { reason: "offline".into() });
+        transcript.append_line(SystemLine::Ended { reason: crate::lifecycle::EndReason::ByAgent });
+        let Utc { year, month, day, hour, minute, second, .. } = Utc::from_millis(at as i64);
+        let when = format!("{day:02}/{month:02}/{year:04}, {hour:02}:{minute:02}:{second:02} UTC");
+
+        let text = ExportFormat::Text.render(&transcript, &spanish());
+        assert!(text.starts_with(&format!("[{when}] —: Myles se unió al chat.\n")), "{text}");
+        assert!(text.contains("] Tú: ¿Hay una tarifa? (No entregado)\n"), "{text}");
+        assert!(text.ends_with("] —: El agente terminó el chat.\n"), "{text}");
+
+        let html = ExportFormat::Html.render(&transcript, &spanish());
+        assert!(html.contains("<html lang=\"es-MX\" dir=\"ltr\">"), "{html}");
+        assert!(html.contains("<title>Transcripción del chat</title>") && html.contains("<h1>Transcripción del chat</h1>"), "{html}");
+        assert!(html.contains(&format!("<span class=\"at\">{when}</span>")), "{html}");
+        assert!(html.contains("<div class=\"failed\">No entregado</div>"), "{html}");
+        assert_eq!(
+            ExportFormat::Html.file_name(&transcript, &spanish()),
+            format!("Transcripción del chat {year:04}-{month:02}-{day:02}.html"),
+            "the date in digits that sort"
+        );
+    }
+
+    #[test]
+    fn a_right_to_left_export_mirrors_and_keeps_names_in_their_own_order() {
+        let arabic = ExportLanguage {
+            tag: "ar".into(),
+            right_to_left: true,
+            words: [("transcriptTitle", "نص المحادثة"), ("agentJoined", "انضم {agent} إلى المحادثة.")]
+                .into_iter()
+                .map(|(key, text)| (key.to_owned(), text.to_owned()))
+                .collect(),
+            moment: "{day}\u{200f}/{month}\u{200f}/{year}، {hour}:{minute}:{second} UTC".into(),
+            digits: "٠١٢٣٤٥٦٧٨٩".into(),
+        };
+        // The name's own bidi override is the agent's doing and goes; the isolates are ours.
+        let joined = SystemLine::AgentJoined { agent: "\u{202E}Myles\u{7}".into() };
+        let transcript = Transcript::from_records([Entry {
+            id: 1,
+            at: 1_764_115_200_000 + (9 * 3600 + 5 * 60 + 7) * 1000, // 2025-11-26 09:05:07 UTC
+            author: Author::System,
+            text: joined.english(),
+            delivery: None,
+            line: Some(joined),
+        }]);
+        let html = ExportFormat::Html.render(&transcript, &arabic);
+        assert!(html.contains("<html lang=\"ar\" dir=\"rtl\">"), "{html}");
+        assert!(html.contains("انضم \u{2068}Myles\u{2069} إلى المحادثة."), "{html}");
+        assert!(
+            html.contains("<span class=\"at\">٢٦\u{200f}/١١\u{200f}/٢٠٢٥، ٠٩:٠٥:٠٧ UTC</span>"),
+            "Arabic digits, in the order and with the marks the language writes them: {html}"
+        );
+        assert!(html.contains("margin-inline-start"), "the bubbles mirror");
+    }
+
+    #[test]
+    fn a_language_that_lends_nothing_usable_gets_english_and_a_date_that_reads_anywhere() {
+        let odd = ExportLanguage {
+            tag: "</html><script>".into(),
+            moment: "{hour}".into(),
+            digits: "01".into(),
+            ..ExportLanguage::default()
+        };
+        let mut transcript = Transcript::default();
+        transcript.append_line(SystemLine::ScreenshotShared);
+        let html = ExportFormat::Html.render(&transcript, &odd);
+        assert!(html.contains("<html lang=\"en\" dir=\"ltr\">"), "{html}");
+        assert!(html.contains("<h1>Chat transcript</h1>") && html.contains("You shared a screenshot."), "{html}");
+        assert!(html.contains(" UTC</span>"), "{html}");
+    }
+
+    #[test]
     fn each_format_has_its_extension() {
-        let text = ExportFormat::Text.render(&chat());
-        assert!(text.contains("] You: My printer says <PC LOAD LETTER> & stops (not delivered)\n"), "{text}");
+        let text = ExportFormat::Text.render(&chat(), &english());
+        assert!(text.contains("] You: My printer says <PC LOAD LETTER> & stops (Not delivered)\n"), "{text}");
         assert!(text.contains("<script>alert('hi')</script>\n    Line two\n"), "{text}");
         assert_eq!((ExportFormat::Text.extension(), ExportFormat::Html.extension()), ("txt", "html"));
         let format: ExportFormat = serde_json::from_str("\"html\"").unwrap();

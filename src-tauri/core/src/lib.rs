@@ -40,7 +40,7 @@ pub use config::{default_config_path, download_dir, AppConfig, ConfigError, Conf
 pub use data_dir_lock::{create_private_dir, DataDirLock, DataDirLockError};
 pub use error::ChatError;
 pub use events::{ChatEvent, EventSink};
-pub use export::ExportFormat;
+pub use export::{ExportFormat, ExportLanguage};
 pub use inbox::InboxOptions;
 pub use keychain::{ApiKeyStore, KeyHome, KeychainError};
 pub use lifecycle::{Agent, EndReason, SessionState};

@@ -163,11 +163,6 @@ impl Transcript {
     }
 }
 
-/// `YYYY-MM-DD HH:MM:SS UTC`.
-pub(crate) fn format_utc(millis: u64) -> String {
-    crate::utc::Utc::from_millis(i64::try_from(millis).unwrap_or(i64::MAX)).readable()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,11 +211,5 @@ mod tests {
             .unwrap();
         let replayed = Transcript::from_records([sending, failed]);
         assert_eq!(replayed, live);
-    }
-
-    #[test]
-    fn times_are_written_in_utc() {
-        assert_eq!(format_utc(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(format_utc(1_764_028_800_000), "2025-11-25 00:00:00 UTC");
     }
 }

@@ -48,3 +48,14 @@ impl Utc {
         format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02} UTC")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_moment_reads_in_utc_for_people() {
+        assert_eq!(Utc::from_millis(0).readable(), "1970-01-01 00:00:00 UTC");
+        assert_eq!(Utc::from_millis(1_764_028_800_000).readable(), "2025-11-25 00:00:00 UTC");
+    }
+}

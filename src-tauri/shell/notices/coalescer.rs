@@ -7,6 +7,8 @@
 
 use std::time::{Duration, Instant};
 
+use crate::desktop_words::DesktopWords;
+
 /// What a notification says, before the core's notification text makes it safe.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
@@ -15,10 +17,10 @@ pub struct Notice {
 }
 
 impl Notice {
-    pub fn screen_asked() -> Self {
+    pub fn screen_asked(words: &DesktopWords) -> Self {
         Self {
-            summary: "Xima Chat".into(),
-            body: "The agent asked to see your screen.".into(),
+            summary: words.say("appName", &[], || "Xima Chat".into()),
+            body: words.say("screenAskedNotice", &[], || "The agent asked to see your screen.".into()),
         }
     }
 }
@@ -73,8 +75,8 @@ impl Coalescer {
         self.shown_at.map(|shown| shown + self.gap)
     }
 
-    /// The notice to show now, if one waits and the gap since the last one is over.
-    pub fn take_due(&mut self, now: Instant) -> Option<Notice> {
+    /// The notice to show now, in `words`, if one waits and the gap since the last one is over.
+    pub fn take_due(&mut self, now: Instant, words: &DesktopWords) -> Option<Notice> {
         if !self.pending || self.due_at().is_some_and(|due| now < due) {
             return None;
         }
@@ -82,8 +84,10 @@ impl Coalescer {
         self.shown_at = Some(now);
         let summary = match (&self.author, self.unseen) {
             (Some(name), 1) => name.clone(),
-            (Some(name), count) => format!("{count} new messages from {name}"),
-            (None, count) => format!("{count} new messages"),
+            (Some(name), count) => {
+                words.count("newMessagesFrom", count, &[("name", name)], || format!("{count} new messages from {name}"))
+            }
+            (None, count) => words.count("newMessages", count, &[], || format!("{count} new messages")),
         };
         Some(Notice {
             summary,
@@ -98,6 +102,10 @@ mod tests {
 
     const GAP: Duration = Duration::from_secs(4);
 
+    fn english() -> DesktopWords {
+        DesktopWords::english()
+    }
+
     fn notice(summary: &str, body: &str) -> Option<Notice> {
         Some(Notice {
             summary: summary.into(),
@@ -110,14 +118,14 @@ mod tests {
         let start = Instant::now();
         let mut chat = Coalescer::new(GAP);
         chat.agent_said("Myles", "line 1");
-        assert_eq!(chat.take_due(start), notice("Myles", "line 1"));
+        assert_eq!(chat.take_due(start, &english()), notice("Myles", "line 1"));
         for n in 2..=20 {
             chat.agent_said("Myles", &format!("line {n}"));
-            assert_eq!(chat.take_due(start + Duration::from_millis(50 * n)), None, "line {n} waits");
+            assert_eq!(chat.take_due(start + Duration::from_millis(50 * n), &english()), None, "line {n} waits");
         }
         assert_eq!(chat.due_at(), Some(start + GAP));
-        assert_eq!(chat.take_due(start + GAP), notice("20 new messages from Myles", "line 20"));
-        assert_eq!(chat.take_due(start + GAP * 3), None, "nothing new, nothing shown");
+        assert_eq!(chat.take_due(start + GAP, &english()), notice("20 new messages from Myles", "line 20"));
+        assert_eq!(chat.take_due(start + GAP * 3, &english()), None, "nothing new, nothing shown");
         assert_eq!(chat.due_at(), None);
     }
 
@@ -126,9 +134,9 @@ mod tests {
         let start = Instant::now();
         let mut chat = Coalescer::new(GAP);
         chat.agent_said("Myles", "Are you there?");
-        assert!(chat.take_due(start).is_some());
+        assert!(chat.take_due(start, &english()).is_some());
         chat.agent_said("Myles", "I can wait.");
-        assert_eq!(chat.take_due(start + GAP * 2), notice("2 new messages from Myles", "I can wait."));
+        assert_eq!(chat.take_due(start + GAP * 2, &english()), notice("2 new messages from Myles", "I can wait."));
     }
 
     #[test]
@@ -136,12 +144,12 @@ mod tests {
         let start = Instant::now();
         let mut chat = Coalescer::new(GAP);
         chat.agent_said("Myles", "one");
-        chat.take_due(start);
+        chat.take_due(start, &english());
         chat.agent_said("Myles", "two");
         chat.seen();
-        assert_eq!(chat.take_due(start + GAP), None, "the customer read it in the window");
+        assert_eq!(chat.take_due(start + GAP, &english()), None, "the customer read it in the window");
         chat.agent_said("Myles", "three");
-        assert_eq!(chat.take_due(start + GAP * 2), notice("Myles", "three"));
+        assert_eq!(chat.take_due(start + GAP * 2, &english()), notice("Myles", "three"));
     }
 
     #[test]
@@ -149,8 +157,8 @@ mod tests {
         let start = Instant::now();
         let mut chat = Coalescer::new(GAP);
         chat.agent_said("Myles", "Let me transfer you.");
-        chat.take_due(start);
+        chat.take_due(start, &english());
         chat.agent_said("Ana", "Hi, Ana here.");
-        assert_eq!(chat.take_due(start + GAP), notice("2 new messages", "Hi, Ana here."));
+        assert_eq!(chat.take_due(start + GAP, &english()), notice("2 new messages", "Hi, Ana here."));
     }
 }

@@ -40,8 +40,9 @@ impl Desktop {
         Self { app, bus: None }
     }
 
-    /// Shows a notification, or replaces `replacing` with it; returns its id.
-    pub async fn show(&mut self, summary: &str, body: &str, replacing: Option<u32>) -> zbus::Result<Option<u32>> {
+    /// Shows a notification, or replaces `replacing` with it; `open` names its action
+    /// (the click that brings the window back). Returns its id.
+    pub async fn show(&mut self, summary: &str, body: &str, open: &str, replacing: Option<u32>) -> zbus::Result<Option<u32>> {
         let name = self.app.config().product_name.clone().unwrap_or_else(|| "Xima Chat".into());
         let bus = match &self.bus {
             Some(bus) => bus,
@@ -53,7 +54,7 @@ impl Desktop {
             ("category", Value::from("im.received")),
             ("urgency", Value::U8(1)),
         ]);
-        let actions = ["default", "Open chat"];
+        let actions = ["default", open];
         let reply = bus
             .connection
             .call_method(

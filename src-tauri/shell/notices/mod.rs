@@ -25,6 +25,7 @@ use tokio::time::Instant;
 use xima_chat_core::{notification_body, notification_title};
 
 use self::coalescer::{Coalescer, Notice};
+use crate::desktop_words::{DesktopWords, Wording};
 #[cfg(target_os = "linux")]
 use self::freedesktop::Desktop;
 #[cfg(not(target_os = "linux"))]
@@ -47,13 +48,13 @@ pub struct Notices {
 }
 
 impl Notices {
-    /// Starts showing notifications (until dropped); a click on one calls
-    /// `window::bring_to_front`.
-    pub fn start(app: AppHandle) -> Self {
+    /// Starts showing notifications (until dropped), worded as `wording` says when each
+    /// is shown; a click on one calls `window::bring_to_front`.
+    pub fn start(app: AppHandle, wording: Wording) -> Self {
         let (tell, told) = mpsc::unbounded_channel();
         Self {
             tell,
-            _showing: OwnedTask::spawn(show(told, Desktop::new(app))),
+            _showing: OwnedTask::spawn(show(told, Desktop::new(app), wording)),
         }
     }
 
@@ -84,7 +85,7 @@ impl Notices {
     }
 }
 
-async fn show(mut told: mpsc::UnboundedReceiver<Tell>, mut desktop: Desktop) {
+async fn show(mut told: mpsc::UnboundedReceiver<Tell>, mut desktop: Desktop, wording: Wording) {
     let mut chat = Coalescer::new(GAP);
     // The notifications shown for this chat, replaced in place by the next of their kind.
     let mut chat_shown: Option<u32> = None;
@@ -106,20 +107,25 @@ async fn show(mut told: mpsc::UnboundedReceiver<Tell>, mut desktop: Desktop) {
                 chat_shown = None;
                 screen_shown = None;
             }
-            Some(Tell::ScreenAsked) => screen_shown = put_up(&mut desktop, Notice::screen_asked(), screen_shown).await,
+            Some(Tell::ScreenAsked) => {
+                let words = wording.now();
+                screen_shown = put_up(&mut desktop, Notice::screen_asked(&words), &words, screen_shown).await;
+            }
             None => {}
         }
-        if let Some(notice) = chat.take_due(std::time::Instant::now()) {
-            chat_shown = put_up(&mut desktop, notice, chat_shown).await;
+        let words = wording.now();
+        if let Some(notice) = chat.take_due(std::time::Instant::now(), &words) {
+            chat_shown = put_up(&mut desktop, notice, &words, chat_shown).await;
         }
     }
 }
 
 /// Every notification, the app's own wording too, goes through the core's notification
 /// text: servers that read markup must see none of the agent's.
-async fn put_up(desktop: &mut Desktop, notice: Notice, replacing: Option<u32>) -> Option<u32> {
+async fn put_up(desktop: &mut Desktop, notice: Notice, words: &DesktopWords, replacing: Option<u32>) -> Option<u32> {
     let (summary, body) = (notification_title(&notice.summary), notification_body(&notice.body));
-    match desktop.show(&summary, &body, replacing).await {
+    let open = words.say("openChat", &[], || "Open chat".into());
+    match desktop.show(&summary, &body, &open, replacing).await {
         Ok(id) => id.or(replacing),
         Err(error) => {
             // A desktop without a notification service is not worth more than a line.

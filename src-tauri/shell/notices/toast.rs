@@ -18,6 +18,7 @@ impl Desktop {
         &mut self,
         summary: &str,
         body: &str,
+        _open: &str,
         _replacing: Option<u32>,
     ) -> Result<Option<u32>, tauri_plugin_notification::Error> {
         self.app.notification().builder().title(summary).body(body).show()?;

@@ -30,6 +30,11 @@ export default {
   apiKeyCleared: "API key removed.",
   configFile: "Settings are kept in {path}.",
   logDir: "Logs are written to {path}.",
+  // The settings screen when something went wrong (the core's own words go to the log).
+  keychainUnavailable: "This computer's keychain cannot be reached, so no API key can be stored or read. The log says why.",
+  keychainFailed: "The keychain did not accept the change. The API key is as it was.",
+  apiKeyEmpty: "Please enter the API key.",
+  settingsNotSaved: "The settings could not be saved. The log says why.",
   formIntro: "Tell us who you are and an agent will be with you shortly.",
   nameLabel: "Your name",
   emailLabel: "Your email",
@@ -67,6 +72,11 @@ export default {
   transcriptCopied: "Transcript copied to the clipboard.",
   transcriptSaved: "Saved to {path}",
   transcriptNotSaved: "The transcript could not be saved there. Please choose another folder.",
+  // An exported transcript (the core writes the file with these words; {date} sorts: 2025-11-26).
+  transcriptTitle: "Chat transcript",
+  transcriptFileName: "Chat transcript {date}",
+  textFiles: "Text files",
+  webPages: "Web pages",
   kioskCountdown: {
     one: "This screen starts over in {seconds} second.",
     other: "This screen starts over in {seconds} seconds.",
@@ -102,6 +112,14 @@ export default {
   screenshotFailed: "The screenshot could not be sent.",
   screenshotNotTaken: "The screenshot could not be taken.",
   screenshotTimedOut: "The screenshot request timed out.",
+  // Outside the window: the tray's menu and tooltip, desktop notifications (the shell
+  // words them with these, lent by the page: src-tauri/shell/desktop_words.rs).
+  openChat: "Open chat",
+  quit: "Quit",
+  trayUnread: { one: "Xima Chat: {count} unread message", other: "Xima Chat: {count} unread messages" },
+  newMessages: { one: "{count} new message", other: "{count} new messages" },
+  newMessagesFrom: { one: "{count} new message from {name}", other: "{count} new messages from {name}" },
+  screenAskedNotice: "The agent asked to see your screen.",
   // What stands between the settings and a chat (the settings screen).
   problemNoInstallationId: "The installation id is not set.",
   problemNoSkill: "No skill is set.",

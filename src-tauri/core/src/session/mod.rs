@@ -21,7 +21,7 @@ use crate::cloud::{CloudClient, CloudOptions};
 use crate::config::AppConfig;
 use crate::error::ChatError;
 use crate::events::{ChatEvent, EventSink};
-use crate::export::ExportFormat;
+use crate::export::{ExportFormat, ExportLanguage};
 use crate::inbox::InboxOptions;
 use crate::lifecycle::{EndReason, SessionState};
 use crate::protocol::SessionId;
@@ -152,13 +152,13 @@ impl Chat {
         self.shared.lock().state.clone()
     }
 
-    pub fn export_transcript(&self, format: ExportFormat) -> String {
-        format.render(&self.shared.lock().transcript)
+    pub fn export_transcript(&self, format: ExportFormat, language: &ExportLanguage) -> String {
+        format.render(&self.shared.lock().transcript, language)
     }
 
     /// The name the transcript is offered under when the customer saves it.
-    pub fn transcript_file_name(&self, format: ExportFormat) -> String {
-        format.file_name(&self.shared.lock().transcript)
+    pub fn transcript_file_name(&self, format: ExportFormat, language: &ExportLanguage) -> String {
+        format.file_name(&self.shared.lock().transcript, language)
     }
 
     /// Ends the chat at the customer's request (or cancels a start in flight). Ends
