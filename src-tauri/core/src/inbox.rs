@@ -44,6 +44,12 @@ pub struct InboxOptions {
     pub endpoint: Option<String>,
     pub backoff_base: Duration,
     pub backoff_cap: Duration,
+    /// How long what one receive takes stays hidden from the next (SQS's visibility
+    /// timeout, per receive): long enough to show it and delete it, short enough that
+    /// what a receive cut short took off the queue (the app quit or was killed while
+    /// the answer was on its way) comes back to the next start within seconds, not
+    /// after the queue's own timeout.
+    pub hold: Duration,
     pub remembered_ids: usize,
     /// Where the shape of every body read goes, when field diagnosis is on.
     pub wire_log: Option<Arc<WireLog>>,
@@ -57,6 +63,7 @@ impl Default for InboxOptions {
             endpoint: None,
             backoff_base: Duration::from_millis(500),
             backoff_cap: Duration::from_secs(10),
+            hold: Duration::from_secs(5),
             remembered_ids: 4096,
             wire_log: None,
         }
@@ -329,10 +336,12 @@ impl Inbox {
     async fn poll_once(&mut self, dispatch: &dyn Dispatch) -> Result<(), PollFailure> {
         let client = self.client().await?;
         let wait = i32::try_from(self.options.wait_time.as_secs()).unwrap_or(20).clamp(0, 20);
+        let hold = i32::try_from(self.options.hold.as_secs()).unwrap_or(5).clamp(1, 43_200);
         let output = client
             .receive_message()
             .queue_url(&self.queue_url)
             .wait_time_seconds(wait)
+            .visibility_timeout(hold)
             .max_number_of_messages(self.options.max_messages.clamp(1, 10))
             .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp)
             .send()

@@ -5,16 +5,56 @@ mod common;
 
 use std::time::Duration;
 
-use common::{eventually, Options, TestChat, API_KEY};
+use common::proxy::CuttableProxy;
+use common::{eventually, Options, Simulator, TestChat, API_KEY};
 use serde_json::json;
 use xima_chat_core::Delivery;
 use xima_chat_core::{ChatEvent, EndReason, Secret, SessionId, SessionState, StartAuth};
 
+/// A receive the customer's quit cut short had already taken the agent's line off the
+/// queue, and SQS hides what it hands out: the next start gets the line within seconds
+/// (the receive's own hold), not after the queue's 30 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_receive_cut_short_by_a_quit_took_reaches_the_next_start_within_seconds() {
+    let sim = Simulator::from_env();
+    let sqs = std::env::var("XIMA_SQS_ENDPOINT").expect("tests/run.sh sets XIMA_SQS_ENDPOINT");
+    let sqs_proxy = CuttableProxy::start(&sqs).await;
+    let mut first = TestChat::new(Options {
+        sqs_endpoint: Some(sqs_proxy.url.clone()),
+        ..Options::default()
+    });
+    let session = first.start().await;
+    sim.agent_sends(&session, json!({"type": "CHAT_STARTED", "agent": "Myles"})).await;
+    first.until_state("the chat", |state| matches!(state, SessionState::Chatting { .. })).await;
+
+    // SQS's answer to the receive in flight will never reach the app, as when it quits
+    // while the answer is on its way.
+    sqs_proxy.deafen();
+    sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": "sent as you quit"})).await;
+    eventually("a receive to take the line off the queue", || {
+        let (sim, session) = (sim.clone(), session.clone());
+        async move { sim.session(&session).await["queueDepth"]["inFlight"].as_u64() == Some(1) }
+    })
+    .await;
+    first.chat.shutdown().await;
+    assert_eq!(first.agent_lines("sent as you quit"), 0, "the app that quit never saw it");
+
+    let mut second = first.restart(Options::default());
+    assert!(second.chat.resume().await.unwrap());
+    tokio::time::timeout(Duration::from_secs(10), second.until_agent_says("sent as you quit"))
+        .await
+        .expect("the line within seconds of the start, not after the queue's 30");
+    assert_eq!(second.agent_lines("sent as you quit"), 1);
+    second.chat.end().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_delivered_twice_is_shown_once() {
-    let mut t = TestChat::new(Options::default());
     // Deletes fail and messages come back after 1 s: SQS's at-least-once, for real.
-    t.sim.configure(&t.installation, json!({"visibilityTimeout": 1})).await;
+    let mut t = TestChat::new(Options {
+        hold: Duration::from_secs(1),
+        ..Options::default()
+    });
     t.sim.deny_sqs(&t.installation, &["sqs:DeleteMessage", "sqs:DeleteMessageBatch"]).await;
     let session = t.start().await;
 
@@ -135,10 +175,9 @@ async fn a_500_on_send_marks_the_message_failed_and_only_a_retry_sends_it_again(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resumes_live_session_after_restart() {
+    // The queue hides what it hands out for the simulator's default 30 s: a message the
+    // exiting app's abandoned long poll took must come back by the receive's own hold.
     let mut first = TestChat::new(Options::default());
-    // A long poll abandoned by the exiting app may still take a message from SQS; it
-    // comes back after the visibility timeout, which the real queues keep short too.
-    first.sim.configure(&first.installation, json!({"visibilityTimeout": 2})).await;
     let session = first.start().await;
     first.sim.agent_sends(&session, json!({"type": "CHAT_STARTED", "agent": "Myles"})).await;
     first.sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": "hi from before"})).await;

@@ -209,6 +209,8 @@ pub struct Options {
     /// Each event, as it is emitted, reads the chat back (as the window does when an
     /// event arrives): an event emitted under the chat's lock then deadlocks the test.
     pub events_read_the_chat: bool,
+    /// How long a received message stays hidden from the next receive.
+    pub hold: Duration,
 }
 
 impl Default for Options {
@@ -223,6 +225,7 @@ impl Default for Options {
             // moto: the app's own default is AWS (tests/harness/services.py sets this).
             sqs_endpoint: std::env::var("XIMA_SQS_ENDPOINT").ok(),
             events_read_the_chat: false,
+            hold: InboxOptions::default().hold,
         }
     }
 }
@@ -273,6 +276,7 @@ impl TestChat {
             backoff_base: Duration::from_millis(200),
             backoff_cap: Duration::from_secs(2),
             endpoint: options.sqs_endpoint.clone(),
+            hold: options.hold,
             ..InboxOptions::default()
         };
         let (sender, events) = unbounded_channel();

@@ -1,15 +1,18 @@
 //! A TCP proxy on loopback that a test can cut and restore, to play a dead network
-//! between the app and both the cloud and SQS.
+//! between the app and both the cloud and SQS; or make deaf, to play an answer that
+//! the server sent and the app never got.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 pub struct CuttableProxy {
     pub url: String,
     up: Arc<AtomicBool>,
+    deaf: Arc<AtomicBool>,
     cut: watch::Sender<u64>,
     /// Connections attempted while the link was down.
     pub refused: Arc<AtomicUsize>,
@@ -22,31 +25,32 @@ impl CuttableProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let up = Arc::new(AtomicBool::new(true));
+        let deaf = Arc::new(AtomicBool::new(false));
         let refused = Arc::new(AtomicUsize::new(0));
         let (cut, cuts) = watch::channel(0u64);
-        let (accept_up, accept_refused) = (up.clone(), refused.clone());
+        let (accept_up, accept_deaf, accept_refused) = (up.clone(), deaf.clone(), refused.clone());
         tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
+            while let Ok((client, _)) = listener.accept().await {
                 if !accept_up.load(Ordering::SeqCst) {
                     accept_refused.fetch_add(1, Ordering::SeqCst);
                     drop(client);
                     continue;
                 }
-                let target = target.clone();
+                let (target, deaf) = (target.clone(), accept_deaf.clone());
                 let mut cuts = cuts.clone();
                 // Only cuts after this connection opened concern it.
                 cuts.borrow_and_update();
                 tokio::spawn(async move {
-                    let Ok(mut server) = TcpStream::connect(&target).await else { return };
+                    let Ok(server) = TcpStream::connect(&target).await else { return };
                     tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = pipe(client, server, deaf) => {}
                         // A cut severs connections that are open, like a pulled cable.
                         _ = cuts.changed() => {}
                     }
                 });
             }
         });
-        Self { url, up, cut, refused }
+        Self { url, up, deaf, cut, refused }
     }
 
     pub fn cut(&self) {
@@ -57,4 +61,29 @@ impl CuttableProxy {
     pub fn restore(&self) {
         self.up.store(true, Ordering::SeqCst);
     }
+
+    /// From now on requests still reach the server, and its answers go nowhere.
+    pub fn deafen(&self) {
+        self.deaf.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Both ways until both ends are done; what the server says is dropped while `deaf`.
+async fn pipe(client: TcpStream, server: TcpStream, deaf: Arc<AtomicBool>) {
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let upstream = async {
+        let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+        let _ = server_write.shutdown().await;
+    };
+    let downstream = async {
+        let mut buffer = vec![0u8; 16 * 1024];
+        while let Ok(read @ 1..) = server_read.read(&mut buffer).await {
+            if !deaf.load(Ordering::SeqCst) && client_write.write_all(&buffer[..read]).await.is_err() {
+                break;
+            }
+        }
+        let _ = client_write.shutdown().await;
+    };
+    tokio::join!(upstream, downstream);
 }
