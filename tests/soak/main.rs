@@ -1,0 +1,400 @@
+//! The fault soak: a chat runs for minutes while a seeded schedule throws many of the
+//! network's and the cloud's faults at it at once, and nothing may be lost or doubled.
+//!
+//! The agent sends numbered lines at random intervals, the customer too; meanwhile:
+//! redelivery (deletes denied), a backlog (receives denied, then batches at once),
+//! rotated SQS credentials, network cuts of 1–30 s (cloud and SQS both), 500s and slow
+//! answers on `POST /chat`, refused still-heres, a kill and a clean quit, each followed
+//! by a restart that resumes the chat. At the end: every agent line shown once and in
+//! order; every customer line delivered once (a failed one retried until it is); no
+//! task left after the chat ends; file descriptors and memory bounded. A table of the
+//! faults goes to standard output, with the seed that replays the run.
+//!
+//! `tests/soak/run.sh [--minutes N] [--seed S]` runs it (3 minutes by default). It is
+//! not in .ci/run yet: see the `ignore` below.
+
+#[path = "../../src-tauri/core/tests/common/mod.rs"]
+mod common;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use common::proxy::CuttableProxy;
+use common::{Options, Simulator, TestChat};
+use serde_json::json;
+use xima_chat_core::{Author, ChatEvent, Delivery, SessionId, SessionState};
+
+/// What the schedule can throw at the chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Fault {
+    Redelivery,
+    Backlog,
+    Rotation,
+    NetworkCut,
+    Send500,
+    SlowSend,
+    StillHereRefused,
+    Kill,
+    Quit,
+}
+
+const FAULTS: [Fault; 9] = [
+    Fault::Redelivery,
+    Fault::Backlog,
+    Fault::Rotation,
+    Fault::NetworkCut,
+    Fault::Send500,
+    Fault::SlowSend,
+    Fault::StillHereRefused,
+    Fault::Kill,
+    Fault::Quit,
+];
+
+/// One fault as thrown: when, for how long, and the agent lines sent meanwhile.
+struct Thrown {
+    fault: Fault,
+    from: Instant,
+    until: Instant,
+}
+
+fn soak_seconds() -> u64 {
+    std::env::var("XIMA_SOAK_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(180)
+}
+
+fn seed() -> u64 {
+    std::env::var("XIMA_SOAK_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| fastrand::u64(..))
+}
+
+/// The process's open file descriptors and resident memory (KiB).
+fn footprint() -> (usize, u64) {
+    let fds = std::fs::read_dir("/proc/self/fd").map(|dir| dir.count()).unwrap_or(0);
+    let rss = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("VmRSS:"))
+                .and_then(|line| line.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0);
+    (fds, rss)
+}
+
+/// The chat as the soak drives it: through proxies it can cut, restarted as a customer
+/// would restart the app.
+struct Client {
+    t: TestChat,
+    cloud: CuttableProxy,
+    sqs: CuttableProxy,
+    /// When each agent line reached the chat (by its text).
+    arrived: BTreeMap<String, Instant>,
+}
+
+impl Client {
+    fn options(cloud: &CuttableProxy, sqs: &CuttableProxy) -> Options {
+        Options {
+            keepalive: Duration::from_secs(3),
+            credentials_refresh: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(6),
+            cloud_url: Some(cloud.url.clone()),
+            sqs_endpoint: Some(sqs.url.clone()),
+            ..Options::default()
+        }
+    }
+
+    /// Takes in what the chat said since last asked: when agent lines arrived.
+    fn drain(&mut self) {
+        while let Ok(event) = self.t.events.try_recv() {
+            if let ChatEvent::Entry { entry } = &event {
+                if matches!(entry.author, Author::Agent { .. }) {
+                    self.arrived.entry(entry.text.clone()).or_insert_with(Instant::now);
+                }
+            }
+        }
+    }
+
+    /// Another run of the app on the same data: resumes the chat.
+    async fn restart(&mut self) {
+        let next = self.t.restart(Self::options(&self.cloud, &self.sqs));
+        let before = std::mem::replace(&mut self.t, next);
+        drop(before);
+        // The cloud may be cut off at this moment: the resume check is retried as a
+        // customer would open the app again.
+        for _ in 0..60 {
+            match self.t.chat.resume().await {
+                Ok(true) => return,
+                Ok(false) => panic!("the chat was not resumed: the cloud said it is over"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+            }
+        }
+        panic!("the chat could not be resumed within 30 s");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "not yet in .ci/run: it finds agent lines shown out of send order after a kill or a quit (issue 17); tests/soak/run.sh runs it"]
+async fn a_chat_under_many_faults_at_once_loses_and_doubles_nothing() {
+    let seed = seed();
+    let minutes = soak_seconds();
+    println!("soak: seed {seed}, {minutes} s (replay with XIMA_SOAK_SEED={seed})");
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let sim = Simulator::from_env();
+    let sqs_url = std::env::var("XIMA_SQS_ENDPOINT").expect("tests/harness/services.py sets XIMA_SQS_ENDPOINT");
+    let cloud = CuttableProxy::start(&sim.url).await;
+    let sqs = CuttableProxy::start(&sqs_url).await;
+    let options = Client::options(&cloud, &sqs);
+    let mut client = Client {
+        t: TestChat::new(options),
+        cloud,
+        sqs,
+        arrived: BTreeMap::new(),
+    };
+    let installation = client.t.installation.clone();
+    let session: SessionId = client.t.start().await;
+    sim.agent_sends(&session, json!({"type": "CHAT_STARTED", "agent": "Myles"})).await;
+    client
+        .t
+        .until_state("the agent to pick up", |state| matches!(state, SessionState::Chatting { .. }))
+        .await;
+    let (fds_at_start, rss_at_start) = footprint();
+
+    let started = Instant::now();
+    let end = started + Duration::from_secs(minutes);
+    let mut agent_sent: Vec<(String, Instant)> = Vec::new();
+    let mut customer_sent: Vec<String> = Vec::new();
+    let mut thrown: Vec<Thrown> = Vec::new();
+    let mut next_agent = Instant::now();
+    let mut next_customer = Instant::now();
+    let mut next_fault = Instant::now() + Duration::from_secs(2);
+    // Faults that end by themselves later: (when, what to undo).
+    let mut undo: Vec<(Instant, Fault)> = Vec::new();
+    let mut peak = (fds_at_start, rss_at_start);
+    // The customer presses Retry on what failed about once a second.
+    let mut next_retry = Instant::now();
+
+    while Instant::now() < end {
+        let now = Instant::now();
+        if now >= next_agent {
+            let text = format!("agent {}", agent_sent.len() + 1);
+            sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": text})).await;
+            agent_sent.push((text, Instant::now()));
+            next_agent = now + Duration::from_millis(rng.u64(50..1200));
+        }
+        if now >= next_customer {
+            let text = format!("customer {}", customer_sent.len() + 1);
+            // A failed send stays in the transcript as failed; it is retried below.
+            let _ = client.t.chat.send(&text).await;
+            customer_sent.push(text);
+            next_customer = now + Duration::from_millis(rng.u64(300..2500));
+        }
+        if now >= next_fault {
+            let fault = FAULTS[rng.usize(..FAULTS.len())];
+            let lasts = match fault {
+                Fault::NetworkCut => Duration::from_secs(rng.u64(1..=30)),
+                Fault::Redelivery | Fault::Backlog => Duration::from_secs(rng.u64(2..=10)),
+                _ => Duration::ZERO,
+            };
+            match fault {
+                Fault::Redelivery => sim.deny_sqs(&installation, &["sqs:DeleteMessage", "sqs:DeleteMessageBatch"]).await,
+                Fault::Backlog => sim.deny_sqs(&installation, &["sqs:ReceiveMessage"]).await,
+                Fault::Rotation => sim.rotate_credentials(&installation).await,
+                Fault::NetworkCut => {
+                    client.cloud.cut();
+                    client.sqs.cut();
+                }
+                Fault::Send500 => sim.fail_next("/chat", session.as_str(), 500, rng.u32(1..=3)).await,
+                Fault::SlowSend => {
+                    // Slow, not timed out: answered within the client's 6 s.
+                    let delay = rng.f64() * 3.0 + 0.5;
+                    sim.add_fault(json!({"path": "/chat", "delay": delay, "count": rng.u32(1..=3), "match": session.as_str()}))
+                        .await
+                }
+                Fault::StillHereRefused => sim.fail_next("/chat/still-here", session.as_str(), 500, rng.u32(1..=2)).await,
+                Fault::Kill => {
+                    // The process dies: its connections drop where they are, its tasks
+                    // with them.
+                    client.cloud.cut();
+                    client.sqs.cut();
+                    client.drain();
+                    client.t.chat.shutdown().await;
+                    client.cloud.restore();
+                    client.sqs.restore();
+                    client.restart().await;
+                }
+                Fault::Quit => {
+                    client.drain();
+                    client.t.chat.shutdown().await;
+                    client.restart().await;
+                }
+            }
+            if lasts > Duration::ZERO {
+                undo.push((Instant::now() + lasts, fault));
+            }
+            thrown.push(Thrown {
+                fault,
+                from: now,
+                until: Instant::now() + lasts,
+            });
+            next_fault = Instant::now() + Duration::from_secs(rng.u64(3..=12));
+        }
+        let now = Instant::now();
+        for (_, fault) in undo.iter().filter(|(at, _)| *at <= now) {
+            match fault {
+                Fault::Redelivery | Fault::Backlog => sim.deny_sqs(&installation, &[]).await,
+                Fault::NetworkCut => {
+                    client.cloud.restore();
+                    client.sqs.restore();
+                }
+                _ => {}
+            }
+        }
+        undo.retain(|(at, _)| *at > now);
+        if now >= next_retry {
+            retry_failed(&mut client).await;
+            next_retry = now + Duration::from_secs(1);
+        }
+        client.drain();
+        let (fds, rss) = footprint();
+        peak = (peak.0.max(fds), peak.1.max(rss));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Everything undone; the customer retries what failed until it is delivered.
+    sim.deny_sqs(&installation, &[]).await;
+    client.cloud.restore();
+    client.sqs.restore();
+    let settle = Instant::now() + Duration::from_secs(60);
+    loop {
+        retry_failed(&mut client).await;
+        client.drain();
+        let entries = client.t.chat.snapshot().entries;
+        let all_agent = agent_sent.iter().all(|(text, _)| entries.iter().any(|entry| &entry.text == text));
+        let all_delivered = entries
+            .iter()
+            .filter(|entry| entry.author == Author::Customer)
+            .all(|entry| entry.delivery == Some(Delivery::Sent));
+        if all_agent && all_delivered {
+            break;
+        }
+        assert!(
+            Instant::now() < settle,
+            "not everything arrived or was delivered within a minute of the last fault (seed {seed})"
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    // Late duplicates, if any, have a few seconds to show.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    client.drain();
+
+    let entries = client.t.chat.snapshot().entries;
+    let shown: Vec<&str> = entries
+        .iter()
+        .filter(|entry| matches!(entry.author, Author::Agent { .. }))
+        .map(|entry| entry.text.as_str())
+        .collect();
+    let sent: Vec<&str> = agent_sent.iter().map(|(text, _)| text.as_str()).collect();
+    let delivered = sim.requests_for("/chat", &session).await;
+    let delivered: Vec<String> = delivered
+        .iter()
+        .filter(|request| request["status"].as_u64().is_some_and(|status| (200..300).contains(&status)))
+        .filter_map(|request| common::body(request)["message"].as_str().map(str::to_owned))
+        .collect();
+
+    let table = fault_table(&thrown, &agent_sent, &client.arrived, &shown);
+    println!("{table}");
+    let (fds_at_end, rss_at_end) = footprint();
+    println!(
+        "open files {fds_at_start} at the start, {} at most, {fds_at_end} at the end; resident memory {} KiB, {} KiB at most, {} KiB at the end",
+        peak.0, rss_at_start, peak.1, rss_at_end
+    );
+
+    let lost: Vec<&str> = sent.iter().filter(|text| !shown.contains(text)).copied().collect();
+    let doubled: Vec<&str> = sent.iter().filter(|text| shown.iter().filter(|line| line == text).count() > 1).copied().collect();
+    // A line shown before one the agent sent earlier than it.
+    let number = |text: &str| text.trim_start_matches("agent ").parse::<usize>().unwrap_or(0);
+    let late: Vec<&str> = shown
+        .iter()
+        .enumerate()
+        .filter(|(index, text)| shown[index + 1..].iter().any(|after| number(after) < number(text)))
+        .map(|(_, text)| *text)
+        .collect();
+    println!("agent lines: {} sent, {} lost, {} shown twice, {} shown before an earlier one", sent.len(), lost.len(), doubled.len(), late.len());
+    let mut broken = Vec::new();
+    if !lost.is_empty() {
+        broken.push(format!("agent lines lost: {lost:?}"));
+    }
+    if !doubled.is_empty() {
+        broken.push(format!("agent lines shown twice: {doubled:?}"));
+    }
+    if !late.is_empty() {
+        broken.push(format!("agent lines shown before one the agent sent earlier: {late:?}"));
+    }
+    for text in &customer_sent {
+        let times = delivered.iter().filter(|body| *body == text).count();
+        if times != 1 {
+            broken.push(format!("{text} reached the cloud {times} times"));
+        }
+    }
+    client.t.chat.end().await.unwrap();
+    client.t.until_tasks_stopped().await;
+    if client.t.chat.has_running_tasks() {
+        broken.push("a task outlived the chat".to_owned());
+    }
+    if fds_at_end > fds_at_start + 16 {
+        broken.push(format!("file descriptors grew from {fds_at_start} to {fds_at_end}"));
+    }
+    if rss_at_end > rss_at_start + 64 * 1024 {
+        broken.push(format!("resident memory grew from {rss_at_start} to {rss_at_end} KiB"));
+    }
+    assert!(broken.is_empty(), "seed {seed}:\n{}", broken.join("\n"));
+}
+
+/// The customer presses Retry on every line that failed.
+async fn retry_failed(client: &mut Client) {
+    let failed: Vec<u64> = client
+        .t
+        .chat
+        .snapshot()
+        .entries
+        .iter()
+        .filter(|entry| matches!(entry.delivery, Some(Delivery::Failed { .. })))
+        .map(|entry| entry.id)
+        .collect();
+    for id in failed {
+        let _ = client.t.chat.retry(id).await;
+    }
+}
+
+/// Per kind of fault: how often it was thrown, the agent lines sent while it lasted (or
+/// within 5 s of a momentary one), how many of those were lost or shown twice, and the
+/// longest any of them took to show.
+fn fault_table(
+    thrown: &[Thrown],
+    agent_sent: &[(String, Instant)],
+    arrived: &BTreeMap<String, Instant>,
+    shown: &[&str],
+) -> String {
+    let mut rows: BTreeMap<Fault, (usize, usize, usize, usize, Duration)> = BTreeMap::new();
+    for throw in thrown {
+        let row = rows.entry(throw.fault).or_default();
+        row.0 += 1;
+        let until = throw.until.max(throw.from + Duration::from_secs(5));
+        for (text, at) in agent_sent.iter().filter(|(_, at)| *at >= throw.from && *at <= until) {
+            row.1 += 1;
+            match shown.iter().filter(|line| **line == text).count() {
+                0 => row.2 += 1,
+                1 => {}
+                _ => row.3 += 1,
+            }
+            if let Some(arrival) = arrived.get(text) {
+                row.4 = row.4.max(arrival.saturating_duration_since(*at));
+            }
+        }
+    }
+    let mut table = String::from("| fault | injected | agent lines affected | lost | duplicated | max delay |\n|---|---|---|---|---|---|\n");
+    for (fault, (count, lines, lost, doubled, delay)) in rows {
+        let _ = writeln!(table, "| {fault:?} | {count} | {lines} | {lost} | {doubled} | {:.1} s |", delay.as_secs_f64());
+    }
+    table
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The fault soak (tests/soak/main.rs) for as long as asked, against its own moto and
+# simulator: bash tests/soak/run.sh [--minutes N] [--seed S] (a fresh seed unless given;
+# the run prints it).
+set -euo pipefail
+source "$(dirname "$0")/../lib/setup.sh"
+
+minutes=3
+seed=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --minutes) minutes="$2"; shift 2 ;;
+    --seed) seed="$2"; shift 2 ;;
+    *) echo "usage: tests/soak/run.sh [--minutes N] [--seed S]" >&2; exit 2 ;;
+  esac
+done
+
+ensure_rust
+ensure_python
+cd "$ROOT"
+settings=(XIMA_SOAK_SECONDS="$((minutes * 60))")
+[ -n "$seed" ] && settings+=(XIMA_SOAK_SEED="$seed")
+env "${settings[@]}" "$PYTHON" tests/harness/services.py -- \
+  cargo test --locked -p xima-chat-core --test soak -- --ignored --nocapture
