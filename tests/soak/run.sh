@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The fault soak (tests/soak/main.rs) for as long as asked, against its own moto and
+# The fault soak (tests/soak/soak.rs) for as long as asked, against its own moto and
 # simulator: bash tests/soak/run.sh [--minutes N] [--seed S] (a fresh seed unless given;
 # the run prints it).
 set -euo pipefail
@@ -21,4 +21,4 @@ cd "$ROOT"
 settings=(XIMA_SOAK_SECONDS="$((minutes * 60))")
 [ -n "$seed" ] && settings+=(XIMA_SOAK_SEED="$seed")
 env "${settings[@]}" "$PYTHON" tests/harness/services.py -- \
-  cargo test --locked -p xima-chat-core --test soak -- --ignored --nocapture
+  cargo test --locked -p xima-chat-core --test soak -- --nocapture

@@ -379,22 +379,27 @@ function focusForPhase(phase) {
   else if (phase === "ended" && lost()) $("new-chat").focus();
 }
 
-/** The newest line read out: a line is said once, however often the core updates it. */
-let lastAnnounced = 0;
+/** The lines read out lately, by id: a line is said once, however often the core
+ * updates it (a line that arrives late has an id below newer ones). */
+const announced = new Set();
+
+function firstTime(entry) {
+  if (announced.has(entry.id)) return false;
+  announced.add(entry.id);
+  if (announced.size > 500) announced.delete(announced.values().next().value);
+  return true;
+}
 
 function entryChanged({ entry }) {
   transcript.upsert(entry);
-  const first = entry.id > lastAnnounced;
   if (entry.author.kind === "agent") {
     model.agentTyping = false;
-    if (first) {
-      lastAnnounced = entry.id;
+    if (firstTime(entry)) {
       announce(`${entry.author.name}: ${entry.text}`);
       sound.chime();
     }
     render();
-  } else if (entry.author.kind === "system" && first) {
-    lastAnnounced = entry.id;
+  } else if (entry.author.kind === "system" && firstTime(entry)) {
     announce(entryText(entry));
   }
 }

@@ -292,6 +292,8 @@ mod tests {
             text: "Myles joined the chat".into(),
             delivery: None,
             line: None,
+            sent: None,
+            message: None,
         };
         let transcript = Transcript::from_records([began]);
         assert_eq!(ExportFormat::Text.file_name(&transcript, &english()), "Chat transcript 2025-11-26.txt");
@@ -401,6 +403,8 @@ mod tests {
             text: joined.english(),
             delivery: None,
             line: Some(joined),
+            sent: None,
+            message: None,
         }]);
         let html = ExportFormat::Html.render(&transcript, &arabic);
         assert!(html.contains("<html lang=\"ar\" dir=\"rtl\">"), "{html}");

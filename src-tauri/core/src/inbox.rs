@@ -24,7 +24,7 @@ use crate::wire_log::WireLog;
 /// Where the inbox's work goes: the session implements this.
 pub trait Dispatch: Send + Sync + 'static {
     /// A new message, in SentTimestamp order. Called before the message is deleted.
-    fn deliver(&self, message: ServerMessage);
+    fn deliver(&self, message: ServerMessage, origin: Origin);
     /// The queue could (`Up`) or could not (`Down`) be read.
     fn connection(&self, health: ConnectionHealth);
 }
@@ -133,18 +133,29 @@ fn aws_endpoint(region: &str) -> Option<String> {
     is_region.then(|| format!("https://sqs.{region}.{domain}"))
 }
 
+/// Where a delivered message came from, as SQS told it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// SQS's MessageId: a message kept in the transcript is known by it after a restart,
+    /// when SQS hands it out again because its delete did not happen.
+    pub id: Option<String>,
+    /// When the cloud sent it (SentTimestamp, milliseconds since 1970).
+    pub sent: Option<u64>,
+}
+
 /// A message received and read, waiting to be dispatched.
 #[derive(Debug)]
 struct Received {
     sent_at: u64,
     order: usize,
+    id: String,
     message: ServerMessage,
 }
 
 /// Reads one received batch: new messages in the order the cloud sent them (a batch can
 /// arrive out of order), and every receipt handle, so duplicates and unreadable bodies
 /// are deleted along with the rest.
-fn read_batch(seen: &mut SeenMessages, messages: &[Message]) -> (Vec<ServerMessage>, Vec<String>) {
+fn read_batch(seen: &mut SeenMessages, messages: &[Message]) -> (Vec<(ServerMessage, Origin)>, Vec<String>) {
     let mut fresh = Vec::with_capacity(messages.len());
     let mut receipts = Vec::with_capacity(messages.len());
     for (order, raw) in messages.iter().enumerate() {
@@ -156,7 +167,11 @@ fn read_batch(seen: &mut SeenMessages, messages: &[Message]) -> (Vec<ServerMessa
         }
     }
     fresh.sort_by_key(|received| (received.sent_at, received.order));
-    (fresh.into_iter().map(|received| received.message).collect(), receipts)
+    let origin = |received: &Received| Origin {
+        id: (!received.id.is_empty()).then(|| received.id.clone()),
+        sent: (received.sent_at != u64::MAX).then_some(received.sent_at),
+    };
+    (fresh.into_iter().map(|received| (origin(&received), received)).map(|(origin, received)| (received.message, origin)).collect(), receipts)
 }
 
 fn read_one(seen: &mut SeenMessages, order: usize, raw: &Message) -> Option<Received> {
@@ -178,6 +193,7 @@ fn read_one(seen: &mut SeenMessages, order: usize, raw: &Message) -> Option<Rece
         Ok(message) => Some(Received {
             sent_at,
             order,
+            id: id.to_owned(),
             message,
         }),
         Err(error) => {
@@ -202,8 +218,18 @@ pub struct Inbox {
 }
 
 impl Inbox {
-    pub fn new(queue: &QueueDescriptor, credentials: SqsCredentialSource, options: InboxOptions) -> Self {
-        let seen = SeenMessages::new(options.remembered_ids);
+    /// `already_seen`: the ids of messages this chat has already shown (from its saved
+    /// transcript), so none of them is shown again when SQS redelivers it.
+    pub fn new(
+        queue: &QueueDescriptor,
+        credentials: SqsCredentialSource,
+        options: InboxOptions,
+        already_seen: impl IntoIterator<Item = String>,
+    ) -> Self {
+        let mut seen = SeenMessages::new(options.remembered_ids);
+        for id in already_seen {
+            seen.first_time(&id);
+        }
         Self {
             queue_url: queue.url.clone(),
             queue_region: queue_region(queue),
@@ -358,9 +384,9 @@ impl Inbox {
             }
         }
         let (fresh, receipts) = read_batch(&mut self.seen, messages);
-        for message in fresh {
+        for (message, origin) in fresh {
             tracing::debug!(kind = message.kind(), "dispatching");
-            dispatch.deliver(message);
+            dispatch.deliver(message, origin);
         }
         self.delete(&client, receipts).await;
         Ok(())
@@ -430,12 +456,16 @@ mod tests {
         let (messages, receipts) = read_batch(&mut seen, &batch);
         let texts: Vec<_> = messages
             .iter()
-            .map(|message| match message {
-                ServerMessage::ChatText { text } => text.as_str(),
+            .map(|(message, origin)| match message {
+                ServerMessage::ChatText { text } => (text.as_str(), origin.id.as_deref(), origin.sent),
                 other => panic!("unexpected {other:?}"),
             })
             .collect();
-        assert_eq!(texts, ["first", "second", "third"]);
+        assert_eq!(
+            texts,
+            [("first", Some("a"), Some(100)), ("second", Some("b"), Some(200)), ("third", Some("c"), Some(300))],
+            "with where they came from"
+        );
         assert_eq!(receipts.len(), 5, "duplicates and poison are deleted too");
 
         let (again, _) = read_batch(&mut seen, &[sqs_message("b", 200, &text("second"))]);

@@ -4,6 +4,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use crate::inbox::Origin;
+
 use crate::lifecycle::EndReason;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,7 +40,19 @@ pub struct Entry {
     /// language; `text` has it in English (exports, transcripts saved before codes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<SystemLine>,
+    /// When the cloud sent an agent's line (SQS's SentTimestamp, milliseconds): a line
+    /// that arrives after ones sent later is placed before them by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent: Option<u64>,
+    /// The SQS message that brought an agent's line: known again after a restart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
+
+/// How far apart the ids of entries appended one after another are: room for an
+/// agent's line that arrives late (SQS hid it for a while) to be given an id, and so a
+/// place, among the lines it was sent before.
+const ID_STEP: u64 = 1024;
 
 /// The lines the app writes into a conversation, each with what it names. The window
 /// words them (`ui/js/locales/`), so they are sent as codes, never as English.
@@ -126,14 +140,54 @@ impl Transcript {
 
     pub fn append(&mut self, author: Author, text: impl Into<String>, delivery: Option<Delivery>) -> Entry {
         let entry = Entry {
-            id: self.last_id() + 1,
+            id: self.last_id() + ID_STEP,
             at: now_millis(),
             author,
             text: text.into(),
             delivery,
             line: None,
+            sent: None,
+            message: None,
         };
         self.entries.push(entry.clone());
+        entry
+    }
+
+    /// The SQS messages this transcript's lines came in.
+    pub fn message_ids(&self) -> impl Iterator<Item = String> + '_ {
+        self.entries.iter().filter_map(|entry| entry.message.clone())
+    }
+
+    /// An agent's line the cloud sent at `origin.sent`: at the end, or, when lines the agent
+    /// sent later are already here, just before the first of them (by an id between its
+    /// neighbours'; at the end should they have no room left).
+    pub fn append_agent_line(&mut self, name: String, text: impl Into<String>, origin: Origin) -> Entry {
+        let Origin { id: message, sent } = origin;
+        let place = sent.and_then(|sent| {
+            let later = self.entries.iter().position(|entry| entry.sent.is_some_and(|other| other > sent))?;
+            let below = if later == 0 { self.floor } else { self.entries[later - 1].id };
+            let above = self.entries[later].id;
+            (above - below >= 2).then(|| (later, below + (above - below) / 2))
+        });
+        let Some((index, id)) = place else {
+            let mut entry = self.append(Author::Agent { name }, text, None);
+            (entry.sent, entry.message) = (sent, message);
+            if let Some(last) = self.entries.last_mut() {
+                *last = entry.clone();
+            }
+            return entry;
+        };
+        let entry = Entry {
+            id,
+            at: now_millis(),
+            author: Author::Agent { name },
+            text: text.into(),
+            delivery: None,
+            line: None,
+            sent,
+            message,
+        };
+        self.entries.insert(index, entry.clone());
         entry
     }
 
@@ -193,13 +247,39 @@ mod tests {
         let mut transcript = Transcript::default();
         let hello = transcript.append(Author::Customer, "hello", Some(Delivery::Sending));
         let reply = transcript.append(Author::Agent { name: "Myles".into() }, "hi", None);
-        assert_eq!((hello.id, reply.id), (1, 2));
-        transcript.set_delivery(1, Delivery::Sent).unwrap();
-        assert_eq!(transcript.get(1).unwrap().delivery, Some(Delivery::Sent));
-        assert!(transcript.set_delivery(9, Delivery::Sent).is_none());
+        assert!(hello.id < reply.id);
+        transcript.set_delivery(hello.id, Delivery::Sent).unwrap();
+        assert_eq!(transcript.get(hello.id).unwrap().delivery, Some(Delivery::Sent));
+        assert!(transcript.set_delivery(hello.id + 1, Delivery::Sent).is_none());
         let mut next = Transcript::continuing_after(&transcript);
-        assert_eq!(next.append(Author::System, "joined", None).id, 3, "ids go on across chats");
-        assert_eq!(Transcript::continuing_after(&Transcript::continuing_after(&next)).append(Author::System, "x", None).id, 4);
+        let joined = next.append(Author::System, "joined", None);
+        assert!(joined.id > reply.id, "ids go on across chats");
+        assert!(Transcript::continuing_after(&Transcript::continuing_after(&next)).append(Author::System, "x", None).id > joined.id);
+    }
+
+    #[test]
+    fn an_agent_line_that_arrives_late_takes_its_place_among_the_lines_sent_after_it() {
+        let mut transcript = Transcript::default();
+        let agent = |transcript: &mut Transcript, text: &str, sent| {
+            transcript.append_agent_line("Myles".into(), text, Origin { id: None, sent: Some(sent) }).id
+        };
+        agent(&mut transcript, "one", 1_000);
+        transcript.append(Author::Customer, "hello", Some(Delivery::Sent));
+        agent(&mut transcript, "three", 3_000);
+        agent(&mut transcript, "four", 4_000);
+        // SQS held "two" (a receive cut short by a restart) and hands it out now.
+        let two = agent(&mut transcript, "two", 2_000);
+        let texts: Vec<&str> = transcript.entries().iter().map(|entry| entry.text.as_str()).collect();
+        assert_eq!(texts, ["one", "hello", "two", "three", "four"]);
+        assert_eq!(transcript.get(two).unwrap().text, "two", "found by its id");
+        let ids: Vec<u64> = transcript.entries().iter().map(|entry| entry.id).collect();
+        assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "ids in order: {ids:?}");
+        // Saved and read back (records in the order they were written), the same.
+        let replayed = Transcript::from_records(transcript.entries().iter().rev().cloned());
+        assert_eq!(replayed.entries(), transcript.entries());
+        // Without a time from the cloud a line goes at the end.
+        transcript.append_agent_line("Myles".into(), "unknown", Origin::default());
+        assert_eq!(transcript.entries().last().unwrap().text, "unknown");
     }
 
     #[test]

@@ -73,6 +73,33 @@ async fn a_message_delivered_twice_is_shown_once() {
     t.chat.end().await.unwrap();
 }
 
+/// A line the run before showed and saved, but whose delete never happened (denied,
+/// or the app quit first), is handed out again after a restart: it is known by its SQS
+/// message id from the saved transcript, not shown twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_shown_before_a_restart_is_not_shown_again_when_sqs_hands_it_out_again() {
+    let options = || Options {
+        hold: Duration::from_secs(1),
+        ..Options::default()
+    };
+    let mut first = TestChat::new(options());
+    first.sim.deny_sqs(&first.installation, &["sqs:DeleteMessage", "sqs:DeleteMessageBatch"]).await;
+    let session = first.start().await;
+    first.sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": "kept once"})).await;
+    first.until_agent_says("kept once").await;
+    first.chat.shutdown().await;
+
+    let second = first.restart(options());
+    assert!(second.chat.resume().await.unwrap());
+    // SQS hands it out every second while deletes are refused.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(second.agent_lines("kept once"), 1);
+    second.sim.deny_sqs(&second.installation, &[]).await;
+    second.until_queue_empty(&session).await;
+    assert_eq!(second.agent_lines("kept once"), 1);
+    second.chat.end().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreadable_messages_are_dropped_and_the_chat_goes_on() {
     let mut t = TestChat::new(Options::default());

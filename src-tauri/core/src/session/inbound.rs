@@ -5,10 +5,10 @@ use std::sync::{Arc, Weak};
 use super::live::Stamp;
 use super::Shared;
 use crate::events::ChatEvent;
-use crate::inbox::{Dispatch, ConnectionHealth};
+use crate::inbox::{ConnectionHealth, Dispatch, Origin};
 use crate::lifecycle::SessionState;
 use crate::protocol::ServerMessage;
-use crate::transcript::{Author, SystemLine};
+use crate::transcript::SystemLine;
 
 /// The inbox's view of the chat it feeds: messages for any other chat are dropped.
 pub(super) struct SessionDispatch {
@@ -23,9 +23,9 @@ impl SessionDispatch {
 }
 
 impl Dispatch for SessionDispatch {
-    fn deliver(&self, message: ServerMessage) {
+    fn deliver(&self, message: ServerMessage, origin: Origin) {
         if let Some(shared) = self.shared.upgrade() {
-            shared.on_message(&self.stamp, message);
+            shared.on_message(&self.stamp, message, origin);
         }
     }
 
@@ -42,7 +42,7 @@ impl Dispatch for SessionDispatch {
 
 impl Shared {
     /// Applies one inbound message of chat `stamp` (ignored if that chat is not live).
-    fn on_message(self: &Arc<Self>, stamp: &Stamp, message: ServerMessage) {
+    fn on_message(self: &Arc<Self>, stamp: &Stamp, message: ServerMessage, origin: Origin) {
         let (previous, next) = {
             let mut inner = self.lock();
             let state = inner.state.clone();
@@ -64,7 +64,7 @@ impl Shared {
                     let mut inner = self.lock();
                     let Some(live) = inner.current(stamp) else { return };
                     live.agent_typing = false;
-                    inner.transcript.append(Author::Agent { name }, text, None)
+                    inner.transcript.append_agent_line(name, text, origin)
                 };
                 self.record(&stamp.id, &entry);
             }

@@ -130,6 +130,9 @@ impl Shared {
                 self.settings.installation_id.clone(),
                 self.settings.credentials_refresh,
             );
+            // A resumed chat's lines are not shown again when SQS hands out a message
+            // whose delete the run before did not get to do.
+            let shown: Vec<String> = transcript.iter().flat_map(Transcript::message_ids).collect();
             let inbox = Inbox::new(
                 &details.server_to_client_queue,
                 credentials,
@@ -137,6 +140,7 @@ impl Shared {
                     wire_log: self.cloud.wire_log().cloned(),
                     ..self.settings.inbox.clone()
                 },
+                shown,
             );
             let dispatch: Arc<dyn Dispatch> = Arc::new(SessionDispatch::new(Arc::downgrade(self), stamp.clone()));
             let handles = vec![
