@@ -153,8 +153,8 @@ impl Client {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chat_under_many_faults_at_once_loses_and_doubles_nothing() {
     let seed = seed();
-    let minutes = soak_seconds();
-    println!("soak: seed {seed}, {minutes} s (replay with XIMA_SOAK_SEED={seed})");
+    let seconds = soak_seconds();
+    println!("soak: seed {seed}, {seconds} s (replay with XIMA_SOAK_SEED={seed})");
     // One stream per part, so the same seed gives the same faults in the same order
     // however the parts interleave in time.
     let mut master = fastrand::Rng::with_seed(seed);
@@ -182,7 +182,7 @@ async fn a_chat_under_many_faults_at_once_loses_and_doubles_nothing() {
     let (fds_at_start, rss_at_start) = footprint();
 
     let started = Instant::now();
-    let end = started + Duration::from_secs(minutes);
+    let end = started + Duration::from_secs(seconds);
     let mut agent_sent: Vec<(String, Instant)> = Vec::new();
     let mut customer_sent: Vec<String> = Vec::new();
     let mut thrown: Vec<Thrown> = Vec::new();
