@@ -17,7 +17,9 @@ use xima_chat_core::deeplink::is_chat_link;
 use xima_chat_core::{ApiKeyStore, KeyHome};
 use xima_chat_core::protocol::{Availability, QueueStatus, SessionShape};
 use xima_chat_core::SessionStore;
+use url::Url;
 use xima_chat_core::{checked_base_url, AppConfig, CloudClient, CloudError, CloudOptions, Secret, SessionId};
+use xima_chat_core::{Network, NetworkFailure, OsKeychain, ProxyAccount, Via};
 
 /// Live chat with a Chronicall Contact Center agent.
 #[derive(Parser, Debug)]
@@ -85,6 +87,15 @@ struct Settings {
     /// Record the shape of every exchange with the cloud (no values)
     #[arg(long, env = "XIMA_WIRE_LOG", value_name = "FILE", global = true)]
     wire_log: Option<String>,
+    /// The proxy for every request, e.g. http://proxy.corp:3128 [default: HTTPS_PROXY, then the desktop's]
+    #[arg(long, env = "XIMA_PROXY", value_name = "URL", global = true)]
+    proxy: Option<String>,
+    /// Hosts that bypass --proxy, e.g. corp.example,10.0.0.1
+    #[arg(long, env = "XIMA_NO_PROXY", value_name = "A,B", global = true)]
+    no_proxy: Option<String>,
+    /// The user name for a proxy that asks for a password (stored with `proxy-password set`)
+    #[arg(long, env = "XIMA_PROXY_USER", value_name = "NAME", global = true)]
+    proxy_user: Option<String>,
     /// Start the app when the user logs in
     #[arg(long, env = "XIMA_START_AT_LOGIN", value_name = "BOOL", value_parser = SWITCH, global = true,
           num_args = 0..=1, require_equals = true, default_missing_value = "true")]
@@ -118,6 +129,9 @@ impl Settings {
         over(&mut config.keep_transcripts_days, self.keep_transcripts_days);
         over(&mut config.wire_log, self.wire_log.map(|file| nonblank(&file).map(PathBuf::from)));
         over(&mut config.language, self.language.map(|tag| nonblank(&tag)));
+        over(&mut config.proxy, self.proxy.map(|url| nonblank(&url)));
+        over(&mut config.no_proxy, self.no_proxy.map(|hosts| hosts.split(',').filter_map(nonblank).collect()));
+        over(&mut config.proxy_user, self.proxy_user.map(|user| nonblank(&user)));
         over(&mut config.start_at_login, self.start_at_login);
         over(&mut config.kiosk.enabled, self.kiosk);
     }
@@ -127,16 +141,19 @@ impl Settings {
 enum Admin {
     /// Store the API key in the OS keychain (set, from standard input) or remove it (clear)
     #[command(subcommand, arg_required_else_help = false)]
-    ApiKey(ApiKey),
-    /// Check the config, the cloud, SQS credentials, the keychain; show agent availability
+    ApiKey(Stored),
+    /// Store the password of the proxy user (read from standard input) in the OS keychain, or remove it
+    #[command(subcommand, arg_required_else_help = false)]
+    ProxyPassword(Stored),
+    /// Check the config, the network's routes and TLS, the cloud, SQS, the keychain; show agent availability
     Doctor,
 }
 
 #[derive(Subcommand, Debug)]
-enum ApiKey {
-    /// Store the API key (read from standard input) in the OS keychain
+enum Stored {
+    /// Store it (read from standard input) in the OS keychain
     Set,
-    /// Remove the stored API key
+    /// Remove it from the OS keychain
     Clear,
 }
 
@@ -189,6 +206,8 @@ pub enum Command {
     Window { link: Option<String> },
     ApiKeySet,
     ApiKeyClear,
+    ProxyPasswordSet,
+    ProxyPasswordClear,
     Doctor,
     Help,
     Version,
@@ -244,8 +263,10 @@ pub fn parse(args: &[String]) -> Result<(Command, AppConfig, Option<PathBuf>), C
     let command = match (cli.command, cli.link) {
         (None, None) => Command::Window { link: None },
         (None, Some(link)) if is_chat_link(&link) => Command::Window { link: Some(link) },
-        (Some(Admin::ApiKey(ApiKey::Set)), None) => Command::ApiKeySet,
-        (Some(Admin::ApiKey(ApiKey::Clear)), None) => Command::ApiKeyClear,
+        (Some(Admin::ApiKey(Stored::Set)), None) => Command::ApiKeySet,
+        (Some(Admin::ApiKey(Stored::Clear)), None) => Command::ApiKeyClear,
+        (Some(Admin::ProxyPassword(Stored::Set)), None) => Command::ProxyPasswordSet,
+        (Some(Admin::ProxyPassword(Stored::Clear)), None) => Command::ProxyPasswordClear,
         (Some(Admin::Doctor), None) => Command::Doctor,
         (_, Some(word)) => return Err(CliError::UnknownCommand(word)),
     };
@@ -316,6 +337,112 @@ pub fn api_key_clear(config: &AppConfig) -> ExitCode {
     }
 }
 
+/// The proxy the cloud is reached through and the keychain account of its user: a
+/// password is stored for one user on one proxy.
+fn proxy_account(config: &AppConfig) -> Result<(ProxyAccount, Network), ExitCode> {
+    let fail = |message: String| {
+        eprintln!("error: {message}");
+        ExitCode::FAILURE
+    };
+    let network = Network::new(&config.network_settings()).map_err(|error| fail(error.to_string()))?;
+    let cloud = checked_base_url(&config.base_url).map_err(|error| fail(error.to_string()))?;
+    let Via::Proxy(proxy) = network.route(&cloud).via else {
+        return Err(fail(format!("{} is reached without a proxy ({})", cloud, network.route(&cloud).source)));
+    };
+    let Some(user) = config.proxy_user.as_deref() else {
+        return Err(fail("set proxy-user first (a flag, XIMA_PROXY_USER, or the config file)".into()));
+    };
+    Ok((ProxyAccount::new(user, &proxy), network))
+}
+
+pub fn proxy_password_set(config: &AppConfig) -> ExitCode {
+    let (account, _) = match proxy_account(config) {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
+    let mut line = String::new();
+    if let Err(error) = std::io::stdin().lock().read_line(&mut line) {
+        eprintln!("error: could not read the password from standard input: {error}");
+        return ExitCode::FAILURE;
+    }
+    // Only the line's end: a password may begin or end with a space.
+    let password = Secret::new(line.trim_end_matches(['\r', '\n']));
+    if password.is_empty() {
+        eprintln!("error: no password on standard input");
+        return ExitCode::FAILURE;
+    }
+    match OsKeychain.set_proxy_password(&account, &password) {
+        Ok(()) => {
+            println!("proxy password stored in the keychain for {account}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub fn proxy_password_clear(config: &AppConfig) -> ExitCode {
+    let (account, _) = match proxy_account(config) {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
+    match OsKeychain.clear_proxy_password(&account) {
+        Ok(()) => {
+            println!("proxy password removed for {account}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What IT needs to know about one host the app talks to: the route, where it came
+/// from, TLS and the certificate's issuer, and what the proxy asked for.
+async fn network_report(
+    name: &str,
+    network: &Network,
+    url: &Url,
+    failure: Option<NetworkFailure>,
+    report: &mut impl FnMut(bool, &str, String),
+) {
+    let route = network.prepare(url).await;
+    println!("INFO route {name}: {} {route}", url.origin().ascii_serialization());
+    let host = url.host_str().unwrap_or_default();
+    let issuer = network.issuer_seen(host);
+    match failure {
+        None => match issuer {
+            Some(issuer) => report(true, &format!("tls {name}"), format!("trusted by this computer (certificate issued by {issuer})")),
+            None if url.scheme() == "https" => report(true, &format!("tls {name}"), "trusted by this computer".into()),
+            None => println!("INFO tls {name}: plain http to this computer (testing only)"),
+        },
+        Some(cause) => report(false, &format!("network {name}"), cause.to_string()),
+    }
+    if let Via::Proxy(proxy) = &route.via {
+        let target = format!("{host}:{}", url.port_or_known_default().unwrap_or(443));
+        let asked = xima_chat_core::probe_proxy(proxy, &target).await;
+        let sends = network.sends_proxy_credentials(url);
+        let detail = match asked {
+            Err(error) => format!("could not ask the proxy: {error}"),
+            Ok(answer) if answer.status == 200 => "the proxy opens the way without asking for credentials".into(),
+            Ok(answer) if answer.status == 407 && !answer.offers_basic() => format!(
+                "the proxy asks for credentials by {}, which this app cannot answer (only Basic): ask IT for a PAC exception for this host or a local authenticating proxy (see the README)",
+                answer.schemes.join(", ")
+            ),
+            Ok(answer) if answer.status == 407 => format!(
+                "the proxy asks for credentials ({}); {}",
+                answer.schemes.join(", "),
+                if sends { "the app sends the proxy user's" } else { "none are set: set proxy-user and run `xima-chat proxy-password set`" }
+            ),
+            Ok(answer) => format!("the proxy answers {} to a connection to {target}", answer.status),
+        };
+        println!("INFO proxy {name}: {detail}");
+    }
+}
+
 /// One line per check, `PASS` or `FAIL`, for whoever deploys the app; `INFO` lines
 /// describe the server without judging it.
 pub fn doctor(config: &AppConfig) -> ExitCode {
@@ -335,25 +462,45 @@ pub fn doctor(config: &AppConfig) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match CloudClient::new(&config.base_url, CloudOptions::default()) {
+    let options = Network::new(&config.network_settings()).map(|network| CloudOptions {
+        network: Some(network),
+        ..CloudOptions::default()
+    });
+    match options.map_err(CloudError::from).and_then(|options| CloudClient::new(&config.base_url, options)) {
         Err(error) => report(false, "cloud", error.to_string()),
         Ok(cloud) => {
             // A made-up session id: a live cloud answers 204.
             let probe = SessionId(format!("doctor-{}", fastrand_id()));
-            match runtime.block_on(cloud.check_session(&probe)) {
-                Ok(_) => report(true, "cloud", format!("{} answers", config.base_url)),
+            let answered = runtime.block_on(cloud.check_session(&probe)).map(drop);
+            let failure = match &answered {
+                Err(CloudError::Network { cause, .. }) => Some(cause.clone()),
+                _ => None,
+            };
+            runtime.block_on(network_report("cloud", cloud.network(), cloud.base_url(), failure, &mut report));
+            match answered {
+                Ok(()) => report(true, "cloud", format!("{} answers", config.base_url)),
                 Err(error) => report(false, "cloud", error.to_string()),
             }
             if !config.installation_id.trim().is_empty() {
                 match runtime.block_on(cloud.sqs_credentials(config.installation_id.trim())) {
-                    Ok(credentials) => report(
-                        true,
-                        "sqs credentials",
-                        match credentials.region() {
-                            Some(region) => format!("issued for region {region}"),
-                            None => "issued without a region (the queue's address gives it)".into(),
-                        },
-                    ),
+                    Ok(credentials) => {
+                        report(
+                            true,
+                            "sqs credentials",
+                            match credentials.region() {
+                                Some(region) => format!("issued for region {region}"),
+                                None => "issued without a region (the queue's address gives it)".into(),
+                            },
+                        );
+                        let endpoint = xima_chat_core::sqs_endpoint(config.sqs_endpoint.as_deref(), credentials.region().as_deref());
+                        match endpoint.as_deref().map(Url::parse) {
+                            Some(Ok(url)) => {
+                                let failure = runtime.block_on(cloud.network().reach(&url)).err();
+                                runtime.block_on(network_report("sqs", cloud.network(), &url, failure, &mut report));
+                            }
+                            _ => info("route sqs", "no SQS endpoint is known before a chat names its queue".into()),
+                        }
+                    }
                     Err(error) => report(false, "sqs credentials", error.to_string()),
                 }
                 // The endpoint is not on the vendor's page: a server without it is not a

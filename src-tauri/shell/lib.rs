@@ -98,6 +98,14 @@ pub fn main() -> ExitCode {
             logging::to_stderr();
             cli::api_key_clear(&config)
         }
+        Command::ProxyPasswordSet => {
+            logging::to_stderr();
+            cli::proxy_password_set(&config)
+        }
+        Command::ProxyPasswordClear => {
+            logging::to_stderr();
+            cli::proxy_password_clear(&config)
+        }
         Command::Doctor => {
             logging::to_stderr();
             cli::doctor(&config)

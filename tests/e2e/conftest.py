@@ -4,6 +4,7 @@ keychain (GNOME Keyring in a private D-Bus session)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -132,9 +133,10 @@ class ChatWindow(app_driver.ChatWindow):
         "unknown"; None while it has not heard yet."""
         return self.find("#availability").get_attribute("data-availability")
 
-    def doctor(self) -> str:
-        """What `xima-chat doctor` prints with this window's settings."""
-        return subprocess.run([str(APP), *self.args, "doctor"], capture_output=True, text=True, timeout=60).stdout
+    def doctor(self, **env: str) -> str:
+        """What `xima-chat doctor` prints with this window's settings (and `env`)."""
+        return subprocess.run([str(APP), *self.args, "doctor"], capture_output=True, text=True, timeout=60,
+                              env=dict(os.environ, **env)).stdout
 
     def invoke(self, command: str, args: dict | None = None) -> dict:
         """Calls an app command from the page, as its own script would; returns

@@ -5,7 +5,10 @@ with their addresses in the environment, and stop both when the command ends.
         [--agents-ready SKILL=BOOL,...] -- COMMAND [ARGS...]
 
 The command sees XIMA_SIM_URL (the simulator, i.e. the cloud base URL) and
-XIMA_SQS_ENDPOINT (moto). Logs go to tests/artifacts/.
+XIMA_SQS_ENDPOINT (moto), and the managed corporate network of network.py in front of
+both: https://cloud.xima.test and https://sqs.xima.test, reachable only through the
+authenticating proxy XIMA_TEST_PROXY, signed by a root only SSL_CERT_FILE's bundle holds.
+Logs go to tests/artifacts/.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from network import running_network
 from ports import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,6 +82,12 @@ def running_services(agent: str = "manual", visibility_timeout: str = "30", dial
                 child.kill()
 
 
+def corporate_network(sim_url: str, sqs_endpoint: str):
+    """The simulator and moto behind TLS fronts and the corporate proxy (network.py)."""
+    port = lambda url: int(url.rsplit(":", 1)[1])  # noqa: E731
+    return running_network({"cloud.xima.test": port(sim_url), "sqs.xima.test": port(sqs_endpoint)})
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--agent", choices=["scripted", "manual"], default="manual")
@@ -92,8 +102,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     services = running_services(args.agent, args.visibility_timeout, args.dialect, args.agents_ready)
     try:
-        with services as (sim_url, sqs_endpoint):
-            env = dict(os.environ, XIMA_SIM_URL=sim_url, XIMA_SQS_ENDPOINT=sqs_endpoint)
+        with services as (sim_url, sqs_endpoint), corporate_network(sim_url, sqs_endpoint) as network:
+            env = dict(os.environ, XIMA_SIM_URL=sim_url, XIMA_SQS_ENDPOINT=sqs_endpoint, **network.env())
             print(f"services: simulator {sim_url}, moto {sqs_endpoint}", file=sys.stderr, flush=True)
             return subprocess.call(command, env=env)
     except RuntimeError as failure:  # a service did not start: say which, without a traceback

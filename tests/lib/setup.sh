@@ -11,8 +11,9 @@ BUILD_PACKAGES=(build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev libx
   libdbus-1-dev libxcb1-dev libxcb-randr0-dev libxcb-shm0-dev libayatana-appindicator3-dev)
 # A display, a keychain and a private D-Bus for the demo and the tests.
 RUN_PACKAGES=(xvfb gnome-keyring dbus dbus-x11 python3-venv)
-# End-to-end UI tests drive the real app through WebKitWebDriver.
-TEST_PACKAGES=(webkit2gtk-driver x11-utils)
+# End-to-end UI tests drive the real app through WebKitWebDriver; libproxy reads the
+# desktop proxy test's GNOME settings and runs its PAC file.
+TEST_PACKAGES=(webkit2gtk-driver x11-utils libproxy1-plugin-gsettings libproxy1-plugin-webkit gsettings-desktop-schemas)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

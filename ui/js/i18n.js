@@ -98,6 +98,12 @@ export function applyLanguage(root = document.documentElement) {
 /** The words for each failure code the customer can meet; any other is the generic one. */
 const FAILURES = {
   cloud_unreachable: "errorUnreachable",
+  network_name: "errorUnreachable",
+  network_certificate: "errorCertificate",
+  network_proxy_password: "errorProxyPassword",
+  network_proxy_refused: "errorNetworkBlocked",
+  network_proxy_unreachable: "errorProxyUnreachable",
+  cloud_trouble: "errorCloudTrouble",
   start_failed: "errorStartFailed",
   cloud_rejected: "errorStartFailed",
   cloud_error: "errorStartFailed",

@@ -21,6 +21,8 @@ use url::Url;
 use crate::backoff::Backoff;
 use crate::cookies::ForgetfulJar;
 use crate::lenient;
+use crate::network::{Network, NetworkError, NetworkFailure, Route};
+use crate::network::Chain;
 use crate::protocol::{
     ChatSession, ChatText, Focus, QueueStatus, ScreenshotAnswer, ScreenshotNotify, SessionId, SqsCredentials,
     StartRequest, StillHere, Typing, WireFlag,
@@ -41,12 +43,17 @@ pub enum CloudError {
     InsecureBaseUrl(String),
     #[error("the contact center's answer to {endpoint} is larger than {limit} bytes")]
     TooLarge { endpoint: &'static str, limit: usize },
-    #[error("could not reach the contact center ({endpoint}): {source}")]
+    #[error("could not reach the contact center ({endpoint}) {route}: {cause}; {}", Chain(.source))]
     Network {
         endpoint: &'static str,
+        cause: NetworkFailure,
+        /// The way the request went, as `doctor` prints it.
+        route: Route,
         #[source]
         source: reqwest::Error,
     },
+    #[error("the network could not be set up: {0}")]
+    Setup(#[from] NetworkError),
     #[error("the contact center did not answer in time ({endpoint})")]
     Timeout { endpoint: &'static str },
     #[error("the contact center refused {endpoint}: {status}{}", detail_suffix(.detail))]
@@ -75,12 +82,14 @@ impl CloudError {
     /// Worth trying again later: the network or the server failed, not the request.
     pub fn is_transient(&self) -> bool {
         match self {
-            CloudError::Network { .. } | CloudError::Timeout { .. } => true,
+            CloudError::Network { cause, .. } => cause.may_pass(),
+            CloudError::Timeout { .. } => true,
             CloudError::Status { status, .. } => {
                 status.is_server_error() || *status == StatusCode::TOO_MANY_REQUESTS || *status == StatusCode::REQUEST_TIMEOUT
             }
             CloudError::BadBaseUrl(_)
             | CloudError::InsecureBaseUrl(_)
+            | CloudError::Setup(_)
             | CloudError::TooLarge { .. }
             | CloudError::Decode { .. } => false,
         }
@@ -102,6 +111,9 @@ pub struct CloudOptions {
     /// Attempts for the calls that are safe to repeat.
     pub idempotent_attempts: u32,
     pub retry_base: Duration,
+    /// How this computer reaches the cloud (and SQS); the computer's own settings when
+    /// `None`, with none of the app's.
+    pub network: Option<Network>,
 }
 
 impl Default for CloudOptions {
@@ -112,6 +124,7 @@ impl Default for CloudOptions {
             upload_timeout: Duration::from_secs(60),
             idempotent_attempts: 3,
             retry_base: Duration::from_millis(300),
+            network: None,
         }
     }
 }
@@ -126,6 +139,7 @@ enum Repeat {
 #[derive(Debug, Clone)]
 pub struct CloudClient {
     http: reqwest::Client,
+    network: Network,
     cookies: Arc<ForgetfulJar>,
     base: Url,
     options: CloudOptions,
@@ -147,10 +161,16 @@ impl Answer {
 }
 
 impl CloudClient {
-    pub fn new(base_url: &str, options: CloudOptions) -> Result<Self, CloudError> {
+    pub fn new(base_url: &str, mut options: CloudOptions) -> Result<Self, CloudError> {
         let base = checked_base_url(base_url)?;
+        let network = match options.network.clone() {
+            Some(network) => network,
+            None => Network::of_this_computer()?,
+        };
+        options.network = Some(network.clone());
         let cookies = Arc::new(ForgetfulJar::default());
-        let http = reqwest::Client::builder()
+        let http = network
+            .http_client_builder()
             .cookie_provider(cookies.clone())
             .connect_timeout(options.connect_timeout)
             .timeout(options.request_timeout)
@@ -158,12 +178,10 @@ impl CloudClient {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("XimaChatDesktop/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|source| CloudError::Network {
-                endpoint: "client setup",
-                source,
-            })?;
+            .map_err(|source| CloudError::Setup(NetworkError::Client(source.to_string())))?;
         Ok(Self {
             http,
+            network,
             cookies,
             base,
             options,
@@ -208,6 +226,17 @@ impl CloudClient {
 
     pub fn base_url(&self) -> &Url {
         &self.base
+    }
+
+    /// How this client reaches the outside; SQS goes the same way.
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    /// Decides the route to the cloud off the async threads (a PAC file may have to be
+    /// fetched), before the first request of a chat.
+    pub async fn prepare_route(&self) -> Route {
+        self.network.prepare(&self.base).await
     }
 
     fn url(&self, path: &str) -> Url {
@@ -424,7 +453,7 @@ impl CloudClient {
     }
 
     async fn send_once(&self, endpoint: &'static str, request: reqwest::RequestBuilder) -> Result<Answer, CloudError> {
-        let network = |source: reqwest::Error| network_error(endpoint, source);
+        let network = |source: reqwest::Error| self.network_error(endpoint, source);
         let request = request.build().map_err(network)?;
         let began = Instant::now();
         let record = self.wire_log.as_ref().map(|_| RequestRecord::of(&request));
@@ -432,7 +461,7 @@ impl CloudClient {
             let response = self.http.execute(request).await.map_err(network)?;
             let status = response.status();
             let headers = response.headers().clone();
-            let body = capped_body(endpoint, response).await?;
+            let body = self.capped_body(endpoint, response).await?;
             Ok::<_, CloudError>(Answer { status, headers, body })
         }
         .await;
@@ -458,33 +487,42 @@ impl CloudClient {
 /// hostile, and must not fill the customer's memory.
 const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
 
-/// Reads a response's body, refusing one larger than [`MAX_ANSWER_BYTES`] before it is
-/// all in memory.
-async fn capped_body(endpoint: &'static str, mut response: reqwest::Response) -> Result<bytes::Bytes, CloudError> {
-    let too_large = CloudError::TooLarge {
-        endpoint,
-        limit: MAX_ANSWER_BYTES,
-    };
-    if response.content_length().is_some_and(|length| length > MAX_ANSWER_BYTES as u64) {
-        return Err(too_large);
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|source| network_error(endpoint, source))? {
-        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+impl CloudClient {
+    /// Reads a response's body, refusing one larger than [`MAX_ANSWER_BYTES`] before it
+    /// is all in memory.
+    async fn capped_body(&self, endpoint: &'static str, mut response: reqwest::Response) -> Result<bytes::Bytes, CloudError> {
+        let too_large = CloudError::TooLarge {
+            endpoint,
+            limit: MAX_ANSWER_BYTES,
+        };
+        if response.content_length().is_some_and(|length| length > MAX_ANSWER_BYTES as u64) {
             return Err(too_large);
         }
-        body.extend_from_slice(&chunk);
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|source| self.network_error(endpoint, source))? {
+            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(too_large);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.into())
     }
-    Ok(body.into())
-}
 
-fn network_error(endpoint: &'static str, source: reqwest::Error) -> CloudError {
-    if source.is_timeout() {
-        CloudError::Timeout { endpoint }
-    } else {
+    /// A failed exchange, with its cause and the route it took. A failure may mean
+    /// the computer moved to another network: the desktop's route is asked again.
+    fn network_error(&self, endpoint: &'static str, source: reqwest::Error) -> CloudError {
+        if source.is_timeout() {
+            return CloudError::Timeout { endpoint };
+        }
+        let url = source.url().cloned().unwrap_or_else(|| self.base.clone());
+        let route = self.network.route(&url);
+        let cause = NetworkFailure::of(&source, self.network.sends_proxy_credentials(&url));
+        self.network.forget_routes();
         // reqwest names the URL, which holds the session id: the endpoint says enough.
         CloudError::Network {
             endpoint,
+            cause,
+            route,
             source: source.without_url(),
         }
     }
@@ -509,7 +547,7 @@ pub fn checked_base_url(base_url: &str) -> Result<Url, CloudError> {
     Ok(base)
 }
 
-fn is_loopback(url: &Url) -> bool {
+pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cloud::{checked_base_url, CloudError, DEFAULT_BASE_URL};
 use crate::error::ChatError;
+use crate::network::{NetworkError, NetworkSettings};
 use crate::protocol::CustomChatInfo;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,6 +45,13 @@ pub struct AppConfig {
     /// The window's language, a BCP 47 tag ("es", "pt-BR"; "qps" is the pseudo-locale
     /// that shows untranslated text); the desktop's language when unset.
     pub language: Option<String>,
+    /// The proxy every request goes through (`http://proxy.corp:3128`), before the
+    /// `*_PROXY` variables and the desktop's settings; never with a password in it.
+    pub proxy: Option<String>,
+    /// Hosts that go direct whatever `proxy` says (`NO_PROXY`'s form).
+    pub no_proxy: Vec<String>,
+    /// The user for a proxy that asks for a password; the password is in the keychain.
+    pub proxy_user: Option<String>,
     pub kiosk: KioskConfig,
 }
 
@@ -122,6 +130,9 @@ impl Default for AppConfig {
             start_at_login: false,
             keep_transcripts_days: 30,
             language: None,
+            proxy: None,
+            no_proxy: Vec::new(),
+            proxy_user: None,
             kiosk: KioskConfig::default(),
         }
     }
@@ -140,6 +151,8 @@ pub enum ConfigProblem {
     InsecureBaseUrl { url: String },
     #[error("The base URL {url:?} is not an https URL.")]
     BadBaseUrl { url: String },
+    #[error("The proxy setting is not usable: {reason}.")]
+    BadProxy { reason: String },
     /// The settings file is there but cannot be read; `detail` says where and why.
     #[error("{detail}. Correct the file (or remove it) and start the app again.")]
     FileUnreadable { detail: String },
@@ -299,7 +312,19 @@ impl AppConfig {
             Err(CloudError::InsecureBaseUrl(url)) => problems.push(ConfigProblem::InsecureBaseUrl { url }),
             Err(_) => problems.push(ConfigProblem::BadBaseUrl { url: self.base_url.clone() }),
         }
+        if let Err(NetworkError::BadProxy(reason)) = self.network_settings().proxy_url() {
+            problems.push(ConfigProblem::BadProxy { reason });
+        }
         problems
+    }
+
+    /// What the network takes from the settings (see [`crate::network`]).
+    pub fn network_settings(&self) -> NetworkSettings {
+        NetworkSettings {
+            proxy: self.proxy.clone(),
+            no_proxy: self.no_proxy.clone(),
+            proxy_user: self.proxy_user.clone(),
+        }
     }
 
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {

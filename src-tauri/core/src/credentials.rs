@@ -48,6 +48,11 @@ impl SqsCredentialSource {
         }
     }
 
+    /// How SQS is reached: the same way as the cloud.
+    pub fn network(&self) -> &crate::network::Network {
+        self.inner.cloud.network()
+    }
+
     /// Current credentials and their region, fetching them if stale or missing.
     /// A failed refresh keeps using keys that were never rejected.
     pub async fn current(&self) -> Result<(Credentials, Option<String>), CloudError> {

@@ -29,10 +29,22 @@ pub enum ChatError {
 }
 
 fn start_failed_words(error: &CloudError) -> &'static str {
-    if matches!(error, CloudError::Network { .. }) {
-        "We couldn't reach the contact center. Please check your connection and try again."
-    } else {
-        "We couldn't start the chat. Please try again."
+    match error {
+        CloudError::Network { .. } => "We couldn't reach the contact center. Please check your connection and try again.",
+        CloudError::Status { status, .. } if status.is_server_error() => {
+            "The contact center is having trouble right now. Please try again in a few minutes."
+        }
+        _ => "We couldn't start the chat. Please try again.",
+    }
+}
+
+/// The code of a cloud failure by its cause: a network that IT must mend is not a
+/// contact center in trouble, and neither is "check your connection".
+fn cloud_code(error: &CloudError) -> Option<&'static str> {
+    match error {
+        CloudError::Network { cause, .. } => Some(cause.code()),
+        CloudError::Status { status, .. } if status.is_server_error() => Some("cloud_trouble"),
+        _ => None,
     }
 }
 
@@ -40,6 +52,9 @@ impl ChatError {
     /// A stable, machine-readable code for the IPC boundary.
     pub fn code(&self) -> &'static str {
         match self {
+            ChatError::Cloud(error) | ChatError::StartFailed(error) if cloud_code(error).is_some() => {
+                cloud_code(error).unwrap_or("cloud_error")
+            }
             ChatError::Cloud(error) if error.is_rejection() => "cloud_rejected",
             ChatError::Cloud(error) if error.is_transient() => "cloud_unreachable",
             ChatError::Cloud(_) => "cloud_error",

@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use crate::backoff::Backoff;
 use crate::credentials::SqsCredentialSource;
 use crate::dedupe::SeenMessages;
+use crate::network::NetworkFailure;
 use crate::protocol::{queue_region, QueueDescriptor, ServerMessage};
 use crate::wire_log::WireLog;
 
@@ -97,7 +98,11 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(error: &SdkEr
     let reason = match (&status, code.is_empty()) {
         (Some(status), false) => format!("SQS answered {status} {code}"),
         (Some(status), true) => format!("SQS answered {status}"),
-        (None, _) => format!("SQS unreachable: {}", aws_sdk_sqs::error::DisplayErrorContext(error)),
+        (None, _) => format!(
+            "SQS unreachable ({}): {}",
+            NetworkFailure::of(error, false),
+            aws_sdk_sqs::error::DisplayErrorContext(error)
+        ),
     };
     const AUTH_CODES: &[&str] = &[
         "InvalidClientTokenId",
@@ -127,6 +132,12 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(error: &SdkEr
 /// answer; taking the endpoint from it would let a broken or hostile answer have the
 /// customer's signed requests, and every message of the chat, go anywhere. Only an
 /// explicit `sqs-endpoint` (tests, the demo, a private endpoint) goes elsewhere.
+/// The endpoint SQS is reached at: the `sqs-endpoint` setting, else AWS's own for the
+/// region (`doctor` asks it of the credentials' region).
+pub fn sqs_endpoint(setting: Option<&str>, region: Option<&str>) -> Option<String> {
+    setting.map(str::to_owned).or_else(|| aws_endpoint(region?))
+}
+
 fn aws_endpoint(region: &str) -> Option<String> {
     let is_region = !region.is_empty() && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     let domain = if region.starts_with("cn-") { "amazonaws.com.cn" } else { "amazonaws.com" };
@@ -313,7 +324,16 @@ impl Inbox {
             // link is dead, not slow.
             .operation_attempt_timeout(self.options.wait_time + Duration::from_secs(10))
             .build();
+        let network = self.credentials.network();
+        if let Ok(url) = url::Url::parse(&endpoint) {
+            let route = network.prepare(&url).await;
+            tracing::info!(%route, "SQS route");
+        }
+        let http = network
+            .sqs_http_client()
+            .map_err(|error| PollFailure::Transient(format!("the SQS client could not be built: {error}")))?;
         let shared = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(http)
             .region(Region::new(region.clone()))
             .credentials_provider(self.credentials.clone())
             .endpoint_url(endpoint)

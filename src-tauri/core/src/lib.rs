@@ -26,6 +26,7 @@ mod inbox;
 mod keychain;
 pub mod lenient;
 mod lifecycle;
+mod network;
 mod notification_text;
 pub mod protocol;
 mod secret;
@@ -41,9 +42,13 @@ pub use data_dir_lock::{create_private_dir, DataDirLock, DataDirLockError};
 pub use error::ChatError;
 pub use events::{ChatEvent, EventSink};
 pub use export::{ExportFormat, ExportLanguage};
-pub use inbox::InboxOptions;
-pub use keychain::{ApiKeyStore, KeyHome, KeychainError};
+pub use inbox::{sqs_endpoint, InboxOptions};
+pub use keychain::{ApiKeyStore, KeyHome, KeychainError, OsKeychain, ProxyAccount};
 pub use lifecycle::{Agent, EndReason, SessionState};
+pub use network::{
+    parse_proxy, probe_proxy, Network, NetworkError, NetworkFailure, NetworkSettings, ProxyAnswer, Route, RouteSource,
+    UntrustedCertificate, Via,
+};
 pub use notification_text::{notification_body, notification_title};
 pub use protocol::{CustomChatInfo, ServerMessage, SessionId, StartAuth, StartRequest};
 pub use secret::Secret;

@@ -182,7 +182,7 @@ async fn a_500_on_send_marks_the_message_failed_and_only_a_retry_sends_it_again(
     let session = t.start().await;
     t.sim.fail_next("/chat", session.as_str(), 500, 1).await;
     let error = t.chat.send("are you there?").await.unwrap_err();
-    assert_eq!(error.code(), "cloud_unreachable");
+    assert_eq!(error.code(), "cloud_trouble", "a 5xx is the contact center's trouble, not the customer's connection");
     let failed = t.chat.snapshot().entries.last().cloned().unwrap();
     assert!(matches!(failed.delivery, Some(Delivery::Failed { .. })));
 

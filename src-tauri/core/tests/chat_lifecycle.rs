@@ -208,7 +208,7 @@ async fn a_500_on_start_leaves_the_chat_idle_and_a_second_try_works() {
         .start(t.request(StartAuth::ApiKey(Secret::new(API_KEY))))
         .await
         .unwrap_err();
-    assert_eq!(error.code(), "cloud_unreachable");
+    assert_eq!(error.code(), "cloud_trouble", "a 5xx is the contact center's trouble, not the customer's connection");
     assert_eq!(t.chat.state(), SessionState::Idle);
     t.start().await;
     assert!(t.chat.state().is_live());

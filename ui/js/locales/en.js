@@ -125,6 +125,7 @@ export default {
   problemNoSkill: "No skill is set.",
   problemInsecureBaseUrl: "The base URL “{url}” must start with https:// (the API key is sent only over https).",
   problemBadBaseUrl: "The base URL “{url}” is not an https URL.",
+  problemBadProxy: "The proxy setting is not usable: {reason}.",
   problemFileUnreadable: "{detail}. Correct the file (or remove it) and start the app again.",
   // The queue's wait estimate, worded again from the cloud's English (ui/js/wait.js).
   waitLessThanAMinute: "less than a minute",
@@ -134,6 +135,11 @@ export default {
   waitMinutesRange: "{from}–{to} minutes",
   // A command that failed, as the customer reads it (the core's own words go to the log).
   errorUnreachable: "We couldn't reach the contact center. Please check your connection and try again.",
+  errorCertificate: "This computer does not trust the contact center's security certificate, so the connection was stopped. Please contact your IT team.",
+  errorProxyPassword: "Your network's proxy asked for a password that this app does not have or that was not accepted. Please contact your IT team.",
+  errorNetworkBlocked: "Your network blocked the connection to the contact center. Please contact your IT team.",
+  errorProxyUnreachable: "Your network's proxy server cannot be reached. Please check your connection, or contact your IT team.",
+  errorCloudTrouble: "The contact center is having trouble right now. Please try again in a few minutes.",
   errorStartFailed: "We couldn't start the chat. Please try again.",
   errorNotSetUp: "This app is not set up for chats yet. Please ask your administrator.",
 };

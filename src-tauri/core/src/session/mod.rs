@@ -17,7 +17,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::cloud::{CloudClient, CloudOptions};
+use crate::cloud::{CloudClient, CloudError, CloudOptions};
+use crate::network::Network;
 use crate::config::AppConfig;
 use crate::error::ChatError;
 use crate::events::{ChatEvent, EventSink};
@@ -116,7 +117,12 @@ impl Chat {
 
     /// A chat wired as the app's configuration says.
     pub fn from_config(config: &AppConfig, events: Arc<dyn EventSink>) -> Result<Self, ChatError> {
-        let mut cloud = CloudClient::new(&config.base_url, CloudOptions::default())?;
+        let network = Network::new(&config.network_settings()).map_err(CloudError::from)?;
+        let options = CloudOptions {
+            network: Some(network),
+            ..CloudOptions::default()
+        };
+        let mut cloud = CloudClient::new(&config.base_url, options)?;
         if let Some(path) = &config.wire_log {
             match WireLog::open(path) {
                 Ok(log) => cloud = cloud.with_wire_log(Arc::new(log)),

@@ -23,6 +23,7 @@ impl Chat {
         if let Some(cookies) = &saved.cookies {
             self.shared.cloud.restore_session_cookies(cookies);
         }
+        self.shared.cloud.prepare_route().await;
         let Some(session) = self.shared.cloud.check_session(&saved.session_id).await? else {
             tracing::info!("saved session has ended in the cloud");
             // Only if it is still the saved one: a chat started meanwhile saved its own.
@@ -79,6 +80,7 @@ impl Chat {
             state: SessionState::Starting,
         });
         self.shared.stop_tasks().await;
+        self.shared.cloud.prepare_route().await;
         match self.shared.cloud.start(&request).await {
             Ok(session) => {
                 self.shared.store.remember_session_shape(session.shape);

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use xima_chat_core::InboxOptions;
+use xima_chat_core::Network;
 use xima_chat_core::SessionStore;
 use xima_chat_core::WireLog;
 use xima_chat_core::{
@@ -24,7 +25,7 @@ pub const API_KEY: &str = "demo-api-key";
 pub const CAPTCHA_TOKEN: &str = "demo-captcha-token";
 const WAIT: Duration = Duration::from_secs(15);
 
-fn env(name: &str) -> String {
+pub fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
         panic!("{name} is not set: run the tests through tests/run.sh (or tests/harness/services.py), which starts moto and the simulator")
     })
@@ -211,6 +212,8 @@ pub struct Options {
     pub events_read_the_chat: bool,
     /// How long a received message stays hidden from the next receive.
     pub hold: Duration,
+    /// How the chat reaches the outside; the computer's own way by default.
+    pub network: Option<Network>,
 }
 
 impl Default for Options {
@@ -226,6 +229,7 @@ impl Default for Options {
             sqs_endpoint: std::env::var("XIMA_SQS_ENDPOINT").ok(),
             events_read_the_chat: false,
             hold: InboxOptions::default().hold,
+            network: None,
         }
     }
 }
@@ -259,6 +263,7 @@ impl TestChat {
             options.cloud_url.as_deref().unwrap_or(&sim.url),
             CloudOptions {
                 request_timeout: options.request_timeout,
+                network: options.network.clone(),
                 ..CloudOptions::default()
             },
         )
