@@ -40,11 +40,13 @@ fn start_failed_words(error: &CloudError) -> &'static str {
 
 /// The code of a cloud failure by its cause: a network that IT must mend is not a
 /// contact center in trouble, and neither is "check your connection".
-fn cloud_code(error: &CloudError) -> Option<&'static str> {
+fn cloud_code(error: &CloudError, rejected: &'static str, otherwise: &'static str) -> &'static str {
     match error {
-        CloudError::Network { cause, .. } => Some(cause.code()),
-        CloudError::Status { status, .. } if status.is_server_error() => Some("cloud_trouble"),
-        _ => None,
+        CloudError::Network { cause, .. } => cause.code(),
+        CloudError::Status { status, .. } if status.is_server_error() => "cloud_trouble",
+        error if error.is_rejection() => rejected,
+        error if error.is_transient() => "cloud_unreachable",
+        _ => otherwise,
     }
 }
 
@@ -52,17 +54,11 @@ impl ChatError {
     /// A stable, machine-readable code for the IPC boundary.
     pub fn code(&self) -> &'static str {
         match self {
-            ChatError::Cloud(error) | ChatError::StartFailed(error) if cloud_code(error).is_some() => {
-                cloud_code(error).unwrap_or("cloud_error")
-            }
-            ChatError::Cloud(error) if error.is_rejection() => "cloud_rejected",
-            ChatError::Cloud(error) if error.is_transient() => "cloud_unreachable",
-            ChatError::Cloud(_) => "cloud_error",
+            ChatError::Cloud(error) => cloud_code(error, "cloud_rejected", "cloud_error"),
+            ChatError::StartFailed(error) => cloud_code(error, "start_failed", "start_failed"),
             ChatError::AlreadyActive => "already_active",
             ChatError::NoActiveChat => "no_active_chat",
             ChatError::Cancelled => "cancelled",
-            ChatError::StartFailed(error) if error.is_transient() => "cloud_unreachable",
-            ChatError::StartFailed(_) => "start_failed",
             ChatError::InvalidInput(_) => "invalid_input",
             ChatError::UnknownMessage(_) => "unknown_message",
             ChatError::Storage(_) => "storage",

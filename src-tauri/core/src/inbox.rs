@@ -128,6 +128,9 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(error: &SdkEr
     }
 }
 
+/// How long the last read of a chat that ended may take.
+const DRAIN_FOR: Duration = Duration::from_secs(3);
+
 /// AWS's own SQS endpoint for a region. The queue URL comes in the contact center's
 /// answer; taking the endpoint from it would let a broken or hostile answer have the
 /// customer's signed requests, and every message of the chat, go anywhere. Only an
@@ -252,14 +255,28 @@ impl Inbox {
         }
     }
 
-    /// Polls until `cancel` fires. Never returns early on error: it reports and retries.
-    pub async fn run(mut self, dispatch: Arc<dyn Dispatch>, cancel: CancellationToken) {
+    /// Polls until `cancel` fires, or until `drain` does: then, once the chat is over,
+    /// what is left on the queue is read for a few seconds more (the agent's last words
+    /// may be behind the CHAT_ENDED that ended it). Never returns early on error: it
+    /// reports and retries. `drain` is a child of `cancel`, so cancelling stops both.
+    pub async fn run(mut self, dispatch: Arc<dyn Dispatch>, cancel: CancellationToken, drain: CancellationToken) {
         let mut backoff = Backoff::new(self.options.backoff_base, self.options.backoff_cap);
         let mut down = false;
-        while !cancel.is_cancelled() {
-            let outcome = tokio::select! {
-                _ = cancel.cancelled() => break,
-                outcome = self.poll_once(dispatch.as_ref()) => outcome,
+        let wait = self.options.wait_time;
+        while !drain.is_cancelled() {
+            let received = tokio::select! {
+                biased;
+                _ = drain.cancelled() => break,
+                received = self.receive(wait) => received,
+            };
+            // What was received is applied and deleted whatever `drain` does meanwhile
+            // (applying it may be what ended the chat); only `cancel` cuts it short.
+            let outcome = match received {
+                Ok(received) => tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    () = self.apply(dispatch.as_ref(), received) => Ok(()),
+                },
+                Err(failure) => Err(failure),
             };
             match outcome {
                 Ok(()) => {
@@ -291,13 +308,45 @@ impl Inbox {
                         });
                     }
                     tokio::select! {
-                        _ = cancel.cancelled() => break,
+                        _ = drain.cancelled() => break,
                         _ = tokio::time::sleep(retry_in) => {}
                     }
                 }
             }
         }
+        if !cancel.is_cancelled() {
+            self.drain(dispatch.as_ref(), &cancel).await;
+        }
         tracing::debug!("inbox stopped");
+    }
+
+    /// Reads what is on the queue without waiting, batch after batch, until a receive
+    /// comes back empty or [`DRAIN_FOR`] is over.
+    async fn drain(&mut self, dispatch: &dyn Dispatch, cancel: &CancellationToken) {
+        let read_all = async {
+            let mut read = 0;
+            loop {
+                match self.receive(Duration::ZERO).await {
+                    Ok(received) if received.is_empty() => break,
+                    Ok(received) => {
+                        read += received.len();
+                        self.apply(dispatch, received).await;
+                    }
+                    Err(failure) => {
+                        tracing::info!(reason = failure.reason(), "the queue could not be read to its end");
+                        break;
+                    }
+                }
+            }
+            read
+        };
+        tokio::select! {
+            _ = cancel.cancelled() => {}
+            read = tokio::time::timeout(DRAIN_FOR, read_all) => match read {
+                Ok(read) => tracing::debug!(read, "read the queue to its end"),
+                Err(_) => tracing::info!("the queue was still not empty when the chat's last read ended"),
+            },
+        }
     }
 
     async fn client(&mut self) -> Result<aws_sdk_sqs::Client, PollFailure> {
@@ -378,10 +427,10 @@ impl Inbox {
         }
     }
 
-    /// One long poll: receive, read, dedupe, order, dispatch, delete.
-    async fn poll_once(&mut self, dispatch: &dyn Dispatch) -> Result<(), PollFailure> {
+    /// One receive, waiting up to `wait` for something to come.
+    async fn receive(&mut self, wait: Duration) -> Result<Vec<Message>, PollFailure> {
         let client = self.client().await?;
-        let wait = i32::try_from(self.options.wait_time.as_secs()).unwrap_or(20).clamp(0, 20);
+        let wait = i32::try_from(wait.as_secs()).unwrap_or(20).clamp(0, 20);
         let hold = i32::try_from(self.options.hold.as_secs()).unwrap_or(5).clamp(1, 43_200);
         let output = client
             .receive_message()
@@ -393,23 +442,29 @@ impl Inbox {
             .send()
             .await
             .map_err(|error| classify(&error))?;
+        Ok(output.messages.unwrap_or_default())
+    }
 
-        let messages = output.messages();
+    /// Reads, dedupes, orders and dispatches what one receive brought, then deletes it.
+    async fn apply(&mut self, dispatch: &dyn Dispatch, messages: Vec<Message>) {
         if messages.is_empty() {
-            return Ok(());
+            return;
         }
         if let Some(log) = &self.options.wire_log {
-            for message in messages {
+            for message in &messages {
                 log.sqs_body(message.body().unwrap_or_default());
             }
         }
-        let (fresh, receipts) = read_batch(&mut self.seen, messages);
+        let (fresh, receipts) = read_batch(&mut self.seen, &messages);
         for (message, origin) in fresh {
             tracing::debug!(kind = message.kind(), "dispatching");
             dispatch.deliver(message, origin);
         }
-        self.delete(&client, receipts).await;
-        Ok(())
+        // The client exists: the receive that brought these made it.
+        if let Some((client, _)) = &self.client {
+            let client = client.clone();
+            self.delete(&client, receipts).await;
+        }
     }
 
     /// Deletes what was handled. A failure only means redelivery, which dedupe absorbs.

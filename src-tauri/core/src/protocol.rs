@@ -52,6 +52,14 @@ pub enum SessionShape {
 }
 
 impl ChatSession {
+    /// The session a saved one describes, as the cloud would if it could be asked.
+    pub(crate) fn saved(id: SessionId, queue: QueueDescriptor) -> Self {
+        Self {
+            session_details: SessionDetails::saved(id, queue),
+            shape: SessionShape::Wrapped,
+        }
+    }
+
     /// Reads a ChatSession answer. `Ok(None)` means the cloud said "no session" in one of
     /// the ways a server says it: `null`, `{}`, `{"sessionDetails": null}`.
     pub fn from_answer(value: serde_json::Value) -> Result<Option<Self>, serde_json::Error> {
@@ -83,6 +91,37 @@ impl<'de> Deserialize<'de> for ChatSession {
         ChatSession::from_answer(value)
             .map_err(D::Error::custom)?
             .ok_or_else(|| D::Error::custom("the answer holds no chat session"))
+    }
+}
+
+impl SessionDetails {
+    /// A session as a saved one knows it (its id and its queue), for a chat that goes
+    /// on while the cloud cannot be asked.
+    pub(crate) fn saved(id: SessionId, queue: QueueDescriptor) -> Self {
+        Self {
+            server_to_client_queue: queue,
+            client_to_server_queue: None,
+            id,
+            installation_id: None,
+            email: None,
+            name: None,
+            agent: None,
+            agent_image: None,
+            skill: None,
+            created: None,
+        }
+    }
+}
+
+impl QueueDescriptor {
+    pub(crate) fn at(url: String, arn: Option<String>) -> Self {
+        Self {
+            url,
+            arn,
+            created: None,
+            last_used: None,
+            chat_queue_type: None,
+        }
     }
 }
 

@@ -4,8 +4,8 @@
 //! Transcripts are append-only JSON lines, one record per new or changed entry, so a
 //! burst of messages costs one short write each rather than rewriting the file.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::fs::{self, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -16,6 +16,20 @@ use crate::protocol::{SessionId, SessionShape};
 use crate::secret::Secret;
 use crate::lifecycle::SessionState;
 use crate::transcript::{Entry, Transcript};
+
+/// A line of a transcript file: an entry as it is now, or a message applied that left
+/// no entry.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Record {
+    Entry(Entry),
+    Applied(Applied),
+}
+
+#[derive(Serialize, Deserialize)]
+struct Applied {
+    applied: String,
+}
 
 /// The session to resume at start-up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,6 +43,19 @@ pub struct SavedSession {
     /// the chat only through them. The file is owner-only; `Debug` redacts them.
     #[serde(default, serialize_with = "expose_cookies", skip_serializing_if = "Option::is_none")]
     pub cookies: Option<Secret>,
+    /// The serverToClientQueue: a chat resumed while the cloud cannot be reached goes
+    /// on from it. Sessions saved before it was kept have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<SavedQueue>,
+}
+
+/// What the inbox needs of a queue to read it: its address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedQueue {
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
 }
 
 /// The one place saved cookies leave their [`Secret`]: into the owner-only session file.
@@ -125,29 +152,55 @@ impl SessionStore {
         }
     }
 
+    /// Appends one record. A file that a crash left with a torn last line (no newline)
+    /// gets its newline first, so the torn record is one unreadable line and not the
+    /// start of this one: the record written now is never lost with it.
     pub fn append_entry(&self, id: &SessionId, entry: &Entry) -> std::io::Result<()> {
-        self.private_dir(Some("transcripts"))?;
-        let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
-        line.push(b'\n');
-        owner_only().append(true).open(self.transcript_path(id))?.write_all(&line)
+        self.append_record(id, entry)
     }
 
-    /// The saved transcript; a torn last line (a crash mid-write) is skipped.
+    /// Notes in the transcript that the message `message` was applied without leaving
+    /// an entry, so that a redelivery after a restart is known.
+    pub fn append_applied(&self, id: &SessionId, message: &str) -> std::io::Result<()> {
+        self.append_record(id, &Applied { applied: message.to_owned() })
+    }
+
+    fn append_record(&self, id: &SessionId, record: &impl Serialize) -> std::io::Result<()> {
+        self.private_dir(Some("transcripts"))?;
+        let mut file = owner_only().read(true).append(true).open(self.transcript_path(id))?;
+        let mut line = Vec::new();
+        if file.metadata()?.len() > 0 {
+            let mut last = [0u8];
+            file.seek(SeekFrom::End(-1))?;
+            file.read_exact(&mut last)?;
+            if last != *b"\n" {
+                line.push(b'\n');
+            }
+        }
+        serde_json::to_writer(&mut line, record).map_err(std::io::Error::other)?;
+        line.push(b'\n');
+        file.write_all(&line)
+    }
+
+    /// The saved transcript; a torn line (a crash mid-write, even mid-character) is
+    /// skipped and every whole record around it kept.
     pub fn load_transcript(&self, id: &SessionId) -> std::io::Result<Transcript> {
-        let file = match File::open(self.transcript_path(id)) {
-            Ok(file) => file,
+        let bytes = match fs::read(self.transcript_path(id)) {
+            Ok(bytes) => bytes,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Transcript::default()),
             Err(error) => return Err(error),
         };
-        let mut records = Vec::new();
-        for line in BufReader::new(file).lines() {
-            let line = line?;
-            match serde_json::from_str::<Entry>(&line) {
-                Ok(entry) => records.push(entry),
+        let (mut records, mut applied) = (Vec::new(), Vec::new());
+        for line in bytes.split(|byte| *byte == b'\n').filter(|line| !line.is_empty()) {
+            match serde_json::from_slice::<Record>(line) {
+                Ok(Record::Entry(entry)) => records.push(entry),
+                Ok(Record::Applied(Applied { applied: id })) => applied.push(id),
                 Err(error) => tracing::warn!(%error, "skipping unreadable transcript line"),
             }
         }
-        Ok(Transcript::from_records(records))
+        let mut transcript = Transcript::from_records(records);
+        applied.into_iter().for_each(|id| transcript.applied(id));
+        Ok(transcript)
     }
 
     /// Deletes saved transcripts untouched for longer than `max_age` (by modification
@@ -234,6 +287,10 @@ mod tests {
             base_url: "http://127.0.0.1:1".into(),
             state: SessionState::Queued { estimated_wait: None },
             cookies: Some(Secret::new("JSESSIONID=abc")),
+            queue: Some(SavedQueue {
+                url: "https://sqs.us-east-1.amazonaws.com/1/q".into(),
+                arn: None,
+            }),
         };
         store.save_current(&saved).unwrap();
         assert_eq!(store.load_current().unwrap(), Some(saved));
@@ -269,6 +326,26 @@ mod tests {
         assert_eq!(store.load_transcript(&id).unwrap(), Transcript::default());
     }
 
+    #[test]
+    fn records_written_after_a_torn_line_are_all_kept() {
+        let store = temp_store();
+        let id = SessionId("s-torn".into());
+        let mut transcript = Transcript::default();
+        store.append_entry(&id, &transcript.append(Author::Agent { name: "Myles".into() }, "your ticket is", None)).unwrap();
+        // A crash in the middle of a record, and of a two-byte character.
+        let torn = "{\"id\": 9, \"text\": \"caf\u{e9}".as_bytes();
+        OpenOptions::new()
+            .append(true)
+            .open(store.transcript_path(&id))
+            .unwrap()
+            .write_all(&torn[..torn.len() - 1])
+            .unwrap();
+        store.append_entry(&id, &transcript.append(Author::Agent { name: "Myles".into() }, "INC-4211", None)).unwrap();
+        store.append_entry(&id, &transcript.append(Author::Customer, "thanks", Some(Delivery::Sent))).unwrap();
+        assert_eq!(store.load_transcript(&id).unwrap(), transcript);
+        store.wipe().unwrap();
+    }
+
     #[cfg(unix)]
     #[test]
     fn everything_in_a_data_dir_an_administrator_made_is_owner_only() {
@@ -295,7 +372,7 @@ mod tests {
 
     fn aged(path: &std::path::Path, days: u64) {
         let then = std::time::SystemTime::now() - std::time::Duration::from_secs(days * 24 * 3600);
-        File::options().write(true).open(path).unwrap().set_modified(then).unwrap();
+        fs::File::options().write(true).open(path).unwrap().set_modified(then).unwrap();
     }
 
     fn saved(id: &SessionId) -> SavedSession {
@@ -305,6 +382,7 @@ mod tests {
             base_url: "http://127.0.0.1:1".into(),
             state: SessionState::Queued { estimated_wait: None },
             cookies: None,
+            queue: None,
         }
     }
 

@@ -102,6 +102,10 @@ pub struct Transcript {
     /// so nothing late from that chat can be mistaken for one of this chat's.
     #[serde(skip)]
     floor: u64,
+    /// SQS MessageIds of the messages applied that left no entry (a screenshot request,
+    /// an agent joining): a redelivery after a restart must not apply them again.
+    #[serde(skip)]
+    applied: Vec<String>,
 }
 
 impl Transcript {
@@ -119,6 +123,7 @@ impl Transcript {
         Self {
             entries: Vec::new(),
             floor: previous.last_id(),
+            applied: Vec::new(),
         }
     }
 
@@ -155,7 +160,27 @@ impl Transcript {
 
     /// The SQS messages this transcript's lines came in.
     pub fn message_ids(&self) -> impl Iterator<Item = String> + '_ {
-        self.entries.iter().filter_map(|entry| entry.message.clone())
+        self.entries.iter().filter_map(|entry| entry.message.clone()).chain(self.applied.iter().cloned())
+    }
+
+    /// Customer messages still "sending" when the app last stopped: nobody knows whether
+    /// the cloud took them, so they are shown failed, and the customer decides whether
+    /// to send them again. Returns the entries changed.
+    pub fn unconfirmed_to_failed(&mut self) -> Vec<Entry> {
+        let reason = "the app closed before the contact center confirmed this message".to_owned();
+        self.entries
+            .iter_mut()
+            .filter(|entry| entry.author == Author::Customer && entry.delivery == Some(Delivery::Sending))
+            .map(|entry| {
+                entry.delivery = Some(Delivery::Failed { reason: reason.clone() });
+                entry.clone()
+            })
+            .collect()
+    }
+
+    /// Remembers that the message `id` was applied without leaving an entry.
+    pub fn applied(&mut self, id: String) {
+        self.applied.push(id);
     }
 
     /// An agent's line the cloud sent at `origin.sent`: at the end, or, when lines the agent
@@ -188,6 +213,17 @@ impl Transcript {
             message,
         };
         self.entries.insert(index, entry.clone());
+        entry
+    }
+
+    /// A line of the app's own at a moment on the cloud's clock (milliseconds), so that
+    /// an agent's line sent before it and read after it is placed before it.
+    pub fn append_line_at(&mut self, line: SystemLine, sent: u64) -> Entry {
+        let mut entry = self.append_line(line);
+        entry.sent = Some(sent);
+        if let Some(last) = self.entries.last_mut() {
+            last.sent = entry.sent;
+        }
         entry
     }
 

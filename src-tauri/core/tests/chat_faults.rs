@@ -101,6 +101,79 @@ async fn a_line_shown_before_a_restart_is_not_shown_again_when_sqs_hands_it_out_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_screenshot_request_answered_before_a_restart_is_not_asked_again_when_sqs_hands_it_out_again() {
+    let options = || Options {
+        hold: Duration::from_secs(1),
+        ..Options::default()
+    };
+    let mut first = TestChat::new(options());
+    first.sim.deny_sqs(&first.installation, &["sqs:DeleteMessage", "sqs:DeleteMessageBatch"]).await;
+    let session = first.start().await;
+    first.sim.agent_sends(&session, json!({"type": "TAKE_SCREENSHOT"})).await;
+    first.until("the screenshot request", |event| *event == ChatEvent::ScreenshotRequested).await;
+    first.chat.answer_screenshot(false).await.unwrap();
+    first.chat.shutdown().await;
+
+    let second = first.restart(options());
+    assert!(second.chat.resume().await.unwrap());
+    // SQS hands it out every second while deletes are refused.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert!(!second.chat.snapshot().screenshot_pending, "the customer already declined it");
+    second.sim.deny_sqs(&second.installation, &[]).await;
+    second.until_queue_empty(&session).await;
+    assert!(!second.chat.snapshot().screenshot_pending);
+    second.chat.end().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_agent_sends_behind_chat_ended_is_still_shown_and_then_the_inbox_stops() {
+    let mut t = TestChat::new(Options::default());
+    let session = t.start().await;
+    t.sim.agent_sends(&session, json!({"type": "CHAT_STARTED", "agent": "Myles"})).await;
+    t.until_state("the agent", |state| matches!(state, SessionState::Chatting { .. })).await;
+    t.sim.agent_sends(&session, json!({"type": "CHAT_ENDED"})).await;
+    t.sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": "Your ticket is INC-4211."})).await;
+    t.until_state("the end", |state| matches!(state, SessionState::Ended { .. })).await;
+    eventually("the line sent behind CHAT_ENDED", || {
+        let shown = t.agent_lines("Your ticket is INC-4211.");
+        async move { shown == 1 }
+    })
+    .await;
+    t.until_tasks_stopped().await;
+    t.until_queue_empty(&session).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_still_sending_when_the_app_quit_comes_back_failed_and_only_a_retry_sends_it() {
+    let mut first = TestChat::new(Options::default());
+    let session = first.start().await;
+    first.sim.add_fault(json!({"path": "/chat", "match": session.as_str(), "delay": 3})).await;
+    let sending = tokio::spawn({
+        let chat = first.chat.clone();
+        async move { chat.send("did this reach you?").await }
+    });
+    eventually("the message shown as sending", || {
+        let sending = first.chat.snapshot().entries.iter().any(|entry| entry.delivery == Some(Delivery::Sending));
+        async move { sending }
+    })
+    .await;
+    // The app quits (the process ends) while the cloud has not answered.
+    sending.abort();
+    first.chat.shutdown().await;
+
+    let second = first.restart(Options::default());
+    assert!(second.chat.resume().await.unwrap());
+    let entry = second.chat.snapshot().entries.into_iter().find(|entry| entry.text == "did this reach you?").unwrap();
+    assert!(matches!(entry.delivery, Some(Delivery::Failed { .. })), "{:?}", entry.delivery);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let before = second.sim.requests_for("/chat", &session).await.len();
+    let retried = second.chat.retry(entry.id).await.unwrap();
+    assert_eq!(retried.delivery, Some(Delivery::Sent));
+    assert_eq!(second.sim.requests_for("/chat", &session).await.len(), before + 1);
+    second.chat.end().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreadable_messages_are_dropped_and_the_chat_goes_on() {
     let mut t = TestChat::new(Options::default());
     let session = t.start().await;

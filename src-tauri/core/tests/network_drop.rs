@@ -101,3 +101,41 @@ async fn a_network_outage_shows_reconnecting_and_every_message_arrives_once_in_o
     assert_eq!(delivered.iter().filter(|r| r["status"] == 204).count(), 1);
     t.chat.end().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_chat_started_while_the_cloud_is_unreachable_goes_on_and_picks_up_when_it_is_back() {
+    let sim = Simulator::from_env();
+    let cloud_proxy = CuttableProxy::start(&sim.url).await;
+    let options = || Options {
+        keepalive: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(3),
+        cloud_url: Some(cloud_proxy.url.clone()),
+        ..Options::default()
+    };
+    let mut first = TestChat::new(options());
+    let session = first.start().await;
+    sim.agent_sends(&session, json!({"type": "CHAT_STARTED", "agent": "Myles"})).await;
+    first.until_state("the agent", |state| matches!(state, SessionState::Chatting { .. })).await;
+    sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": "before the laptop slept"})).await;
+    first.until_agent_says("before the laptop slept").await;
+    first.chat.shutdown().await;
+
+    // The app starts at login, before the network is up.
+    cloud_proxy.cut();
+    let mut second = first.restart(options());
+    assert!(second.chat.resume().await.unwrap(), "the saved chat goes on, not the pre-chat form");
+    assert!(matches!(second.chat.state(), SessionState::Chatting { .. }), "{:?}", second.chat.state());
+    assert_eq!(second.agent_lines("before the laptop slept"), 1);
+    second.until("the reconnecting banner", |event| matches!(event, ChatEvent::Connection { up: false, .. })).await;
+    assert!(!second.chat.snapshot().connected);
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert!(second.chat.state().is_live(), "nothing but the cloud's answer ends it");
+
+    // The network comes up: the same chat goes on, and nothing was started anew.
+    cloud_proxy.restore();
+    sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": "are you still there?"})).await;
+    second.until_agent_says("are you still there?").await;
+    second.until("the connection back", |event| matches!(event, ChatEvent::Connection { up: true, .. })).await;
+    assert_eq!(sim.sessions_of(&second.installation).await, vec![session]);
+    second.chat.end().await.unwrap();
+}

@@ -13,6 +13,32 @@ use xima_chat_core::Author;
 use xima_chat_core::{ChatEvent, SessionState};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_resume_check_does_not_resume_over_a_chat_started_ended_and_reset_meanwhile() {
+    let mut first = TestChat::new(Options::default());
+    let old_chat = first.start().await;
+    first.chat.shutdown().await;
+
+    let mut second = first.restart(Options::default());
+    second
+        .sim
+        .add_fault(json!({"path": "/chat/queue", "match": old_chat.as_str(), "delay": 3}))
+        .await;
+    let resuming = tokio::spawn({
+        let chat = second.chat.clone();
+        async move { chat.resume().await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    second.start().await;
+    second.chat.end().await.unwrap();
+    second.chat.reset().unwrap();
+    assert_eq!(second.chat.state(), SessionState::Idle);
+
+    assert!(!resuming.await.unwrap().unwrap(), "the answer about the old chat came after another chat began");
+    assert_eq!(second.chat.state(), SessionState::Idle, "the customer is on the form, as they left it");
+    assert!(!second.chat.has_running_tasks());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_resume_check_does_not_replace_a_chat_started_meanwhile() {
     let mut first = TestChat::new(Options::default());
     let old_chat = first.start().await;

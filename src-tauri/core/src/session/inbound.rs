@@ -46,17 +46,38 @@ impl Shared {
         let (previous, next) = {
             let mut inner = self.lock();
             let state = inner.state.clone();
-            if !state.is_live() || inner.current(stamp).is_none() {
-                tracing::debug!(kind = message.kind(), "message for a chat that is not live; ignored");
+            if inner.current(stamp).is_none() {
+                tracing::debug!(kind = message.kind(), "message for a chat that is not on screen; ignored");
+                return;
+            }
+            // The inbox's last read of a chat that ended: its lines still belong to it,
+            // and nothing else changes it any more.
+            if !state.is_live() {
+                if let (SessionState::Ended { .. }, ServerMessage::ChatText { text }) = (&state, &message) {
+                    let name = origin.sent.and_then(|sent| inner.current(stamp)?.agents.at(sent).map(str::to_owned));
+                    let entry = inner.transcript.append_agent_line(name.unwrap_or_else(|| "Agent".to_owned()), text.clone(), origin);
+                    drop(inner);
+                    self.record(&stamp.id, &entry);
+                } else {
+                    tracing::debug!(kind = message.kind(), "message for a chat that is not live; ignored");
+                }
                 return;
             }
             let next = state.after(&message);
             (state, next)
         };
+        // What leaves no line is remembered by its MessageId all the same: a screenshot
+        // request that SQS hands out again after a restart must not ask again. Typing
+        // comes and goes too often to be worth a write, and repeating it is harmless.
+        if !matches!(message, ServerMessage::ChatText { .. } | ServerMessage::AgentTyping { .. }) {
+            if let Some(id) = &origin.id {
+                self.applied(stamp, id);
+            }
+        }
         match (message, next) {
-            (_, Some(SessionState::Ended { reason })) => self.finish(stamp, reason),
+            (_, Some(SessionState::Ended { reason })) => self.finish(stamp, reason, origin.sent),
             (ServerMessage::ChatText { text }, _) => {
-                let name = match &previous {
+                let now = match &previous {
                     SessionState::Chatting { agent } => agent.name.clone(),
                     _ => "Agent".to_owned(),
                 };
@@ -64,6 +85,7 @@ impl Shared {
                     let mut inner = self.lock();
                     let Some(live) = inner.current(stamp) else { return };
                     live.agent_typing = false;
+                    let name = origin.sent.and_then(|sent| live.agents.at(sent)).map_or(now, str::to_owned);
                     inner.transcript.append_agent_line(name, text, origin)
                 };
                 self.record(&stamp.id, &entry);
@@ -78,6 +100,16 @@ impl Shared {
             (ServerMessage::TakeScreenshot, _) => self.screenshot_requested(stamp),
             (ServerMessage::ChatStarted { .. } | ServerMessage::ChatTransferred { .. }, Some(next)) => {
                 let SessionState::Chatting { agent } = &next else { return };
+                if let Some(sent) = origin.sent {
+                    let newest = match self.lock().current(stamp) {
+                        Some(live) => live.agents.took_over(sent, &agent.name),
+                        None => return,
+                    };
+                    if !newest {
+                        tracing::info!("an agent change sent before the last one, read late; the chat stays with the agent since");
+                        return;
+                    }
+                }
                 let line = match &previous {
                     SessionState::Chatting { agent: before } if before.name == agent.name => None,
                     SessionState::Chatting { .. } => Some(SystemLine::Transferred { agent: agent.name.clone() }),
@@ -90,6 +122,19 @@ impl Shared {
             }
             (ServerMessage::EstimatedWaitTime { .. }, Some(next)) => self.enter(stamp, next),
             _ => {}
+        }
+    }
+
+    fn applied(&self, stamp: &Stamp, message: &str) {
+        {
+            let mut inner = self.lock();
+            if inner.current(stamp).is_none() {
+                return;
+            }
+            inner.transcript.applied(message.to_owned());
+        }
+        if let Err(error) = self.store.append_applied(&stamp.id, message) {
+            tracing::error!(%error, "could not save that a message was applied");
         }
     }
 

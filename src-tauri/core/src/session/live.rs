@@ -17,12 +17,13 @@ use super::{Inner, Shared};
 use crate::backoff::Backoff;
 use crate::cloud::{CloudClient, CloudError};
 use crate::credentials::SqsCredentialSource;
+use crate::transcript::now_millis;
 use crate::error::ChatError;
 use crate::events::ChatEvent;
 use crate::inbox::{Dispatch, Inbox, InboxOptions};
 use crate::lifecycle::{EndReason, SessionState};
 use crate::protocol::{ChatSession, SessionId};
-use crate::store::SavedSession;
+use crate::store::{SavedQueue, SavedSession};
 use crate::transcript::{SystemLine, Transcript};
 
 /// Which chat a piece of work belongs to.
@@ -36,18 +37,44 @@ pub(super) struct Stamp {
 /// it ends; the value stays so the ended view still knows its id.
 pub(super) struct Live {
     pub stamp: Stamp,
+    /// The serverToClientQueue, saved with the session.
+    pub queue: SavedQueue,
     tasks: Tasks,
     /// What the agent was last told about the customer typing.
     pub typing_sent: Option<bool>,
     pub agent_typing: bool,
     pub connection: Connection,
     pub screenshot: ScreenshotFlow,
+    pub agents: AgentTimeline,
+}
+
+/// Who had the chat when: the cloud's SentTimestamp of each agent change read in this
+/// run. SQS may hand a message out late (after a receive cut short, say), so a late line
+/// is named after the agent who wrote it, and a late CHAT_STARTED does not undo a
+/// transfer that came after it.
+#[derive(Debug, Default)]
+pub(super) struct AgentTimeline(Vec<(u64, String)>);
+
+impl AgentTimeline {
+    /// `name` took the chat at `sent`; whether that is the newest change (else it is a
+    /// late one, kept only to name the lines of its time).
+    pub fn took_over(&mut self, sent: u64, name: &str) -> bool {
+        let newest = self.0.last().is_none_or(|(since, _)| *since <= sent);
+        let place = self.0.partition_point(|(since, _)| *since <= sent);
+        self.0.insert(place, (sent, name.to_owned()));
+        newest
+    }
+
+    /// The agent who had the chat at `sent`, if a change before then was read.
+    pub fn at(&self, sent: u64) -> Option<&str> {
+        self.0.iter().rev().find(|(since, _)| *since <= sent).map(|(_, name)| name.as_str())
+    }
 }
 
 impl Live {
-    /// A child of the chat's cancellation token, for work that must stop with it.
+    /// A token for work that must stop when the chat ends (or is cancelled).
     pub fn child_token(&self) -> CancellationToken {
-        self.tasks.cancel.child_token()
+        self.tasks.wind_down.child_token()
     }
 
     pub fn has_running_tasks(&self) -> bool {
@@ -61,6 +88,13 @@ impl Live {
         self.screenshot = ScreenshotFlow::None;
     }
 
+    /// The chat is over: the keepalive and the screenshot timer stop at once, the inbox
+    /// after its last, short read of the queue.
+    pub fn wind_down(&mut self) {
+        self.tasks.wind_down.cancel();
+        self.screenshot = ScreenshotFlow::None;
+    }
+
     /// Stops the chat's background work and hands back the tasks to be awaited.
     pub fn stop(&mut self) -> Vec<JoinHandle<()>> {
         self.cancel();
@@ -68,9 +102,11 @@ impl Live {
     }
 }
 
-/// The background work of one chat, under one cancellation token.
+/// The background work of one chat: `cancel` stops it all at once (a quit, a wipe,
+/// the next chat); `wind_down`, its child, is the chat ending.
 struct Tasks {
     cancel: CancellationToken,
+    wind_down: CancellationToken,
     handles: Vec<JoinHandle<()>>,
 }
 
@@ -104,11 +140,13 @@ impl Inner {
 
 impl Shared {
     /// Makes `session` the chat on screen and starts its inbox and keepalive, if the
-    /// state is still `expected` (a customer may have started or ended a chat while the
-    /// cloud was answering). Returns whether it did; tasks of an earlier chat are stopped.
+    /// state is still `expected` and, with `began_before`, no chat has begun since that
+    /// count (a customer may have started or ended a chat while the cloud was
+    /// answering). Returns whether it did; tasks of an earlier chat are stopped.
     pub(super) fn begin(
         self: &Arc<Self>,
         expected: &SessionState,
+        began_before: Option<u64>,
         session: ChatSession,
         state: SessionState,
         transcript: Option<Transcript>,
@@ -116,7 +154,7 @@ impl Shared {
         let details = session.session_details;
         let replaced = {
             let mut inner = self.lock();
-            if inner.state != *expected {
+            if inner.state != *expected || began_before.is_some_and(|count| count != inner.generations) {
                 return false;
             }
             inner.generations += 1;
@@ -125,6 +163,7 @@ impl Shared {
                 generation: inner.generations,
             };
             let cancel = CancellationToken::new();
+            let wind_down = cancel.child_token();
             let credentials = SqsCredentialSource::new(
                 self.cloud.clone(),
                 self.settings.installation_id.clone(),
@@ -144,18 +183,28 @@ impl Shared {
             );
             let dispatch: Arc<dyn Dispatch> = Arc::new(SessionDispatch::new(Arc::downgrade(self), stamp.clone()));
             let handles = vec![
-                tokio::spawn(inbox.run(dispatch, cancel.clone())),
-                tokio::spawn(keepalive(Arc::downgrade(self), stamp.clone(), cancel.clone())),
+                tokio::spawn(inbox.run(dispatch, cancel.clone(), wind_down.clone())),
+                tokio::spawn(keepalive(Arc::downgrade(self), stamp.clone(), wind_down.clone())),
             ];
             inner.transcript = transcript.unwrap_or_else(|| Transcript::continuing_after(&inner.transcript));
             inner.state = state.clone();
+            let queue = SavedQueue {
+                url: details.server_to_client_queue.url.clone(),
+                arn: details.server_to_client_queue.arn.clone(),
+            };
             let replaced = inner.live.replace(Live {
                 stamp,
-                tasks: Tasks { cancel, handles },
+                queue,
+                tasks: Tasks {
+                    cancel,
+                    wind_down,
+                    handles,
+                },
                 typing_sent: None,
                 agent_typing: false,
                 connection: Connection::default(),
                 screenshot: ScreenshotFlow::None,
+                agents: AgentTimeline::default(),
             });
             replaced.map(|mut old| old.stop())
         };
@@ -169,21 +218,25 @@ impl Shared {
 
     /// Chat `stamp` is over: its tasks stop, the saved session goes, the transcript
     /// stays. Nothing happens if that chat is no longer the live one.
-    pub(super) fn finish(&self, stamp: &Stamp, reason: EndReason) {
-        {
+    /// `sent` is when the cloud said so (CHAT_ENDED's SentTimestamp), or now: a line
+    /// the agent sent before then that is read after it takes its place before the
+    /// line that says the chat ended.
+    pub(super) fn finish(&self, stamp: &Stamp, reason: EndReason, sent: Option<u64>) {
+        let entry = {
             let mut inner = self.lock();
             if !inner.state.is_live() {
                 return;
             }
             let Some(live) = inner.current(stamp) else { return };
             live.agent_typing = false;
-            live.cancel();
+            live.wind_down();
             inner.state = SessionState::Ended { reason };
-        }
+            inner.transcript.append_line_at(SystemLine::Ended { reason }, sent.unwrap_or_else(now_millis))
+        };
         if let Err(error) = self.store.clear_current() {
             tracing::error!(%error, "could not clear the saved session");
         }
-        self.system_line(stamp, SystemLine::Ended { reason });
+        self.record(&stamp.id, &entry);
         tracing::info!(?reason, "chat ended");
         self.events.emit(ChatEvent::State {
             state: SessionState::Ended { reason },
@@ -192,7 +245,9 @@ impl Shared {
 
     /// Saves the session for resuming after a restart, with the cloud's cookies.
     pub(super) fn save(&self, id: &SessionId, state: &SessionState) {
+        let queue = self.lock().live.as_ref().filter(|live| live.stamp.id == *id).map(|live| live.queue.clone());
         let saved = SavedSession {
+            queue,
             session_id: id.clone(),
             installation_id: self.settings.installation_id.clone(),
             base_url: self.cloud.base_url().to_string(),
@@ -261,7 +316,7 @@ async fn keepalive(shared: Weak<Shared>, stamp: Stamp, cancel: CancellationToken
             }
             Ok(false) => {
                 tracing::warn!("the contact center no longer has this chat");
-                shared.finish(&stamp, EndReason::Expired);
+                shared.finish(&stamp, EndReason::Expired, None);
                 return;
             }
             Err(error) => {
@@ -282,5 +337,22 @@ async fn still_alive(cloud: &CloudClient, session: &SessionId) -> Result<bool, C
             Ok(cloud.check_session(session).await?.is_some())
         }
         Err(error) => Err(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AgentTimeline;
+
+    #[test]
+    fn a_late_agent_change_names_the_lines_of_its_time_and_changes_nothing_after() {
+        let mut agents = AgentTimeline::default();
+        assert!(agents.took_over(1_000, "Myles"));
+        assert!(agents.took_over(5_000, "Dana"), "a transfer");
+        assert!(!agents.took_over(2_000, "Myles"), "CHAT_STARTED handed out again, late");
+        assert_eq!(agents.at(1_500), Some("Myles"));
+        assert_eq!(agents.at(4_999), Some("Myles"));
+        assert_eq!(agents.at(5_000), Some("Dana"));
+        assert_eq!(agents.at(999), None);
     }
 }

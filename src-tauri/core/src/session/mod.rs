@@ -188,7 +188,7 @@ impl Chat {
         if let Err(error) = &outcome {
             tracing::warn!(%error, "could not tell the contact center the chat ended");
         }
-        self.shared.finish(&stamp, EndReason::ByUser);
+        self.shared.finish(&stamp, EndReason::ByUser, None);
         self.shared.stop_tasks().await;
         outcome.map_err(Into::into)
     }

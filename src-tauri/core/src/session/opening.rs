@@ -5,7 +5,7 @@ use super::Chat;
 use crate::error::ChatError;
 use crate::events::ChatEvent;
 use crate::lifecycle::{Agent, SessionState};
-use crate::protocol::{Availability, ChatSession, StartRequest};
+use crate::protocol::{Availability, ChatSession, QueueDescriptor, StartRequest};
 
 impl Chat {
     /// At start-up: picks up a session saved by an earlier run if the cloud still has it
@@ -23,19 +23,42 @@ impl Chat {
         if let Some(cookies) = &saved.cookies {
             self.shared.cloud.restore_session_cookies(cookies);
         }
+        // Whatever chat begins while the cloud is asked (even one started, ended and
+        // reset meanwhile, back at Idle) wins: the check's answer is then stale.
+        let began_before = self.shared.lock().generations;
         self.shared.cloud.prepare_route().await;
-        let Some(session) = self.shared.cloud.check_session(&saved.session_id).await? else {
-            tracing::info!("saved session has ended in the cloud");
-            // Only if it is still the saved one: a chat started meanwhile saved its own.
-            if self.shared.store.load_current()?.is_some_and(|now| now.session_id == saved.session_id) {
-                self.shared.store.clear_current()?;
+        let session = match self.shared.cloud.check_session(&saved.session_id).await {
+            Ok(Some(session)) => {
+                self.shared.store.remember_session_shape(session.shape);
+                session
             }
-            return Ok(false);
+            Ok(None) => {
+                tracing::info!("saved session has ended in the cloud");
+                // Only if it is still the saved one: a chat started meanwhile saved its own.
+                if self.shared.store.load_current()?.is_some_and(|now| now.session_id == saved.session_id) {
+                    self.shared.store.clear_current()?;
+                }
+                return Ok(false);
+            }
+            // The cloud cannot say whether the chat lives (no network yet at login, a
+            // proxy that refuses, a contact center in trouble): it goes on from what was
+            // saved, with the connection shown as down, and the keepalive asks the cloud
+            // again and again until it can answer. Only its answer ends it.
+            Err(error) if !error.is_rejection() => match &saved.queue {
+                Some(queue) => {
+                    tracing::warn!(%error, "the cloud cannot be asked about the saved chat; it goes on from what was saved");
+                    ChatSession::saved(saved.session_id.clone(), QueueDescriptor::at(queue.url.clone(), queue.arn.clone()))
+                }
+                None => return Err(error.into()),
+            },
+            Err(error) => return Err(error.into()),
         };
-        self.shared.store.remember_session_shape(session.shape);
-        let transcript = self.shared.store.load_transcript(&saved.session_id)?;
+        let mut transcript = self.shared.store.load_transcript(&saved.session_id)?;
+        for unconfirmed in transcript.unconfirmed_to_failed() {
+            self.shared.store.append_entry(&saved.session_id, &unconfirmed)?;
+        }
         let state = resumed_state(&session, saved.state);
-        let resumed = self.shared.begin(&SessionState::Idle, session, state, Some(transcript));
+        let resumed = self.shared.begin(&SessionState::Idle, Some(began_before), session, state, Some(transcript));
         if resumed {
             tracing::info!("resumed the saved session");
         } else {
@@ -91,7 +114,7 @@ impl Chat {
                     },
                     None => SessionState::Queued { estimated_wait: None },
                 };
-                if self.shared.begin(&SessionState::Starting, session, state, None) {
+                if self.shared.begin(&SessionState::Starting, None, session, state, None) {
                     return Ok(());
                 }
                 // The customer cancelled while the cloud was answering: close what it opened.
