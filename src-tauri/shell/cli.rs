@@ -293,21 +293,30 @@ fn key_home(config: &AppConfig) -> Result<KeyHome, ExitCode> {
     })
 }
 
+/// One line of standard input, as `keep` leaves it; never empty.
+fn secret_from_stdin(what: &str, keep: fn(&str) -> &str) -> Result<Secret, ExitCode> {
+    let mut line = String::new();
+    if let Err(error) = std::io::stdin().lock().read_line(&mut line) {
+        eprintln!("error: could not read the {what} from standard input: {error}");
+        return Err(ExitCode::FAILURE);
+    }
+    let secret = Secret::new(keep(&line));
+    if secret.is_empty() {
+        eprintln!("error: no {what} on standard input");
+        return Err(ExitCode::FAILURE);
+    }
+    Ok(secret)
+}
+
 pub fn api_key_set(config: &AppConfig) -> ExitCode {
     let home = match key_home(config) {
         Ok(home) => home,
         Err(code) => return code,
     };
-    let mut line = String::new();
-    if let Err(error) = std::io::stdin().lock().read_line(&mut line) {
-        eprintln!("error: could not read the key from standard input: {error}");
-        return ExitCode::FAILURE;
-    }
-    let key = Secret::new(line.trim());
-    if key.is_empty() {
-        eprintln!("error: no key on standard input");
-        return ExitCode::FAILURE;
-    }
+    let key = match secret_from_stdin("key", str::trim) {
+        Ok(key) => key,
+        Err(code) => return code,
+    };
     match ApiKeyStore.set(&home, &key) {
         Ok(()) => {
             println!("API key stored in the keychain for installation {} at {}", home.installation_id(), config.base_url.trim());
@@ -360,17 +369,11 @@ pub fn proxy_password_set(config: &AppConfig) -> ExitCode {
         Ok(found) => found,
         Err(code) => return code,
     };
-    let mut line = String::new();
-    if let Err(error) = std::io::stdin().lock().read_line(&mut line) {
-        eprintln!("error: could not read the password from standard input: {error}");
-        return ExitCode::FAILURE;
-    }
-    // Only the line's end: a password may begin or end with a space.
-    let password = Secret::new(line.trim_end_matches(['\r', '\n']));
-    if password.is_empty() {
-        eprintln!("error: no password on standard input");
-        return ExitCode::FAILURE;
-    }
+    // Only the line's end goes: a password may begin or end with a space.
+    let password = match secret_from_stdin("password", |line| line.trim_end_matches(['\r', '\n'])) {
+        Ok(password) => password,
+        Err(code) => return code,
+    };
     match OsKeychain.set_proxy_password(&account, &password) {
         Ok(()) => {
             println!("proxy password stored in the keychain for {account}");

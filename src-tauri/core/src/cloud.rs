@@ -47,8 +47,8 @@ pub enum CloudError {
     Network {
         endpoint: &'static str,
         cause: NetworkFailure,
-        /// The way the request went, as `doctor` prints it.
-        route: Route,
+        /// The way the request went, as `doctor` prints it (boxed: errors stay small).
+        route: Box<Route>,
         #[source]
         source: reqwest::Error,
     },
@@ -515,7 +515,7 @@ impl CloudClient {
             return CloudError::Timeout { endpoint };
         }
         let url = source.url().cloned().unwrap_or_else(|| self.base.clone());
-        let route = self.network.route(&url);
+        let route = Box::new(self.network.route(&url));
         let cause = NetworkFailure::of(&source, self.network.sends_proxy_credentials(&url));
         self.network.forget_routes();
         // reqwest names the URL, which holds the session id: the endpoint says enough.

@@ -73,54 +73,63 @@ async fn a_message_delivered_twice_is_shown_once() {
     t.chat.end().await.unwrap();
 }
 
+/// What SQS hands out again and again, once a second: the deletes of `t`'s chat are
+/// refused.
+fn redelivering() -> Options {
+    Options {
+        hold: Duration::from_secs(1),
+        ..Options::default()
+    }
+}
+
+async fn a_chat_whose_deletes_are_refused() -> (TestChat, SessionId) {
+    let mut first = TestChat::new(redelivering());
+    first.sim.deny_sqs(&first.installation, &["sqs:DeleteMessage", "sqs:DeleteMessageBatch"]).await;
+    let session = first.start().await;
+    (first, session)
+}
+
+/// The next run of `first`, resumed, after SQS has handed out again for four seconds
+/// what the run before did not get to delete.
+async fn the_next_run_while_sqs_hands_it_out_again(first: TestChat) -> TestChat {
+    first.chat.shutdown().await;
+    let second = first.restart(redelivering());
+    assert!(second.chat.resume().await.unwrap());
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    second
+}
+
+async fn deletes_allowed_again(t: &TestChat, session: &SessionId) {
+    t.sim.deny_sqs(&t.installation, &[]).await;
+    t.until_queue_empty(session).await;
+}
+
 /// A line the run before showed and saved, but whose delete never happened (denied,
 /// or the app quit first), is handed out again after a restart: it is known by its SQS
 /// message id from the saved transcript, not shown twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_line_shown_before_a_restart_is_not_shown_again_when_sqs_hands_it_out_again() {
-    let options = || Options {
-        hold: Duration::from_secs(1),
-        ..Options::default()
-    };
-    let mut first = TestChat::new(options());
-    first.sim.deny_sqs(&first.installation, &["sqs:DeleteMessage", "sqs:DeleteMessageBatch"]).await;
-    let session = first.start().await;
+    let (mut first, session) = a_chat_whose_deletes_are_refused().await;
     first.sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": "kept once"})).await;
     first.until_agent_says("kept once").await;
-    first.chat.shutdown().await;
 
-    let second = first.restart(options());
-    assert!(second.chat.resume().await.unwrap());
-    // SQS hands it out every second while deletes are refused.
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    let second = the_next_run_while_sqs_hands_it_out_again(first).await;
     assert_eq!(second.agent_lines("kept once"), 1);
-    second.sim.deny_sqs(&second.installation, &[]).await;
-    second.until_queue_empty(&session).await;
+    deletes_allowed_again(&second, &session).await;
     assert_eq!(second.agent_lines("kept once"), 1);
     second.chat.end().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_screenshot_request_answered_before_a_restart_is_not_asked_again_when_sqs_hands_it_out_again() {
-    let options = || Options {
-        hold: Duration::from_secs(1),
-        ..Options::default()
-    };
-    let mut first = TestChat::new(options());
-    first.sim.deny_sqs(&first.installation, &["sqs:DeleteMessage", "sqs:DeleteMessageBatch"]).await;
-    let session = first.start().await;
+    let (mut first, session) = a_chat_whose_deletes_are_refused().await;
     first.sim.agent_sends(&session, json!({"type": "TAKE_SCREENSHOT"})).await;
     first.until("the screenshot request", |event| *event == ChatEvent::ScreenshotRequested).await;
     first.chat.answer_screenshot(false).await.unwrap();
-    first.chat.shutdown().await;
 
-    let second = first.restart(options());
-    assert!(second.chat.resume().await.unwrap());
-    // SQS hands it out every second while deletes are refused.
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    let second = the_next_run_while_sqs_hands_it_out_again(first).await;
     assert!(!second.chat.snapshot().screenshot_pending, "the customer already declined it");
-    second.sim.deny_sqs(&second.installation, &[]).await;
-    second.until_queue_empty(&session).await;
+    deletes_allowed_again(&second, &session).await;
     assert!(!second.chat.snapshot().screenshot_pending);
     second.chat.end().await.unwrap();
 }

@@ -10,15 +10,16 @@ use common::{Options, TestChat};
 use serde_json::json;
 use xima_chat_core::capture::CaptureTarget;
 use xima_chat_core::Author;
-use xima_chat_core::{ChatEvent, SessionState};
+use tokio::task::JoinHandle;
+use xima_chat_core::{ChatError, ChatEvent, SessionId, SessionState};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_slow_resume_check_does_not_resume_over_a_chat_started_ended_and_reset_meanwhile() {
+/// The next run of a chat the customer left without ending, whose resume check the
+/// cloud takes three seconds to answer: the check is under way.
+async fn a_slow_resume_check() -> (TestChat, SessionId, JoinHandle<Result<bool, ChatError>>) {
     let mut first = TestChat::new(Options::default());
     let old_chat = first.start().await;
     first.chat.shutdown().await;
-
-    let mut second = first.restart(Options::default());
+    let second = first.restart(Options::default());
     second
         .sim
         .add_fault(json!({"path": "/chat/queue", "match": old_chat.as_str(), "delay": 3}))
@@ -28,6 +29,12 @@ async fn a_slow_resume_check_does_not_resume_over_a_chat_started_ended_and_reset
         async move { chat.resume().await }
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
+    (second, old_chat, resuming)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_resume_check_does_not_resume_over_a_chat_started_ended_and_reset_meanwhile() {
+    let (mut second, _, resuming) = a_slow_resume_check().await;
     second.start().await;
     second.chat.end().await.unwrap();
     second.chat.reset().unwrap();
@@ -40,21 +47,8 @@ async fn a_slow_resume_check_does_not_resume_over_a_chat_started_ended_and_reset
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_resume_check_does_not_replace_a_chat_started_meanwhile() {
-    let mut first = TestChat::new(Options::default());
-    let old_chat = first.start().await;
-    first.chat.shutdown().await;
-
     // The next run's resume check takes its time; the customer starts a new chat.
-    let mut second = first.restart(Options::default());
-    second
-        .sim
-        .add_fault(json!({"path": "/chat/queue", "match": old_chat.as_str(), "delay": 3}))
-        .await;
-    let resuming = tokio::spawn({
-        let chat = second.chat.clone();
-        async move { chat.resume().await }
-    });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (mut second, old_chat, resuming) = a_slow_resume_check().await;
     let new_chat = second.start().await;
     assert_ne!(new_chat, old_chat);
 

@@ -164,7 +164,8 @@ pub fn capture_natively(target: CaptureTarget) -> Result<Screenshot, CaptureErro
     })
 }
 
-/// A PNG's size from its header, without decoding it.
+/// A PNG's size from its header, without decoding it (the portal hands over a file).
+#[cfg(target_os = "linux")]
 fn png_size(png: &[u8]) -> Result<(u32, u32), CaptureError> {
     image::ImageReader::with_format(Cursor::new(png), image::ImageFormat::Png)
         .into_dimensions()

@@ -77,6 +77,9 @@ pub enum NetworkError {
 /// network gets another PAC file's answer.
 const DESKTOP_ROUTE_TTL: Duration = Duration::from_secs(60);
 
+/// Reads an environment variable: the process's, or a test's own.
+type Environment = dyn Fn(&str) -> Option<String> + Send + Sync;
+
 /// How this computer reaches the cloud and SQS. Cloning is shallow.
 #[derive(Clone)]
 pub struct Network {
@@ -87,7 +90,7 @@ struct Inner {
     tls: TlsPolicy,
     setting: Option<Named>,
     proxy_user: Option<String>,
-    environment: Box<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    environment: Box<Environment>,
     desktop: Desktop,
     /// Desktop answers by origin, with when they were asked.
     routes: Mutex<HashMap<String, (Route, Instant)>>,
@@ -187,12 +190,11 @@ impl Network {
     pub async fn prepare(&self, url: &Url) -> Route {
         let network = self.clone();
         let url = url.clone();
-        tokio::task::spawn_blocking(move || network.route(&url))
-            .await
-            .unwrap_or_else(|_| Route {
-                via: Via::Direct,
-                source: RouteSource::Nowhere,
-            })
+        let fallback = Route {
+            via: Via::Direct,
+            source: RouteSource::Nowhere,
+        };
+        tokio::task::spawn_blocking(move || network.route(&url)).await.unwrap_or(fallback)
     }
 
     /// Forgets the desktop's answers: after a failure the next request asks again, in
