@@ -19,7 +19,7 @@ use xima_chat_core::protocol::{Availability, QueueStatus, SessionShape};
 use xima_chat_core::SessionStore;
 use url::Url;
 use xima_chat_core::{checked_base_url, AppConfig, CloudClient, CloudError, CloudOptions, Secret, SessionId};
-use xima_chat_core::{Network, NetworkFailure, OsKeychain, ProxyAccount, Via};
+use xima_chat_core::{Network, NetworkFailure, OsKeychain, ProxyAccount, ProxyAsked, Via};
 
 /// Live chat with a Chronicall Contact Center agent.
 #[derive(Parser, Debug)]
@@ -424,25 +424,34 @@ async fn network_report(
         },
         Some(cause) => report(false, &format!("network {name}"), cause.to_string()),
     }
-    if let Via::Proxy(proxy) = &route.via {
-        let target = format!("{host}:{}", url.port_or_known_default().unwrap_or(443));
-        let asked = xima_chat_core::probe_proxy(proxy, &target).await;
-        let sends = network.sends_proxy_credentials(url);
-        let detail = match asked {
-            Err(error) => format!("could not ask the proxy: {error}"),
-            Ok(answer) if answer.status == 200 => "the proxy opens the way without asking for credentials".into(),
-            Ok(answer) if answer.status == 407 && !answer.offers_basic() => format!(
-                "the proxy asks for credentials by {}, which this app cannot answer (only Basic): ask IT for a PAC exception for this host or a local authenticating proxy (see the README)",
-                answer.schemes.join(", ")
-            ),
-            Ok(answer) if answer.status == 407 => format!(
-                "the proxy asks for credentials ({}); {}",
-                answer.schemes.join(", "),
-                if sends { "the app sends the proxy user's" } else { "none are set: set proxy-user and run `xima-chat proxy-password set`" }
-            ),
-            Ok(answer) => format!("the proxy answers {} to a connection to {target}", answer.status),
-        };
-        println!("INFO proxy {name}: {detail}");
+    if let Some(asked) = network.ask_proxy(url).await {
+        println!("INFO proxy {name}: {}", proxy_words(&asked));
+    }
+}
+
+/// What the proxy asked for, in words IT can act on.
+fn proxy_words(asked: &ProxyAsked) -> String {
+    let answer = match &asked.without {
+        Err(error) => return format!("could not ask the proxy: {error}"),
+        Ok(answer) => answer,
+    };
+    match answer.status {
+        200 => "the proxy opens the way without asking for credentials".into(),
+        407 if !answer.offers_basic() => format!(
+            "the proxy asks for credentials by {}, which this app cannot answer (only Basic): ask IT for a PAC exception for this host or a local authenticating proxy (see the README)",
+            answer.schemes.join(", ")
+        ),
+        407 => {
+            let ours = match &asked.with_ours {
+                None => "none are set: set proxy-user and run `xima-chat proxy-password set`".to_owned(),
+                Some(Ok(with)) if with.status == 200 => "it takes the ones this app sends".to_owned(),
+                Some(Ok(with)) if with.status == 407 => "it refuses the ones this app sends".to_owned(),
+                Some(Ok(with)) => format!("with the ones this app sends it answers {}", with.status),
+                Some(Err(error)) => format!("asking again with the app's failed: {error}"),
+            };
+            format!("the proxy asks for credentials ({}); {ours}", answer.schemes.join(", "))
+        }
+        status => format!("the proxy answers {status} to a tunnel to this host"),
     }
 }
 

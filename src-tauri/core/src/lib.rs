@@ -46,7 +46,7 @@ pub use inbox::{sqs_endpoint, InboxOptions};
 pub use keychain::{ApiKeyStore, KeyHome, KeychainError, OsKeychain, ProxyAccount};
 pub use lifecycle::{Agent, EndReason, SessionState};
 pub use network::{
-    parse_proxy, probe_proxy, Network, NetworkError, NetworkFailure, NetworkSettings, ProxyAnswer, Route, RouteSource,
+    parse_proxy, probe_proxy, Network, NetworkError, NetworkFailure, NetworkSettings, ProxyAnswer, ProxyAsked, Route, RouteSource,
     UntrustedCertificate, Via,
 };
 pub use notification_text::{notification_body, notification_title};

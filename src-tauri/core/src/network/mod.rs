@@ -37,6 +37,14 @@ use desktop::Desktop;
 use route::Named;
 use tls::TlsPolicy;
 
+/// What a proxy answered to a tunnel without credentials, and with the app's.
+#[derive(Debug)]
+pub struct ProxyAsked {
+    pub without: std::io::Result<ProxyAnswer>,
+    /// `None` when no credentials are set, or none were asked for.
+    pub with_ours: Option<std::io::Result<ProxyAnswer>>,
+}
+
 /// What IT can set in the app itself; everything else is read from the computer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NetworkSettings {
@@ -268,6 +276,24 @@ impl Network {
             Ok(_) => Ok(()),
             Err(error) => Err(NetworkFailure::of(&error, self.sends_proxy_credentials(url))),
         }
+    }
+
+    /// What the proxy on the way to `url` asks for (`None` when the way is direct):
+    /// first without credentials, to learn its schemes; then with the ones this app
+    /// would send, if any, to learn whether it takes them.
+    pub async fn ask_proxy(&self, url: &Url) -> Option<ProxyAsked> {
+        let Via::Proxy(proxy) = self.prepare(url).await.via else { return None };
+        let target = format!("{}:{}", url.host_str().unwrap_or_default(), url.port_or_known_default().unwrap_or(443));
+        let mut bare = proxy.clone();
+        let _ = bare.set_username("");
+        let _ = bare.set_password(None);
+        let without = probe_proxy(&bare, &target).await;
+        let credentials = self.proxy_with_credentials(url).filter(|proxy| !proxy.username().is_empty());
+        let with_ours = match (&without, credentials) {
+            (Ok(answer), Some(credentials)) if answer.status == 407 => Some(probe_proxy(&credentials, &target).await),
+            _ => None,
+        };
+        Some(ProxyAsked { without, with_ours })
     }
 
     /// The issuer of the certificate `host` presented last, for `doctor`.
