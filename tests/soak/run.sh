@@ -18,7 +18,8 @@ done
 ensure_rust
 ensure_python
 cd "$ROOT"
-settings=(XIMA_SOAK_SECONDS="$((minutes * 60))")
-[ -n "$seed" ] && settings+=(XIMA_SOAK_SEED="$seed")
+# A fresh seed unless given (the test itself, under `cargo test`, uses a fixed one).
+[ -n "$seed" ] || seed="$(od -An -N8 -tu8 /dev/urandom | tr -d ' ')"
+settings=(XIMA_SOAK_SECONDS="$((minutes * 60))" XIMA_SOAK_SEED="$seed")
 env "${settings[@]}" "$PYTHON" tests/harness/services.py -- \
   cargo test --locked -p xima-chat-core --test soak -- --nocapture
