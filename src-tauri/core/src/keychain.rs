@@ -3,6 +3,9 @@
 //! key stored for `https://mm-v1.ximasoftware.com` is not found once the base URL points
 //! anywhere else, so changing the setting cannot send a stored key to a new place. It is
 //! read only when a chat starts and never leaves as anything but a [`Secret`].
+//!
+//! Beside the keys, the password of a proxy that asks for one ([`ProxyAccount`]): one
+//! entry per user *and* proxy, read by [`crate::network`] when a request goes through it.
 
 use crate::cloud::checked_base_url;
 use crate::config::AppConfig;
