@@ -35,7 +35,7 @@ ensure_packages() {
 
 ensure_rust() {
   if ! command -v cargo >/dev/null 2>&1; then
-    echo "cargo is not installed: install Rust (1.90 or newer) first, e.g. with rustup" >&2
+    echo "cargo is not installed: install Rust (1.94.1 or newer: the locked AWS crates need it) first, e.g. with rustup" >&2
     exit 1
   fi
 }
