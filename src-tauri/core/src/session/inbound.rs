@@ -41,7 +41,8 @@ impl Dispatch for SessionDispatch {
 }
 
 impl Shared {
-    /// Applies one inbound message of chat `stamp` (ignored if that chat is not live).
+    /// Applies one inbound message of chat `stamp` (ignored if that chat is not on
+    /// screen, or has ended and the message is not one of its last lines).
     fn on_message(self: &Arc<Self>, stamp: &Stamp, message: ServerMessage, origin: Origin) {
         let (previous, next) = {
             let mut inner = self.lock();
@@ -52,15 +53,9 @@ impl Shared {
             }
             // The inbox's last read of a chat that ended: its lines still belong to it,
             // and nothing else changes it any more.
-            if !state.is_live() {
-                if let (SessionState::Ended { .. }, ServerMessage::ChatText { text }) = (&state, &message) {
-                    let name = origin.sent.and_then(|sent| inner.current(stamp)?.agents.at(sent).map(str::to_owned));
-                    let entry = inner.transcript.append_agent_line(name.unwrap_or_else(|| "Agent".to_owned()), text.clone(), origin);
-                    drop(inner);
-                    self.record(&stamp.id, &entry);
-                } else {
-                    tracing::debug!(kind = message.kind(), "message for a chat that is not live; ignored");
-                }
+            let last_words = matches!((&state, &message), (SessionState::Ended { .. }, ServerMessage::ChatText { .. }));
+            if !state.is_live() && !last_words {
+                tracing::debug!(kind = message.kind(), "message for a chat that is not live; ignored");
                 return;
             }
             let next = state.after(&message);
