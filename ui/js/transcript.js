@@ -104,8 +104,9 @@ export function createTranscript(list, { onRetry, onShowEarlier, links = false }
     if (!entry.delivery) return;
     const status = document.createElement("div");
     status.className = `delivery ${entry.delivery.state}`;
-    if (entry.delivery.state === "failed") {
-      status.append(t("failed") + " ");
+    const state = entry.delivery.state;
+    if (state === "failed" || state === "uncertain") {
+      status.append(t(state) + " ");
       const retry = document.createElement("button");
       retry.type = "button";
       retry.className = "inline-button";
@@ -113,7 +114,7 @@ export function createTranscript(list, { onRetry, onShowEarlier, links = false }
       retry.addEventListener("click", () => onRetry(entry.id));
       status.append(retry);
     } else {
-      status.textContent = entry.delivery.state === "sent" ? t("sent") : t("sending");
+      status.textContent = t({ sent: "sent", waiting: "waiting" }[state] ?? "sending");
     }
     item.append(status);
   }

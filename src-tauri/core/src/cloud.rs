@@ -95,6 +95,13 @@ impl CloudError {
         }
     }
 
+    /// The request never left this computer: the connection (the name, TCP, the proxy's
+    /// tunnel, TLS) failed before a byte of it was written, so sending it again cannot
+    /// repeat it. Told by the error's kind, never by its words.
+    pub fn never_left(&self) -> bool {
+        matches!(self, CloudError::Network { source, .. } if source.is_connect())
+    }
+
     /// The request was understood and refused: the key, the token or the session is wrong.
     pub fn is_rejection(&self) -> bool {
         matches!(self.status(), Some(status) if status.is_client_error() && !self.is_transient())
@@ -511,7 +518,9 @@ impl CloudClient {
     /// A failed exchange, with its cause and the route it took. A failure may mean
     /// the computer moved to another network: the desktop's route is asked again.
     fn network_error(&self, endpoint: &'static str, source: reqwest::Error) -> CloudError {
-        if source.is_timeout() {
+        // A connect timeout is both: it never left, which matters more than how long
+        // it took to find out.
+        if source.is_timeout() && !source.is_connect() {
             return CloudError::Timeout { endpoint };
         }
         let url = source.url().cloned().unwrap_or_else(|| self.base.clone());

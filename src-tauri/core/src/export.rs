@@ -169,9 +169,9 @@ fn to_text(transcript: &Transcript, language: &ExportLanguage) -> String {
     let mut out = String::new();
     for entry in transcript.entries() {
         let text = entry_text(entry, language).replace('\n', &format!("\n{CONTINUATION}"));
-        let failed = match entry.delivery {
-            Some(Delivery::Failed { .. }) => format!(" ({})", not_delivered(language)),
-            _ => String::new(),
+        let failed = match delivery_note(entry, language) {
+            Some(note) => format!(" ({note})"),
+            None => String::new(),
         };
         out.push_str(&format!("[{}] {}: {text}{failed}\n", language.moment(entry.at), speaker(entry, language)));
     }
@@ -187,8 +187,14 @@ fn speaker(entry: &Entry, language: &ExportLanguage) -> String {
     }
 }
 
-fn not_delivered(language: &ExportLanguage) -> String {
-    language.say("failed", &[], || "Not delivered".to_owned())
+/// What the export says of a customer message the contact center did not confirm.
+fn delivery_note(entry: &Entry, language: &ExportLanguage) -> Option<String> {
+    match entry.delivery.as_ref()? {
+        Delivery::Failed { .. } => Some(language.say("failed", &[], || "Not delivered".to_owned())),
+        Delivery::Uncertain { .. } => Some(language.say("uncertain", &[], || "May not have been delivered".to_owned())),
+        Delivery::Waiting => Some(language.say("waiting", &[], || "Waiting for the network".to_owned())),
+        Delivery::Sending | Delivery::Sent => None,
+    }
 }
 
 /// Inline styles only, no script and no remote resource: the file must look the same
@@ -217,8 +223,8 @@ fn to_html(transcript: &Transcript, language: &ExportLanguage) -> String {
         out.push_str(&format!("<li class=\"{class}\"><div><span class=\"who\">{}</span>", escape(&who)));
         out.push_str(&format!("<span class=\"at\">{}</span></div>", escape(&language.moment(entry.at))));
         out.push_str(&format!("<div class=\"text\">{}</div>", escape(&entry_text(entry, language))));
-        if matches!(entry.delivery, Some(Delivery::Failed { .. })) {
-            out.push_str(&format!("<div class=\"failed\">{}</div>", escape(&not_delivered(language))));
+        if let Some(note) = delivery_note(entry, language) {
+            out.push_str(&format!("<div class=\"failed\">{}</div>", escape(&note)));
         }
         out.push_str("</li>\n");
     }
@@ -440,5 +446,21 @@ mod tests {
         assert_eq!((ExportFormat::Text.extension(), ExportFormat::Html.extension()), ("txt", "html"));
         let format: ExportFormat = serde_json::from_str("\"html\"").unwrap();
         assert_eq!(format, ExportFormat::Html);
+    }
+
+    #[test]
+    fn an_export_marks_messages_that_wait_or_may_not_have_been_delivered() {
+        let mut transcript = Transcript::default();
+        let unsure = transcript.append(Author::Customer, "Is my order 24601 on its way?", Some(Delivery::Sending));
+        transcript.set_delivery(unsure.id, Delivery::Uncertain { reason: "no answer in time".into() });
+        transcript.append(Author::Customer, "Typed on the train", Some(Delivery::Waiting));
+        transcript.append(Author::Customer, "Thanks!", Some(Delivery::Sent));
+        let text = ExportFormat::Text.render(&transcript, &english());
+        assert!(text.contains("] You: Is my order 24601 on its way? (May not have been delivered)\n"), "{text}");
+        assert!(text.contains("] You: Typed on the train (Waiting for the network)\n"), "{text}");
+        assert!(text.contains("] You: Thanks!\n"), "{text}");
+        let html = ExportFormat::Html.render(&transcript, &english());
+        assert!(html.contains("<div class=\"failed\">May not have been delivered</div>"), "{html}");
+        assert!(html.contains("<div class=\"failed\">Waiting for the network</div>"), "{html}");
     }
 }

@@ -22,7 +22,22 @@ pub enum Author {
 pub enum Delivery {
     Sending,
     Sent,
+    /// The request never left this computer (no network yet, no route, a proxy that
+    /// would not connect): it goes by itself, in order, once the connection is back.
+    Waiting,
+    /// The request may have reached the contact center (no answer in time, an answer
+    /// cut off, a server error, the app closed while sending): sending it again could
+    /// repeat it, so the customer decides.
+    Uncertain { reason: String },
+    /// The contact center refused it.
     Failed { reason: String },
+}
+
+impl Delivery {
+    /// The customer may send it again: nothing will by itself.
+    pub fn can_retry(&self) -> bool {
+        matches!(self, Delivery::Failed { .. } | Delivery::Uncertain { .. })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,15 +179,30 @@ impl Transcript {
     }
 
     /// Customer messages still "sending" when the app last stopped: nobody knows whether
-    /// the cloud took them, so they are shown failed, and the customer decides whether
-    /// to send them again. Returns the entries changed.
-    pub fn unconfirmed_to_failed(&mut self) -> Vec<Entry> {
+    /// the cloud took them, so they may not have been delivered, and the customer
+    /// decides whether to send them again. Returns the entries changed.
+    pub fn unconfirmed_to_uncertain(&mut self) -> Vec<Entry> {
         let reason = "the app closed before the contact center confirmed this message".to_owned();
+        self.change_deliveries(Delivery::Sending, Delivery::Uncertain { reason })
+    }
+
+    /// Messages waiting for the network when the chat ended: they can no longer go.
+    pub fn waiting_to_failed(&mut self) -> Vec<Entry> {
+        let reason = "the chat ended before the connection came back".to_owned();
+        self.change_deliveries(Delivery::Waiting, Delivery::Failed { reason })
+    }
+
+    /// The oldest message waiting for the network, if any.
+    pub fn first_waiting(&self) -> Option<&Entry> {
+        self.entries.iter().find(|entry| entry.delivery == Some(Delivery::Waiting))
+    }
+
+    fn change_deliveries(&mut self, from: Delivery, to: Delivery) -> Vec<Entry> {
         self.entries
             .iter_mut()
-            .filter(|entry| entry.author == Author::Customer && entry.delivery == Some(Delivery::Sending))
+            .filter(|entry| entry.author == Author::Customer && entry.delivery.as_ref() == Some(&from))
             .map(|entry| {
-                entry.delivery = Some(Delivery::Failed { reason: reason.clone() });
+                entry.delivery = Some(to.clone());
                 entry.clone()
             })
             .collect()

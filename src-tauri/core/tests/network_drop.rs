@@ -87,7 +87,7 @@ async fn a_network_outage_shows_reconnecting_and_every_message_arrives_once_in_o
     assert_eq!(shown, sent, "all shown, in order, none twice");
     assert!(t.chat.state().is_live(), "the chat survived the outage");
 
-    // The failed line is sent once, when the customer retries.
+    // The line cut off after it was written is sent once, when the customer retries.
     let failed = t
         .chat
         .snapshot()
@@ -95,7 +95,7 @@ async fn a_network_outage_shows_reconnecting_and_every_message_arrives_once_in_o
         .into_iter()
         .find(|entry| entry.text == "can you hear me?")
         .unwrap();
-    assert!(matches!(failed.delivery, Some(Delivery::Failed { .. })));
+    assert!(matches!(failed.delivery, Some(Delivery::Uncertain { .. })), "{:?}", failed.delivery);
     t.chat.retry(failed.id).await.unwrap();
     let delivered = sim.requests_for("/chat", &session).await;
     assert_eq!(delivered.iter().filter(|r| r["status"] == 204).count(), 1);
@@ -137,5 +137,103 @@ async fn a_saved_chat_started_while_the_cloud_is_unreachable_goes_on_and_picks_u
     second.until_agent_says("are you still there?").await;
     second.until("the connection back", |event| matches!(event, ChatEvent::Connection { up: true, .. })).await;
     assert_eq!(sim.sessions_of(&second.installation).await, vec![session]);
+    second.chat.end().await.unwrap();
+}
+
+/// The customer's messages as the cloud received them, in order.
+async fn delivered(sim: &Simulator, session: &xima_chat_core::SessionId) -> Vec<String> {
+    sim.requests_for("/chat", session)
+        .await
+        .iter()
+        .filter(|request| request["status"] == 204)
+        .map(|request| common::body(request)["message"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_typed_with_no_network_wait_and_go_by_themselves_once_in_order_when_it_is_back() {
+    let sim = Simulator::from_env();
+    let cloud_proxy = CuttableProxy::start(&sim.url).await;
+    let mut t = TestChat::new(Options {
+        keepalive: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(3),
+        cloud_url: Some(cloud_proxy.url.clone()),
+        ..Options::default()
+    });
+    let session = t.start().await;
+
+    // The laptop leaves the Wi-Fi: nothing can even connect.
+    cloud_proxy.unplug();
+    let first = t.chat.send("typed on the train").await.expect("a message that never left is not an error");
+    assert_eq!(first.delivery, Some(Delivery::Waiting));
+    let second = t.chat.send("and this one after it").await.unwrap();
+    assert_eq!(second.delivery, Some(Delivery::Waiting), "it waits behind the first");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(delivered(&sim, &session).await.is_empty());
+
+    cloud_proxy.plug();
+    eventually("both messages to be sent", || {
+        let sent = t.chat.snapshot().entries.iter().filter(|entry| entry.delivery == Some(Delivery::Sent)).count();
+        async move { sent == 2 }
+    })
+    .await;
+    assert_eq!(delivered(&sim, &session).await, ["typed on the train", "and this one after it"]);
+    let third = t.chat.send("back online").await.unwrap();
+    assert_eq!(third.delivery, Some(Delivery::Sent));
+    assert_eq!(delivered(&sim, &session).await.len(), 3, "each once");
+    t.chat.end().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_whose_answer_never_came_may_not_have_been_delivered_and_is_never_resent_by_itself() {
+    let sim = Simulator::from_env();
+    let cloud_proxy = CuttableProxy::start(&sim.url).await;
+    let mut t = TestChat::new(Options {
+        keepalive: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(2),
+        cloud_url: Some(cloud_proxy.url.clone()),
+        ..Options::default()
+    });
+    let session = t.start().await;
+
+    // The request reaches the cloud; its answer is lost on the way back.
+    cloud_proxy.deafen();
+    let error = t.chat.send("did you get my order number?").await.unwrap_err();
+    assert_eq!(error.code(), "cloud_unreachable");
+    let entry = t.chat.snapshot().entries.last().cloned().unwrap();
+    assert!(matches!(entry.delivery, Some(Delivery::Uncertain { .. })), "{:?}", entry.delivery);
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(delivered(&sim, &session).await, ["did you get my order number?"], "the cloud has it once");
+    assert_eq!(sim.requests_for("/chat", &session).await.len(), 1, "never sent again by itself");
+    let entry = t.chat.snapshot().entries.into_iter().find(|line| line.id == entry.id).unwrap();
+    assert!(matches!(entry.delivery, Some(Delivery::Uncertain { .. })), "the customer decides");
+    t.chat.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_waiting_when_the_app_quit_goes_by_itself_after_the_restart() {
+    let sim = Simulator::from_env();
+    let cloud_proxy = CuttableProxy::start(&sim.url).await;
+    let options = || Options {
+        keepalive: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(3),
+        cloud_url: Some(cloud_proxy.url.clone()),
+        ..Options::default()
+    };
+    let mut first = TestChat::new(options());
+    let session = first.start().await;
+    cloud_proxy.unplug();
+    assert_eq!(first.chat.send("sent from the plane").await.unwrap().delivery, Some(Delivery::Waiting));
+    first.chat.shutdown().await;
+
+    cloud_proxy.plug();
+    let second = first.restart(options());
+    assert!(second.chat.resume().await.unwrap());
+    eventually("the waiting message to be sent", || {
+        let sent = second.chat.snapshot().entries.iter().any(|entry| entry.delivery == Some(Delivery::Sent));
+        async move { sent }
+    })
+    .await;
+    assert_eq!(delivered(&sim, &session).await, ["sent from the plane"]);
     second.chat.end().await.unwrap();
 }

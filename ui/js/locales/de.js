@@ -55,6 +55,8 @@ export default {
   sending: "Wird gesendet…",
   sent: "Gesendet",
   failed: "Nicht zugestellt",
+  waiting: "Wartet auf das Netzwerk",
+  uncertain: "Möglicherweise nicht zugestellt",
   retry: "Erneut senden",
   reconnecting: "Verbindung zum Kundenservice wird wiederhergestellt…",
   reconnected: "Wieder verbunden.",

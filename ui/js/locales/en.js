@@ -62,6 +62,8 @@ export default {
   sending: "Sending…",
   sent: "Sent",
   failed: "Not delivered",
+  waiting: "Waiting for the network",
+  uncertain: "May not have been delivered",
   retry: "Retry",
   reconnecting: "Reconnecting to the contact center…",
   reconnected: "Connected again.",

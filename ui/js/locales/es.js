@@ -55,6 +55,8 @@ export default {
   sending: "Enviando…",
   sent: "Enviado",
   failed: "No entregado",
+  waiting: "Esperando la red",
+  uncertain: "Puede que no se haya entregado",
   retry: "Reintentar",
   reconnecting: "Reconectando con el centro de contacto…",
   reconnected: "Conexión restablecida.",

@@ -55,6 +55,8 @@ export default {
   sending: "Envoi…",
   sent: "Envoyé",
   failed: "Non remis",
+  waiting: "En attente du réseau",
+  uncertain: "Peut-être non remis",
   retry: "Réessayer",
   reconnecting: "Reconnexion au service client…",
   reconnected: "Connexion rétablie.",

@@ -55,6 +55,8 @@ export default {
   sending: "Enviando…",
   sent: "Enviada",
   failed: "Não entregue",
+  waiting: "Aguardando a rede",
+  uncertain: "Talvez não tenha sido entregue",
   retry: "Tentar novamente",
   reconnecting: "Reconectando à central de atendimento…",
   reconnected: "Conexão restabelecida.",

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::inbound::SessionDispatch;
 use super::screenshot::ScreenshotFlow;
+use super::sending::{outbox, Outbox};
 use super::{Inner, Shared};
 use crate::backoff::Backoff;
 use crate::cloud::{CloudClient, CloudError};
@@ -46,6 +47,7 @@ pub(super) struct Live {
     pub connection: Connection,
     pub screenshot: ScreenshotFlow,
     pub agents: AgentTimeline,
+    pub outbox: Outbox,
 }
 
 /// Who had the chat when: the cloud's SentTimestamp of each agent change read in this
@@ -182,9 +184,11 @@ impl Shared {
                 shown,
             );
             let dispatch: Arc<dyn Dispatch> = Arc::new(SessionDispatch::new(Arc::downgrade(self), stamp.clone()));
+            let outbox_queue = Outbox::new();
             let handles = vec![
                 tokio::spawn(inbox.run(dispatch, cancel.clone(), wind_down.clone())),
                 tokio::spawn(keepalive(Arc::downgrade(self), stamp.clone(), wind_down.clone())),
+                tokio::spawn(outbox(Arc::downgrade(self), stamp.clone(), outbox_queue.wake.clone(), wind_down.clone())),
             ];
             inner.transcript = transcript.unwrap_or_else(|| Transcript::continuing_after(&inner.transcript));
             inner.state = state.clone();
@@ -205,6 +209,7 @@ impl Shared {
                 connection: Connection::default(),
                 screenshot: ScreenshotFlow::None,
                 agents: AgentTimeline::default(),
+                outbox: outbox_queue,
             });
             replaced.map(|mut old| old.stop())
         };
@@ -222,7 +227,7 @@ impl Shared {
     /// the agent sent before then that is read after it takes its place before the
     /// line that says the chat ended.
     pub(super) fn finish(&self, stamp: &Stamp, reason: EndReason, sent: Option<u64>) {
-        let entry = {
+        let (unsent, entry) = {
             let mut inner = self.lock();
             if !inner.state.is_live() {
                 return;
@@ -231,10 +236,14 @@ impl Shared {
             live.agent_typing = false;
             live.wind_down();
             inner.state = SessionState::Ended { reason };
-            inner.transcript.append_line_at(SystemLine::Ended { reason }, sent.unwrap_or_else(now_millis))
+            let unsent = inner.transcript.waiting_to_failed();
+            (unsent, inner.transcript.append_line_at(SystemLine::Ended { reason }, sent.unwrap_or_else(now_millis)))
         };
         if let Err(error) = self.store.clear_current() {
             tracing::error!(%error, "could not clear the saved session");
+        }
+        for entry in &unsent {
+            self.record(&stamp.id, entry);
         }
         self.record(&stamp.id, &entry);
         tracing::info!(?reason, "chat ended");
@@ -279,7 +288,12 @@ impl Shared {
             let was_up = live.connection.up();
             update(&mut live.connection);
             let reason = live.connection.inbox_down.clone().or_else(|| live.connection.keepalive_down.clone());
-            (was_up, live.connection.up(), reason)
+            let now_up = live.connection.up();
+            if now_up && !was_up {
+                // What waited for the network goes now rather than at its next retry.
+                live.outbox.wake.now.notify_one();
+            }
+            (was_up, now_up, reason)
         };
         if !(was_up && now_up) {
             self.events.emit(ChatEvent::Connection { up: now_up, reason });

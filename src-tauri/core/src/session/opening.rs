@@ -54,7 +54,7 @@ impl Chat {
             Err(error) => return Err(error.into()),
         };
         let mut transcript = self.shared.store.load_transcript(&saved.session_id)?;
-        for unconfirmed in transcript.unconfirmed_to_failed() {
+        for unconfirmed in transcript.unconfirmed_to_uncertain() {
             self.shared.store.append_entry(&saved.session_id, &unconfirmed)?;
         }
         let state = resumed_state(&session, saved.state);
@@ -127,6 +127,11 @@ impl Chat {
                 tracing::warn!(%error, "the contact center refused to start a chat");
                 self.shared.set_state_from(&SessionState::Starting, SessionState::Idle);
                 Err(error.into())
+            }
+            Err(error) if error.never_left() => {
+                tracing::warn!(%error, "could not start a chat: the request never left this computer");
+                self.shared.set_state_from(&SessionState::Starting, SessionState::Idle);
+                Err(ChatError::StartFailed(error))
             }
             Err(error) => {
                 // The cloud may have queued a chat whose answer never reached us (a

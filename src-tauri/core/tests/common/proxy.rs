@@ -1,6 +1,7 @@
 //! A TCP proxy on loopback that a test can cut and restore, to play a dead network
-//! between the app and both the cloud and SQS; or make deaf, to play an answer that
-//! the server sent and the app never got.
+//! between the app and both the cloud and SQS; unplug, to play a computer with no
+//! network at all (a connection is refused before anything is written); or make deaf,
+//! to play an answer that the server sent and the app never got.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use tokio::sync::watch;
 
 pub struct CuttableProxy {
     pub url: String,
+    plugged: watch::Sender<bool>,
     up: Arc<AtomicBool>,
     deaf: Arc<AtomicBool>,
     cut: watch::Sender<u64>,
@@ -28,9 +30,35 @@ impl CuttableProxy {
         let deaf = Arc::new(AtomicBool::new(false));
         let refused = Arc::new(AtomicUsize::new(0));
         let (cut, cuts) = watch::channel(0u64);
+        let (plugged, mut plugs) = watch::channel(true);
         let (accept_up, accept_deaf, accept_refused) = (up.clone(), deaf.clone(), refused.clone());
         tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
+            let address = listener.local_addr().unwrap();
+            let mut listener = Some(listener);
+            loop {
+                // Unplugged, nothing listens on the port: a connection is refused.
+                let Some(open) = &listener else {
+                    if plugs.changed().await.is_err() {
+                        return;
+                    }
+                    if *plugs.borrow_and_update() {
+                        listener = Some(TcpListener::bind(address).await.expect("the proxy's port again"));
+                    }
+                    continue;
+                };
+                let accepted = tokio::select! {
+                    accepted = open.accept() => accepted,
+                    changed = plugs.changed() => {
+                        if changed.is_err() {
+                            return;
+                        }
+                        if !*plugs.borrow_and_update() {
+                            listener = None;
+                        }
+                        continue;
+                    }
+                };
+                let Ok((client, _)) = accepted else { return };
                 if !accept_up.load(Ordering::SeqCst) {
                     accept_refused.fetch_add(1, Ordering::SeqCst);
                     drop(client);
@@ -50,7 +78,25 @@ impl CuttableProxy {
                 });
             }
         });
-        Self { url, up, deaf, cut, refused }
+        Self {
+            url,
+            plugged,
+            up,
+            deaf,
+            cut,
+            refused,
+        }
+    }
+
+    /// The computer loses its network: open connections are severed, and new ones are
+    /// refused before a byte is written.
+    pub fn unplug(&self) {
+        self.plugged.send_replace(false);
+        self.cut.send_modify(|generation| *generation += 1);
+    }
+
+    pub fn plug(&self) {
+        self.plugged.send_replace(true);
     }
 
     pub fn cut(&self) {
