@@ -199,6 +199,8 @@ class Session:
     agent_image: str | None = None
     ended: bool = False
     user_messages: list = field(default_factory=list)
+    # When the client last asked anything about this chat (a still-here, a line, a check).
+    last_heard: float = field(default_factory=time.time)
 
     def queue_descriptor(self, queue: dict, kind: str) -> dict:
         return {
@@ -323,6 +325,9 @@ def check_settings(settings) -> None:
         raise ValueError("settings must be a JSON object")
     if settings.get("dialect") not in (None, *DIALECTS):
         raise ValueError(f"unknown dialect {settings['dialect']!r}; known: {', '.join(DIALECTS)}")
+    timeout = settings.get("sessionTimeout")
+    if timeout is not None and not (isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0):
+        raise ValueError("sessionTimeout must be a positive number of seconds")
     ready = settings.get("agentsReady")
     if ready is not None and not (isinstance(ready, dict) and all(isinstance(v, bool) for v in ready.values())):
         raise ValueError("agentsReady must map skill names to true or false")
@@ -446,6 +451,19 @@ class Simulator:
 
     def push_raw(self, session: Session, body: str) -> str:
         return self.sqs.send(session.server_to_client["url"], body)
+
+    def hear(self, session: Session | None) -> Session | None:
+        """The client asked about `session`. With the installation's sessionTimeout set,
+        a chat silent for longer has ended meanwhile, as the cloud ends one whose
+        still-here stopped (a laptop asleep, a process stopped)."""
+        if session is None:
+            return None
+        timeout = self.setting(session.installation_id, "sessionTimeout", None)
+        now = time.time()
+        if timeout is not None and not session.ended and now - session.last_heard > float(timeout):
+            self.end(session)
+        session.last_heard = now
+        return session
 
     def end(self, session: Session) -> None:
         session.ended = True
@@ -651,7 +669,7 @@ def create_app(sim: Simulator) -> Flask:
     @app.get("/chat/queue")
     @handled
     def check_session():
-        session = sim.session(request.args.get("existingChatSessionId", ""))
+        session = sim.hear(sim.session(request.args.get("existingChatSessionId", "")))
         if session is None or session.ended:
             return gone_answer(sim.dialect_of(session and session.installation_id))
         return 200, session_answer(session, sim.dialect_of(session.installation_id))
@@ -698,7 +716,7 @@ def create_app(sim: Simulator) -> Flask:
         return 200, {skill: {"thereAreAgentsReady": ready} for skill, ready in sim.agents_ready(installation).items()}
 
     def live_session(body: dict) -> Session | None:
-        session = sim.session(body["chatSessionId"])
+        session = sim.hear(sim.session(body["chatSessionId"]))
         return None if session is None or session.ended else session
 
     @app.post("/chat/still-here")

@@ -13,9 +13,11 @@ use aws_sdk_sqs::config::http::HttpResponse;
 use aws_sdk_sqs::config::{BehaviorVersion, IdentityCache, Region, StalledStreamProtectionConfig};
 use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::backoff::Backoff;
+use crate::clocks::Waking;
 use crate::credentials::SqsCredentialSource;
 use crate::dedupe::SeenMessages;
 use crate::network::NetworkFailure;
@@ -229,6 +231,8 @@ pub struct Inbox {
     options: InboxOptions,
     seen: SeenMessages,
     client: Option<(aws_sdk_sqs::Client, String)>,
+    /// Ticks when the computer wakes (see `session/waking.rs`).
+    woke: Option<watch::Receiver<Option<Waking>>>,
 }
 
 impl Inbox {
@@ -252,6 +256,7 @@ impl Inbox {
             options,
             seen,
             client: None,
+            woke: None,
         }
     }
 
@@ -263,10 +268,16 @@ impl Inbox {
         let mut backoff = Backoff::new(self.options.backoff_base, self.options.backoff_cap);
         let mut down = false;
         let wait = self.options.wait_time;
+        let mut woke = self.woke.take();
         while !drain.is_cancelled() {
             let received = tokio::select! {
                 biased;
                 _ = drain.cancelled() => break,
+                () = woken(&mut woke) => {
+                    self.start_over_after_waking().await;
+                    backoff.reset();
+                    continue;
+                }
                 received = self.receive(wait) => received,
             };
             // What was received is applied and deleted whatever `drain` does meanwhile
@@ -309,6 +320,10 @@ impl Inbox {
                     }
                     tokio::select! {
                         _ = drain.cancelled() => break,
+                        () = woken(&mut woke) => {
+                            self.start_over_after_waking().await;
+                            backoff.reset();
+                        }
                         _ = tokio::time::sleep(retry_in) => {}
                     }
                 }
@@ -318,6 +333,22 @@ impl Inbox {
             self.drain(dispatch.as_ref(), &cancel).await;
         }
         tracing::debug!("inbox stopped");
+    }
+
+    /// Has the run listen for the computer waking (`woke` ticks): a long poll held open
+    /// across a sleep may be on a network the computer has since left.
+    pub fn woken_by(mut self, woke: watch::Receiver<Option<Waking>>) -> Self {
+        self.woke = Some(woke);
+        self
+    }
+
+    /// After a sleep the long poll's connection is dropped (the receive in flight was),
+    /// and the credentials are asked for again: they may have expired meanwhile, and
+    /// their age is counted on a clock that stood still.
+    async fn start_over_after_waking(&mut self) {
+        tracing::info!("the computer woke: reading the queue again over a new connection");
+        self.credentials.invalidate().await;
+        self.client = None;
     }
 
     /// Reads what is on the queue without waiting, batch after batch, until a receive
@@ -498,6 +529,17 @@ impl Inbox {
                 tracing::warn!(reason = classify(&error).reason(), "delete failed; messages will be redelivered");
             }
         }
+    }
+}
+
+/// Returns when `woke` ticks; never without one (or once its sender is gone).
+async fn woken(woke: &mut Option<watch::Receiver<Option<Waking>>>) {
+    let gone = match woke {
+        Some(receiver) => receiver.changed().await.is_err(),
+        None => true,
+    };
+    if gone {
+        std::future::pending::<()>().await;
     }
 }
 

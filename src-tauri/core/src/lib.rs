@@ -12,6 +12,7 @@
 mod avatar;
 mod backoff;
 pub mod capture;
+mod clocks;
 mod cloud;
 mod config;
 mod cookies;
@@ -52,6 +53,7 @@ pub use network::{
 pub use notification_text::{notification_body, notification_title};
 pub use protocol::{CustomChatInfo, ServerMessage, SessionId, StartAuth, StartRequest};
 pub use secret::Secret;
+pub use clocks::Waking;
 pub use session::{Chat, ChatSettings, ChatSnapshot, ScreenshotPreview};
 pub use store::SessionStore;
 pub use transcript::{Author, Delivery, Entry, SystemLine};

@@ -44,6 +44,9 @@ pub enum EndReason {
     ByUser,
     /// The cloud no longer knows the session (still-here refused, resume check 204).
     Expired,
+    /// The cloud ended it while this computer slept (or the app was stopped): found
+    /// gone on waking, before anything was heard from it again.
+    WhileAsleep,
 }
 
 impl EndReason {
@@ -55,6 +58,7 @@ impl EndReason {
             EndReason::ServerDown => "The contact center is offline. The chat has ended.",
             EndReason::ByUser => "You ended the chat.",
             EndReason::Expired => "The chat is no longer active.",
+            EndReason::WhileAsleep => "The chat ended while this computer was asleep.",
         }
     }
 }

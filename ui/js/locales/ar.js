@@ -109,6 +109,7 @@ export default {
   endedServerDown: "مركز خدمة العملاء غير متاح حاليًا. انتهت المحادثة.",
   endedByUser: "لقد أنهيت المحادثة.",
   endedExpired: "لم تعد المحادثة نشطة.",
+  endedWhileAsleep: "انتهت المحادثة بينما كان هذا الكمبيوتر في وضع السكون.",
   screenshotShared: "لقد شاركت لقطة شاشة.",
   screenshotDeclined: "لقد رفضت مشاركة لقطة الشاشة.",
   screenshotFailed: "تعذّر إرسال لقطة الشاشة.",

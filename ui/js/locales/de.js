@@ -101,6 +101,7 @@ export default {
   endedServerDown: "Der Kundenservice ist nicht erreichbar. Der Chat ist beendet.",
   endedByUser: "Sie haben den Chat beendet.",
   endedExpired: "Der Chat ist nicht mehr aktiv.",
+  endedWhileAsleep: "Der Chat wurde beendet, während dieser Computer im Ruhezustand war.",
   screenshotShared: "Sie haben einen Screenshot geteilt.",
   screenshotDeclined: "Sie haben das Teilen eines Screenshots abgelehnt.",
   screenshotFailed: "Der Screenshot konnte nicht gesendet werden.",

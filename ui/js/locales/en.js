@@ -109,6 +109,7 @@ export default {
   endedServerDown: "The contact center is offline. The chat has ended.",
   endedByUser: "You ended the chat.",
   endedExpired: "The chat is no longer active.",
+  endedWhileAsleep: "The chat ended while this computer was asleep.",
   screenshotShared: "You shared a screenshot.",
   screenshotDeclined: "You declined to share a screenshot.",
   screenshotFailed: "The screenshot could not be sent.",

@@ -103,6 +103,7 @@ export default {
   endedServerDown: "El centro de contacto está fuera de línea. El chat ha finalizado.",
   endedByUser: "Finalizaste el chat.",
   endedExpired: "El chat ya no está activo.",
+  endedWhileAsleep: "El chat terminó mientras este equipo estaba en suspensión.",
   screenshotShared: "Compartiste una captura de pantalla.",
   screenshotDeclined: "Rechazaste la solicitud de captura de pantalla.",
   screenshotFailed: "No se pudo enviar la captura de pantalla.",

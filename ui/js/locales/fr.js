@@ -103,6 +103,7 @@ export default {
   endedServerDown: "Le service client est hors ligne. Le chat est terminé.",
   endedByUser: "Vous avez mis fin au chat.",
   endedExpired: "Le chat n'est plus actif.",
+  endedWhileAsleep: "Le chat s'est terminé pendant que cet ordinateur était en veille.",
   screenshotShared: "Vous avez partagé une capture d'écran.",
   screenshotDeclined: "Vous avez refusé de partager une capture d'écran.",
   screenshotFailed: "La capture d'écran n'a pas pu être envoyée.",

@@ -103,6 +103,7 @@ export default {
   endedServerDown: "A central de atendimento está offline. O chat foi encerrado.",
   endedByUser: "Você encerrou o chat.",
   endedExpired: "Este chat não está mais ativo.",
+  endedWhileAsleep: "O chat terminou enquanto este computador estava em suspensão.",
   screenshotShared: "Você compartilhou uma captura de tela.",
   screenshotDeclined: "Você recusou a solicitação de captura de tela.",
   screenshotFailed: "Não foi possível enviar a captura de tela.",

@@ -8,12 +8,15 @@
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::inbound::SessionDispatch;
 use super::screenshot::ScreenshotFlow;
 use super::sending::{outbox, Outbox};
+use super::waking::watch_the_clocks;
+use crate::clocks::{ClockMark, Waking};
 use super::{Inner, Shared};
 use crate::backoff::Backoff;
 use crate::cloud::{CloudClient, CloudError};
@@ -48,6 +51,8 @@ pub(super) struct Live {
     pub screenshot: ScreenshotFlow,
     pub agents: AgentTimeline,
     pub outbox: Outbox,
+    /// Tells the chat's tasks the computer woke.
+    pub woke: watch::Sender<Option<Waking>>,
 }
 
 /// Who had the chat when: the cloud's SentTimestamp of each agent change read in this
@@ -185,10 +190,13 @@ impl Shared {
             );
             let dispatch: Arc<dyn Dispatch> = Arc::new(SessionDispatch::new(Arc::downgrade(self), stamp.clone()));
             let outbox_queue = Outbox::new();
+            let (woke, _) = watch::channel(None);
+            let inbox = inbox.woken_by(woke.subscribe());
             let handles = vec![
                 tokio::spawn(inbox.run(dispatch, cancel.clone(), wind_down.clone())),
-                tokio::spawn(keepalive(Arc::downgrade(self), stamp.clone(), wind_down.clone())),
+                tokio::spawn(keepalive(Arc::downgrade(self), stamp.clone(), woke.subscribe(), wind_down.clone())),
                 tokio::spawn(outbox(Arc::downgrade(self), stamp.clone(), outbox_queue.wake.clone(), wind_down.clone())),
+                tokio::spawn(watch_the_clocks(Arc::downgrade(self), stamp.clone(), self.settings.wake_gap, wind_down.clone())),
             ];
             inner.transcript = transcript.unwrap_or_else(|| Transcript::continuing_after(&inner.transcript));
             inner.state = state.clone();
@@ -210,6 +218,7 @@ impl Shared {
                 screenshot: ScreenshotFlow::None,
                 agents: AgentTimeline::default(),
                 outbox: outbox_queue,
+                woke,
             });
             replaced.map(|mut old| old.stop())
         };
@@ -302,19 +311,31 @@ impl Shared {
 }
 
 /// Sends `still-here` at once and then every `keepalive_every` while the chat lives
-/// (at once, because a resumed chat may have been silent for a while). A refusal is not
-/// taken at its word: the resume check decides, and only a chat the cloud no longer has
-/// ends. A network failure is retried with backoff.
-async fn keepalive(shared: Weak<Shared>, stamp: Stamp, cancel: CancellationToken) {
-    let Some(every) = shared.upgrade().map(|shared| shared.settings.keepalive_every) else {
+/// (at once, because a resumed chat may have been silent for a while), and at once on
+/// waking. A refusal is not taken at its word: the resume check decides, and only a
+/// chat the cloud no longer has ends. A network failure is retried with backoff.
+async fn keepalive(shared: Weak<Shared>, stamp: Stamp, mut woke: watch::Receiver<Option<Waking>>, cancel: CancellationToken) {
+    let Some((every, gap)) = shared.upgrade().map(|shared| (shared.settings.keepalive_every, shared.settings.wake_gap)) else {
         return;
     };
     let mut backoff = Backoff::new(Duration::from_secs(1), every);
     let mut wait = Duration::ZERO;
+    // Woken from a sleep, and not heard from the cloud since: a chat found gone now
+    // ended while the computer slept.
+    let mut slept = false;
     loop {
+        let mark = ClockMark::now();
         tokio::select! {
             _ = cancel.cancelled() => return,
-            _ = tokio::time::sleep(wait) => {}
+            // Its own wait overran by a sleep: the clock watch may not have said so yet.
+            _ = tokio::time::sleep(wait) => slept |= mark.passed() > wait + gap,
+            changed = woke.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                slept |= *woke.borrow_and_update() == Some(Waking::Slept);
+                backoff.reset();
+            }
         }
         let Some(cloud) = shared.upgrade().map(|shared| shared.cloud.clone()) else { return };
         let outcome = tokio::select! {
@@ -326,11 +347,13 @@ async fn keepalive(shared: Weak<Shared>, stamp: Stamp, cancel: CancellationToken
             Ok(true) => {
                 backoff.reset();
                 wait = every;
+                slept = false;
                 shared.connection_changed(&stamp, |connection| connection.keepalive_down = None);
             }
             Ok(false) => {
-                tracing::warn!("the contact center no longer has this chat");
-                shared.finish(&stamp, EndReason::Expired, None);
+                tracing::warn!(slept, "the contact center no longer has this chat");
+                let reason = if slept { EndReason::WhileAsleep } else { EndReason::Expired };
+                shared.finish(&stamp, reason, None);
                 return;
             }
             Err(error) => {

@@ -11,6 +11,7 @@ mod live;
 mod opening;
 mod screenshot;
 mod sending;
+mod waking;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -45,6 +46,8 @@ pub struct ChatSettings {
     pub inbox: InboxOptions,
     /// An unanswered screenshot request is declined after this long.
     pub screenshot_consent_timeout: Duration,
+    /// Time that passed without the app (a sleep, a stop) beyond this is a waking.
+    pub wake_gap: Duration,
 }
 
 impl ChatSettings {
@@ -55,6 +58,7 @@ impl ChatSettings {
             credentials_refresh: Duration::from_secs(300),
             inbox: InboxOptions::default(),
             screenshot_consent_timeout: Duration::from_secs(120),
+            wake_gap: Duration::from_secs(10),
         }
     }
 }

@@ -214,6 +214,10 @@ pub struct Options {
     pub hold: Duration,
     /// How the chat reaches the outside; the computer's own way by default.
     pub network: Option<Network>,
+    /// Time that passed without the app beyond this is a waking.
+    pub wake_gap: Duration,
+    /// How long one receive waits on the queue (the app's own is 20 s).
+    pub poll_wait: Duration,
 }
 
 impl Default for Options {
@@ -230,6 +234,8 @@ impl Default for Options {
             events_read_the_chat: false,
             hold: InboxOptions::default().hold,
             network: None,
+            wake_gap: ChatSettings::new("").wake_gap,
+            poll_wait: Duration::from_secs(5),
         }
     }
 }
@@ -250,6 +256,11 @@ impl TestChat {
         let installation = unique("inst");
         let data_dir = std::env::temp_dir().join(unique("xima-chat-test"));
         Self::with(installation, data_dir, options)
+    }
+
+    /// A chat of `installation`, which the test has set up in the simulator first.
+    pub fn of_installation(installation: &str, options: Options) -> Self {
+        Self::with(installation.to_owned(), std::env::temp_dir().join(unique("xima-chat-test")), options)
     }
 
     /// Another run of the app: same installation and data dir, fresh process state.
@@ -276,8 +287,9 @@ impl TestChat {
         settings.keepalive_every = options.keepalive;
         settings.credentials_refresh = options.credentials_refresh;
         settings.screenshot_consent_timeout = options.screenshot_timeout;
+        settings.wake_gap = options.wake_gap;
         settings.inbox = InboxOptions {
-            wait_time: Duration::from_secs(5),
+            wait_time: options.poll_wait,
             backoff_base: Duration::from_millis(200),
             backoff_cap: Duration::from_secs(2),
             endpoint: options.sqs_endpoint.clone(),

@@ -1,7 +1,8 @@
 //! A TCP proxy on loopback that a test can cut and restore, to play a dead network
 //! between the app and both the cloud and SQS; unplug, to play a computer with no
-//! network at all (a connection is refused before anything is written); or make deaf,
-//! to play an answer that the server sent and the app never got.
+//! network at all (a connection is refused before anything is written); strand, to play
+//! a computer that moved to another network (its open connections go silent, new ones
+//! work); or make deaf, to play an answer that the server sent and the app never got.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -16,6 +17,7 @@ pub struct CuttableProxy {
     up: Arc<AtomicBool>,
     deaf: Arc<AtomicBool>,
     cut: watch::Sender<u64>,
+    strand: watch::Sender<u64>,
     /// Connections attempted while the link was down.
     pub refused: Arc<AtomicUsize>,
 }
@@ -31,6 +33,7 @@ impl CuttableProxy {
         let refused = Arc::new(AtomicUsize::new(0));
         let (cut, cuts) = watch::channel(0u64);
         let (plugged, mut plugs) = watch::channel(true);
+        let (strand, strands) = watch::channel(0u64);
         let (accept_up, accept_deaf, accept_refused) = (up.clone(), deaf.clone(), refused.clone());
         tokio::spawn(async move {
             let address = listener.local_addr().unwrap();
@@ -65,13 +68,23 @@ impl CuttableProxy {
                     continue;
                 }
                 let (target, deaf) = (target.clone(), accept_deaf.clone());
-                let mut cuts = cuts.clone();
-                // Only cuts after this connection opened concern it.
+                let (mut cuts, mut strands) = (cuts.clone(), strands.clone());
+                // Only cuts and strandings after this connection opened concern it.
                 cuts.borrow_and_update();
+                strands.borrow_and_update();
+                let silent = Arc::new(AtomicBool::new(false));
+                tokio::spawn({
+                    let silent = silent.clone();
+                    async move {
+                        if strands.changed().await.is_ok() {
+                            silent.store(true, Ordering::SeqCst);
+                        }
+                    }
+                });
                 tokio::spawn(async move {
                     let Ok(server) = TcpStream::connect(&target).await else { return };
                     tokio::select! {
-                        _ = pipe(client, server, deaf) => {}
+                        _ = pipe(client, server, deaf, silent) => {}
                         // A cut severs connections that are open, like a pulled cable.
                         _ = cuts.changed() => {}
                     }
@@ -81,6 +94,7 @@ impl CuttableProxy {
         Self {
             url,
             plugged,
+            strand,
             up,
             deaf,
             cut,
@@ -93,6 +107,12 @@ impl CuttableProxy {
     pub fn unplug(&self) {
         self.plugged.send_replace(false);
         self.cut.send_modify(|generation| *generation += 1);
+    }
+
+    /// The computer moved to another network: its open connections go silent, with no
+    /// reset to say so (nothing of them reaches either end any more); new ones work.
+    pub fn strand(&self) {
+        self.strand.send_modify(|generation| *generation += 1);
     }
 
     pub fn plug(&self) {
@@ -114,22 +134,37 @@ impl CuttableProxy {
     }
 }
 
-/// Both ways until both ends are done; what the server says is dropped while `deaf`.
-async fn pipe(client: TcpStream, server: TcpStream, deaf: Arc<AtomicBool>) {
+/// Both ways until both ends are done; what the server says is dropped while `deaf`,
+/// and everything, both ways, once the connection is `silent`.
+async fn pipe(client: TcpStream, server: TcpStream, deaf: Arc<AtomicBool>, silent: Arc<AtomicBool>) {
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
     let upstream = async {
-        let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
-        let _ = server_write.shutdown().await;
+        let mut buffer = vec![0u8; 16 * 1024];
+        while let Ok(read @ 1..) = client_read.read(&mut buffer).await {
+            if !silent.load(Ordering::SeqCst) && server_write.write_all(&buffer[..read]).await.is_err() {
+                break;
+            }
+        }
+        if !silent.load(Ordering::SeqCst) {
+            let _ = server_write.shutdown().await;
+        }
     };
     let downstream = async {
         let mut buffer = vec![0u8; 16 * 1024];
         while let Ok(read @ 1..) = server_read.read(&mut buffer).await {
-            if !deaf.load(Ordering::SeqCst) && client_write.write_all(&buffer[..read]).await.is_err() {
+            let dropped = deaf.load(Ordering::SeqCst) || silent.load(Ordering::SeqCst);
+            if !dropped && client_write.write_all(&buffer[..read]).await.is_err() {
                 break;
             }
         }
-        let _ = client_write.shutdown().await;
+        if !silent.load(Ordering::SeqCst) {
+            let _ = client_write.shutdown().await;
+        }
     };
     tokio::join!(upstream, downstream);
+    // A stranded connection never closes either: a network left behind sends nothing.
+    if silent.load(Ordering::SeqCst) {
+        std::future::pending::<()>().await;
+    }
 }
