@@ -47,6 +47,10 @@ pub struct SavedSession {
     /// on from it. Sessions saved before it was kept have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue: Option<SavedQueue>,
+    /// The customer ended the chat and the cloud has not heard it yet (no network):
+    /// the `POST /chat/end` still owed, not a chat to resume.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub end_unsent: bool,
 }
 
 /// What the inbox needs of a queue to read it: its address.
@@ -291,6 +295,7 @@ mod tests {
                 url: "https://sqs.us-east-1.amazonaws.com/1/q".into(),
                 arn: None,
             }),
+            end_unsent: false,
         };
         store.save_current(&saved).unwrap();
         assert_eq!(store.load_current().unwrap(), Some(saved));
@@ -383,6 +388,7 @@ mod tests {
             state: SessionState::Queued { estimated_wait: None },
             cookies: None,
             queue: None,
+            end_unsent: false,
         }
     }
 

@@ -10,7 +10,7 @@ use common::proxy::CuttableProxy;
 use common::{eventually, Options, Simulator, TestChat};
 use serde_json::json;
 use xima_chat_core::{Author, Delivery};
-use xima_chat_core::{ChatEvent, SessionState};
+use xima_chat_core::{ChatEvent, Secret, SessionState, StartAuth};
 
 /// How long the network stays down: 60 s as the issue asks, shorter when iterating.
 fn outage() -> Duration {
@@ -163,7 +163,7 @@ async fn messages_typed_with_no_network_wait_and_go_by_themselves_once_in_order_
     let session = t.start().await;
 
     // The laptop leaves the Wi-Fi: nothing can even connect.
-    cloud_proxy.unplug();
+    cloud_proxy.unplug().await;
     let first = t.chat.send("typed on the train").await.expect("a message that never left is not an error");
     assert_eq!(first.delivery, Some(Delivery::Waiting));
     let second = t.chat.send("and this one after it").await.unwrap();
@@ -171,7 +171,7 @@ async fn messages_typed_with_no_network_wait_and_go_by_themselves_once_in_order_
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert!(delivered(&sim, &session).await.is_empty());
 
-    cloud_proxy.plug();
+    cloud_proxy.plug().await;
     eventually("both messages to be sent", || {
         let sent = t.chat.snapshot().entries.iter().filter(|entry| entry.delivery == Some(Delivery::Sent)).count();
         async move { sent == 2 }
@@ -222,11 +222,11 @@ async fn a_message_waiting_when_the_app_quit_goes_by_itself_after_the_restart() 
     };
     let mut first = TestChat::new(options());
     let session = first.start().await;
-    cloud_proxy.unplug();
+    cloud_proxy.unplug().await;
     assert_eq!(first.chat.send("sent from the plane").await.unwrap().delivery, Some(Delivery::Waiting));
     first.chat.shutdown().await;
 
-    cloud_proxy.plug();
+    cloud_proxy.plug().await;
     let second = first.restart(options());
     assert!(second.chat.resume().await.unwrap());
     eventually("the waiting message to be sent", || {
@@ -235,5 +235,62 @@ async fn a_message_waiting_when_the_app_quit_goes_by_itself_after_the_restart() 
     })
     .await;
     assert_eq!(delivered(&sim, &session).await, ["sent from the plane"]);
+    second.chat.end().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_ended_with_no_network_is_ended_in_the_cloud_once_it_is_back() {
+    let sim = Simulator::from_env();
+    let cloud_proxy = CuttableProxy::start(&sim.url).await;
+    let mut t = TestChat::new(Options {
+        keepalive: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(3),
+        cloud_url: Some(cloud_proxy.url.clone()),
+        ..Options::default()
+    });
+    let session = t.start().await;
+    cloud_proxy.unplug().await;
+    t.chat.end().await.expect("the chat ends on screen even when the cloud cannot hear it");
+    assert!(matches!(t.chat.state(), SessionState::Ended { .. }));
+    assert_eq!(sim.session(&session).await["ended"], false, "the cloud has not heard yet");
+
+    cloud_proxy.plug().await;
+    eventually("the cloud to hear the end", || {
+        let sim = sim.clone();
+        let session = session.clone();
+        async move { sim.session(&session).await["ended"] == true }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_new_chat_starts_before_the_one_ended_offline_is_ended_in_the_cloud_even_after_a_restart() {
+    let sim = Simulator::from_env();
+    let cloud_proxy = CuttableProxy::start(&sim.url).await;
+    let options = || Options {
+        keepalive: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(3),
+        cloud_url: Some(cloud_proxy.url.clone()),
+        ..Options::default()
+    };
+    let mut first = TestChat::new(options());
+    let session = first.start().await;
+    cloud_proxy.unplug().await;
+    first.chat.end().await.unwrap();
+    first.chat.reset().unwrap();
+    let refused = first.chat.start(first.request(StartAuth::ApiKey(Secret::new(common::API_KEY)))).await;
+    assert!(refused.is_err(), "no second chat while the first is not ended in the cloud");
+    first.chat.shutdown().await;
+
+    // The next run, still offline: nothing to resume, an end still owed.
+    let mut second = first.restart(options());
+    assert!(!second.chat.resume().await.unwrap(), "an ended chat is not resumed");
+    assert_eq!(second.chat.state(), SessionState::Idle);
+    cloud_proxy.plug().await;
+    second.start().await;
+    assert_eq!(sim.session(&session).await["ended"], true, "the old chat was ended before the new one began");
+    let sessions = sim.sessions_of(&second.installation).await;
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(sessions[0], session);
     second.chat.end().await.unwrap();
 }

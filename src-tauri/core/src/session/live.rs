@@ -271,6 +271,7 @@ impl Shared {
             base_url: self.cloud.base_url().to_string(),
             state: state.clone(),
             cookies: self.cloud.session_cookies(),
+            end_unsent: false,
         };
         if let Err(error) = self.store.save_current(&saved) {
             tracing::error!(%error, "could not save the session for resuming");

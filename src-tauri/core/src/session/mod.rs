@@ -6,6 +6,7 @@
 //! How a chat begins is [`opening`], what the customer sends [`sending`], applying
 //! server messages [`inbound`], and the screenshot consent flow [`screenshot`].
 
+mod closing;
 mod inbound;
 mod live;
 mod opening;
@@ -84,6 +85,8 @@ struct Inner {
     generations: u64,
     /// Screenshot requests so far, across chats, so a request number is never reused.
     screenshot_requests: u64,
+    /// The end of a chat the cloud has not heard yet, being sent again and again.
+    closing: Option<closing::Closing>,
 }
 
 struct Shared {
@@ -114,6 +117,7 @@ impl Chat {
                     live: None,
                     generations: 0,
                     screenshot_requests: 0,
+                    closing: None,
                 }),
             }),
         }
@@ -172,8 +176,8 @@ impl Chat {
     }
 
     /// Ends the chat at the customer's request (or cancels a start in flight). Ends
-    /// locally even when the cloud cannot be told; the cloud then closes it once
-    /// `still-here` stops.
+    /// on screen even when the cloud cannot be told: then the end is owed, and sent as
+    /// soon as the cloud can hear it (`closing`).
     pub async fn end(&self) -> Result<(), ChatError> {
         let live = self.shared.lock().live_stamp();
         let stamp = match live {
@@ -189,10 +193,19 @@ impl Chat {
             }
         };
         let outcome = self.shared.cloud.end().await;
-        if let Err(error) = &outcome {
-            tracing::warn!(%error, "could not tell the contact center the chat ended");
-        }
         self.shared.finish(&stamp, EndReason::ByUser, None);
+        let outcome = match outcome {
+            Err(error) if !error.is_rejection() => {
+                tracing::warn!(%error, "could not tell the contact center the chat ended; it is told when it can be");
+                self.shared.owe_end(&stamp.id);
+                Ok(())
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the contact center refused the end of the chat");
+                Err(error)
+            }
+            Ok(()) => Ok(()),
+        };
         self.shared.stop_tasks().await;
         outcome.map_err(Into::into)
     }
@@ -232,9 +245,14 @@ impl Chat {
         Ok(())
     }
 
-    /// Stops background work without ending the chat, so the next run can resume it.
+    /// Stops background work without ending the chat, so the next run can resume it
+    /// (or send the end it owes).
     pub async fn shutdown(&self) {
         self.shared.stop_tasks().await;
+        let closing = self.shared.lock().closing.take();
+        if let Some(closing) = closing {
+            let _ = closing.stop().await;
+        }
     }
 
     /// Whether background tasks are running (for tests and diagnostics).

@@ -20,6 +20,11 @@ impl Chat {
             self.shared.store.clear_current()?;
             return Ok(false);
         }
+        if saved.end_unsent {
+            tracing::info!("the last run ended a chat the contact center has not heard end; telling it");
+            self.shared.keep_ending(saved);
+            return Ok(false);
+        }
         if let Some(cookies) = &saved.cookies {
             self.shared.cloud.restore_session_cookies(cookies);
         }
@@ -104,6 +109,12 @@ impl Chat {
         });
         self.shared.stop_tasks().await;
         self.shared.cloud.prepare_route().await;
+        // A chat ended offline is ended in the cloud first: never two at once.
+        if let Err(error) = self.shared.settle_owed_end().await {
+            tracing::warn!(%error, "the last chat's end cannot be sent yet; not starting another");
+            self.shared.set_state_from(&SessionState::Starting, SessionState::Idle);
+            return Err(ChatError::StartFailed(error));
+        }
         match self.shared.cloud.start(&request).await {
             Ok(session) => {
                 self.shared.store.remember_session_shape(session.shape);

@@ -14,6 +14,7 @@ use tokio::sync::watch;
 pub struct CuttableProxy {
     pub url: String,
     plugged: watch::Sender<bool>,
+    listening: watch::Receiver<bool>,
     up: Arc<AtomicBool>,
     deaf: Arc<AtomicBool>,
     cut: watch::Sender<u64>,
@@ -33,6 +34,7 @@ impl CuttableProxy {
         let refused = Arc::new(AtomicUsize::new(0));
         let (cut, cuts) = watch::channel(0u64);
         let (plugged, mut plugs) = watch::channel(true);
+        let (now_listening, listening) = watch::channel(true);
         let (strand, strands) = watch::channel(0u64);
         let (accept_up, accept_deaf, accept_refused) = (up.clone(), deaf.clone(), refused.clone());
         tokio::spawn(async move {
@@ -46,6 +48,7 @@ impl CuttableProxy {
                     }
                     if *plugs.borrow_and_update() {
                         listener = Some(TcpListener::bind(address).await.expect("the proxy's port again"));
+                        now_listening.send_replace(true);
                     }
                     continue;
                 };
@@ -57,6 +60,7 @@ impl CuttableProxy {
                         }
                         if !*plugs.borrow_and_update() {
                             listener = None;
+                            now_listening.send_replace(false);
                         }
                         continue;
                     }
@@ -94,6 +98,7 @@ impl CuttableProxy {
         Self {
             url,
             plugged,
+            listening,
             strand,
             up,
             deaf,
@@ -104,9 +109,10 @@ impl CuttableProxy {
 
     /// The computer loses its network: open connections are severed, and new ones are
     /// refused before a byte is written.
-    pub fn unplug(&self) {
+    pub async fn unplug(&self) {
         self.plugged.send_replace(false);
         self.cut.send_modify(|generation| *generation += 1);
+        self.until_listening(false).await;
     }
 
     /// The computer moved to another network: its open connections go silent, with no
@@ -115,8 +121,14 @@ impl CuttableProxy {
         self.strand.send_modify(|generation| *generation += 1);
     }
 
-    pub fn plug(&self) {
+    pub async fn plug(&self) {
         self.plugged.send_replace(true);
+        self.until_listening(true).await;
+    }
+
+    async fn until_listening(&self, listening: bool) {
+        let mut state = self.listening.clone();
+        let _ = state.wait_for(|now| *now == listening).await;
     }
 
     pub fn cut(&self) {
