@@ -133,6 +133,9 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(error: &SdkEr
 /// How long the last read of a chat that ended may take.
 const DRAIN_FOR: Duration = Duration::from_secs(3);
 
+/// How long each receive of that last read waits for a message.
+const DRAIN_WAIT: Duration = Duration::from_secs(1);
+
 /// AWS's own SQS endpoint for a region. The queue URL comes in the contact center's
 /// answer; taking the endpoint from it would let a broken or hostile answer have the
 /// customer's signed requests, and every message of the chat, go anywhere. Only an
@@ -283,10 +286,19 @@ impl Inbox {
             // What was received is applied and deleted whatever `drain` does meanwhile
             // (applying it may be what ended the chat); only `cancel` cuts it short.
             let outcome = match received {
-                Ok(received) => tokio::select! {
-                    _ = cancel.cancelled() => break,
-                    () = self.apply(dispatch.as_ref(), received) => Ok(()),
-                },
+                Ok(received) => {
+                    // A sleep during the delete leaves it hanging on the old network: it
+                    // is let go (what it deletes comes again and is known by its id).
+                    let applied = tokio::select! {
+                        _ = cancel.cancelled() => break,
+                        () = self.apply(dispatch.as_ref(), received) => true,
+                        () = woken(&mut woke) => false,
+                    };
+                    if !applied {
+                        self.start_over_after_waking().await;
+                    }
+                    Ok(())
+                }
                 Err(failure) => Err(failure),
             };
             match outcome {
@@ -351,13 +363,15 @@ impl Inbox {
         self.client = None;
     }
 
-    /// Reads what is on the queue without waiting, batch after batch, until a receive
-    /// comes back empty or [`DRAIN_FOR`] is over.
+    /// Reads what is on the queue, batch after batch, until a receive comes back empty
+    /// or [`DRAIN_FOR`] is over. Each receive waits a second (SQS's shortest long poll):
+    /// the agent's last line may be sent a moment after the CHAT_ENDED that ended the
+    /// chat, and a receive that does not wait would miss it.
     async fn drain(&mut self, dispatch: &dyn Dispatch, cancel: &CancellationToken) {
         let read_all = async {
             let mut read = 0;
             loop {
-                match self.receive(Duration::ZERO).await {
+                match self.receive(DRAIN_WAIT).await {
                     Ok(received) if received.is_empty() => break,
                     Ok(received) => {
                         read += received.len();

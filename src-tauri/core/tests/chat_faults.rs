@@ -141,6 +141,8 @@ async fn what_the_agent_sends_behind_chat_ended_is_still_shown_and_then_the_inbo
     t.sim.agent_sends(&session, json!({"type": "CHAT_STARTED", "agent": "Myles"})).await;
     t.until_state("the agent", |state| matches!(state, SessionState::Chatting { .. })).await;
     t.sim.agent_sends(&session, json!({"type": "CHAT_ENDED"})).await;
+    // The agent's console sends its last line a moment after the end.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     t.sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": "Your ticket is INC-4211."})).await;
     t.until_state("the end", |state| matches!(state, SessionState::Ended { .. })).await;
     eventually("the line sent behind CHAT_ENDED", || {
@@ -313,15 +315,37 @@ async fn resumes_live_session_after_restart() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_session_the_cloud_has_forgotten_is_not_resumed() {
+async fn a_session_the_cloud_has_forgotten_is_not_resumed_but_shown_ended() {
     let mut first = TestChat::new(Options::default());
     let session = first.start().await;
     first.chat.shutdown().await;
     first.sim.forget_session(&session).await;
     let second = first.restart(Options::default());
     assert!(!second.chat.resume().await.unwrap());
-    assert_eq!(second.chat.state(), SessionState::Idle);
+    assert_eq!(second.chat.state(), SessionState::Ended { reason: EndReason::Expired });
     assert!(!second.data_dir.join("current-session.json").exists());
+    second.until_tasks_stopped().await;
+    assert_eq!(second.sim.requests_for("/chat/still-here", &session).await.len(), 0, "nothing is sent for a chat that is gone");
+    second.chat.reset().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agents_last_words_on_the_queue_of_a_chat_gone_by_the_restart_are_shown() {
+    let mut first = TestChat::new(Options::default());
+    let session = first.start().await;
+    first.sim.agent_sends(&session, json!({"type": "CHAT_STARTED", "agent": "Myles"})).await;
+    first.until_state("the agent", |state| matches!(state, SessionState::Chatting { .. })).await;
+    first.chat.shutdown().await;
+    // While the app is closed the agent writes once more, and the chat times out.
+    first.sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": "Your ticket is INC-4211."})).await;
+    first.sim.forget_session(&session).await;
+
+    let mut second = first.restart(Options::default());
+    assert!(!second.chat.resume().await.unwrap());
+    second.until_agent_says("Your ticket is INC-4211.").await;
+    let texts: Vec<String> = second.chat.snapshot().entries.iter().map(|entry| entry.text.clone()).collect();
+    assert_eq!(texts, ["Myles joined the chat.", "Your ticket is INC-4211.", "The chat is no longer active."]);
+    assert_eq!(second.chat.state(), SessionState::Ended { reason: EndReason::Expired });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

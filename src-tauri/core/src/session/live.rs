@@ -150,6 +150,9 @@ impl Shared {
     /// state is still `expected` and, with `began_before`, no chat has begun since that
     /// count (a customer may have started or ended a chat while the cloud was
     /// answering). Returns whether it did; tasks of an earlier chat are stopped.
+    /// With an ended `state` (a saved chat the cloud says is gone) the chat is shown
+    /// ended, and its inbox only reads once what the queue still holds: the agent's
+    /// last words may be waiting there.
     pub(super) fn begin(
         self: &Arc<Self>,
         expected: &SessionState,
@@ -159,7 +162,7 @@ impl Shared {
         transcript: Option<Transcript>,
     ) -> bool {
         let details = session.session_details;
-        let replaced = {
+        let (replaced, ended) = {
             let mut inner = self.lock();
             if inner.state != *expected || began_before.is_some_and(|count| count != inner.generations) {
                 return false;
@@ -171,6 +174,9 @@ impl Shared {
             };
             let cancel = CancellationToken::new();
             let wind_down = cancel.child_token();
+            if !state.is_live() {
+                wind_down.cancel();
+            }
             let credentials = SqsCredentialSource::new(
                 self.cloud.clone(),
                 self.settings.installation_id.clone(),
@@ -192,14 +198,20 @@ impl Shared {
             let outbox_queue = Outbox::new();
             let (woke, _) = watch::channel(None);
             let inbox = inbox.woken_by(woke.subscribe());
-            let handles = vec![
-                tokio::spawn(inbox.run(dispatch, cancel.clone(), wind_down.clone())),
-                tokio::spawn(keepalive(Arc::downgrade(self), stamp.clone(), woke.subscribe(), wind_down.clone())),
-                tokio::spawn(outbox(Arc::downgrade(self), stamp.clone(), outbox_queue.wake.clone(), wind_down.clone())),
-                tokio::spawn(watch_the_clocks(Arc::downgrade(self), stamp.clone(), self.settings.wake_gap, wind_down.clone())),
-            ];
+            let mut handles = vec![tokio::spawn(inbox.run(dispatch, cancel.clone(), wind_down.clone()))];
+            if state.is_live() {
+                handles.extend([
+                    tokio::spawn(keepalive(Arc::downgrade(self), stamp.clone(), woke.subscribe(), wind_down.clone())),
+                    tokio::spawn(outbox(Arc::downgrade(self), stamp.clone(), outbox_queue.wake.clone(), wind_down.clone())),
+                    tokio::spawn(watch_the_clocks(Arc::downgrade(self), stamp.clone(), self.settings.wake_gap, wind_down.clone())),
+                ]);
+            }
             inner.transcript = transcript.unwrap_or_else(|| Transcript::continuing_after(&inner.transcript));
             inner.state = state.clone();
+            let ended = match &state {
+                SessionState::Ended { reason } => Some(inner.transcript.append_line_at(SystemLine::Ended { reason: *reason }, now_millis())),
+                _ => None,
+            };
             let queue = SavedQueue {
                 url: details.server_to_client_queue.url.clone(),
                 arn: details.server_to_client_queue.arn.clone(),
@@ -220,12 +232,20 @@ impl Shared {
                 outbox: outbox_queue,
                 woke,
             });
-            replaced.map(|mut old| old.stop())
+            (replaced.map(|mut old| old.stop()), ended)
         };
         if let Some(old) = replaced.filter(|handles| !handles.is_empty()) {
             tracing::debug!(tasks = old.len(), "stopped the tasks of the chat before");
         }
-        self.save(&details.id, &state);
+        match ended {
+            None => self.save(&details.id, &state),
+            Some(line) => {
+                if let Err(error) = self.store.clear_current() {
+                    tracing::error!(%error, "could not clear the saved session");
+                }
+                self.record(&details.id, &line);
+            }
+        }
         self.events.emit(ChatEvent::State { state });
         true
     }

@@ -4,7 +4,7 @@
 use super::Chat;
 use crate::error::ChatError;
 use crate::events::ChatEvent;
-use crate::lifecycle::{Agent, SessionState};
+use crate::lifecycle::{Agent, EndReason, SessionState};
 use crate::protocol::{Availability, ChatSession, QueueDescriptor, StartRequest};
 
 impl Chat {
@@ -42,6 +42,19 @@ impl Chat {
                 // Only if it is still the saved one: a chat started meanwhile saved its own.
                 if self.shared.store.load_current()?.is_some_and(|now| now.session_id == saved.session_id) {
                     self.shared.store.clear_current()?;
+                }
+                // Shown ended, so the customer learns why it is gone; its queue is read
+                // once, where its credentials still allow, for the agent's last words.
+                if let Some(queue) = &saved.queue {
+                    let mut transcript = self.shared.store.load_transcript(&saved.session_id)?;
+                    for unconfirmed in transcript.unconfirmed_to_uncertain() {
+                        self.shared.store.append_entry(&saved.session_id, &unconfirmed)?;
+                    }
+                    let session = ChatSession::saved(saved.session_id.clone(), QueueDescriptor::at(queue.url.clone(), queue.arn.clone()));
+                    let gone = SessionState::Ended {
+                        reason: EndReason::Expired,
+                    };
+                    self.shared.begin(&SessionState::Idle, Some(began_before), session, gone, Some(transcript));
                 }
                 return Ok(false);
             }
