@@ -5,10 +5,15 @@
 //! redelivery (deletes denied), a backlog (receives denied, then batches at once),
 //! rotated SQS credentials, network cuts of 1–30 s (cloud and SQS both), 500s and slow
 //! answers on `POST /chat`, refused still-heres, a kill and a clean quit, each followed
-//! by a restart that resumes the chat. At the end: every agent line shown once and in
-//! order; every customer line delivered once (a failed one retried until it is); no
-//! task left after the chat ends; file descriptors and memory bounded. A table of the
-//! faults goes to standard output, with the seed that replays the run.
+//! by a restart that resumes the chat, a restart while the network is down (the app
+//! started at login before the Wi-Fi), a sleep (every connection goes silent, none can
+//! be opened, then the app is told it woke: its timers' side of a sleep is
+//! tests/sleep_and_wake.rs's, with a stopped process), and lines the customer types
+//! with no network at all (they wait, then go by themselves). At the end: every agent
+//! line shown once and in order; every customer line delivered once (one that may not
+//! have been delivered retried until it is); no task left after the chat ends; file
+//! descriptors and memory bounded. A table of the faults goes to standard output, with
+//! the seed that replays the run.
 //!
 //! Run by `cargo test --workspace` inside `tests/harness/services.py` (so in .ci/run),
 //! 3 minutes with a fixed seed (CI must be deterministic); `tests/soak/run.sh
@@ -24,7 +29,7 @@ use std::time::{Duration, Instant};
 use common::proxy::CuttableProxy;
 use common::{Options, Simulator, TestChat};
 use serde_json::json;
-use xima_chat_core::{Author, ChatEvent, Delivery, SessionId, SessionState};
+use xima_chat_core::{Author, ChatEvent, Delivery, SessionId, SessionState, Waking};
 
 /// What the schedule can throw at the chat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -38,9 +43,12 @@ enum Fault {
     StillHereRefused,
     Kill,
     Quit,
+    StartOffline,
+    Sleep,
+    TypedOffline,
 }
 
-const FAULTS: [Fault; 9] = [
+const FAULTS: [Fault; 12] = [
     Fault::Redelivery,
     Fault::Backlog,
     Fault::Rotation,
@@ -50,6 +58,9 @@ const FAULTS: [Fault; 9] = [
     Fault::StillHereRefused,
     Fault::Kill,
     Fault::Quit,
+    Fault::StartOffline,
+    Fault::Sleep,
+    Fault::TypedOffline,
 ];
 
 /// One fault as thrown: when, for how long, and the agent lines sent meanwhile.
@@ -96,6 +107,8 @@ struct Client {
     arrived: BTreeMap<String, Instant>,
     /// When the network cut in progress, if any, ends.
     cut_until: Option<Instant>,
+    /// When the computer, asleep or with no network at all, has one again.
+    unplugged_until: Option<(Instant, Fault)>,
 }
 
 impl Client {
@@ -121,22 +134,17 @@ impl Client {
         }
     }
 
-    /// Another run of the app on the same data: resumes the chat.
+    /// Another run of the app on the same data: resumes the chat, at once, whether the
+    /// cloud can be reached or not.
     async fn restart(&mut self) {
         let next = self.t.restart(Self::options(&self.cloud, &self.sqs));
         let before = std::mem::replace(&mut self.t, next);
         drop(before);
-        // The cloud may be cut off at this moment: the resume check is retried as a
-        // customer would open the app again.
-        for _ in 0..120 {
-            self.end_cut_when_due();
-            match self.t.chat.resume().await {
-                Ok(true) => return,
-                Ok(false) => panic!("the chat was not resumed: the cloud said it is over"),
-                Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
-            }
+        match self.t.chat.resume().await {
+            Ok(true) => {}
+            Ok(false) => panic!("the chat was not resumed: the cloud said it is over"),
+            Err(error) => panic!("the saved chat was given up: {error}"),
         }
-        panic!("the chat could not be resumed within 60 s (network cuts last at most 30)");
     }
 
     fn cut(&mut self, until: Instant) {
@@ -145,12 +153,35 @@ impl Client {
         self.cut_until = Some(until);
     }
 
-    /// The network comes back when the cut in progress is over.
-    fn end_cut_when_due(&mut self) {
-        if self.cut_until.is_some_and(|until| Instant::now() >= until) {
+    /// No network at all until `until`: open connections go silent (`Fault::Sleep`) or
+    /// are severed, and new ones are refused.
+    async fn unplug(&mut self, until: Instant, fault: Fault) {
+        if fault == Fault::Sleep {
+            self.cloud.strand();
+            self.sqs.strand();
+        }
+        self.cloud.unplug().await;
+        self.sqs.unplug().await;
+        self.unplugged_until = Some((until, fault));
+    }
+
+    /// The network comes back when the cut in progress is over; a computer that slept
+    /// is told it woke.
+    async fn end_cut_when_due(&mut self) {
+        let now = Instant::now();
+        if self.cut_until.is_some_and(|until| now >= until) {
             self.cloud.restore();
             self.sqs.restore();
             self.cut_until = None;
+        }
+        if let Some((until, fault)) = self.unplugged_until.filter(|(until, _)| now >= *until) {
+            let _ = until;
+            self.cloud.plug().await;
+            self.sqs.plug().await;
+            self.unplugged_until = None;
+            if fault == Fault::Sleep {
+                self.t.chat.woke(Waking::Slept);
+            }
         }
     }
 }
@@ -176,6 +207,7 @@ async fn a_chat_under_many_faults_at_once_loses_and_doubles_nothing() {
         sqs,
         arrived: BTreeMap::new(),
         cut_until: None,
+        unplugged_until: None,
     };
     let installation = client.t.installation.clone();
     let session: SessionId = client.t.start().await;
@@ -219,9 +251,16 @@ async fn a_chat_under_many_faults_at_once_loses_and_doubles_nothing() {
         }
         if now >= next_fault {
             let fault = FAULTS[fault_rng.usize(..FAULTS.len())];
+            // One spell without a network at a time: a fault that would start another
+            // while one lasts waits for the next draw.
+            let fault = match fault {
+                Fault::StartOffline | Fault::Sleep | Fault::TypedOffline if client.unplugged_until.is_some() => Fault::Rotation,
+                other => other,
+            };
             let lasts = match fault {
                 Fault::NetworkCut => Duration::from_secs(fault_rng.u64(1..=30)),
                 Fault::Redelivery | Fault::Backlog => Duration::from_secs(fault_rng.u64(2..=10)),
+                Fault::StartOffline | Fault::Sleep | Fault::TypedOffline => Duration::from_secs(fault_rng.u64(3..=20)),
                 _ => Duration::ZERO,
             };
             match fault {
@@ -244,7 +283,7 @@ async fn a_chat_under_many_faults_at_once_loses_and_doubles_nothing() {
                     client.cut(Instant::now());
                     client.drain();
                     client.t.chat.shutdown().await;
-                    client.end_cut_when_due();
+                    client.end_cut_when_due().await;
                     if let Some(until) = cut_until {
                         client.cut(until);
                     }
@@ -255,8 +294,24 @@ async fn a_chat_under_many_faults_at_once_loses_and_doubles_nothing() {
                     client.t.chat.shutdown().await;
                     client.restart().await;
                 }
+                Fault::StartOffline => {
+                    // The app quits, and starts again at login before the Wi-Fi is up.
+                    client.drain();
+                    client.t.chat.shutdown().await;
+                    client.unplug(Instant::now() + lasts, fault).await;
+                    client.restart().await;
+                }
+                Fault::Sleep => client.unplug(Instant::now() + lasts, fault).await,
+                Fault::TypedOffline => {
+                    client.unplug(Instant::now() + lasts, fault).await;
+                    for _ in 0..fault_rng.usize(2..=4) {
+                        let text = format!("customer {}", customer_sent.len() + 1);
+                        let _ = client.t.chat.send(&text).await;
+                        customer_sent.push(text);
+                    }
+                }
             }
-            if matches!(fault, Fault::Kill | Fault::Quit) {
+            if matches!(fault, Fault::Kill | Fault::Quit | Fault::StartOffline) {
                 // What the app before had not shown yet must come within seconds.
                 let restarted = Instant::now();
                 let waiting = agent_sent.iter().filter(|(text, _)| !client.arrived.contains_key(text));
@@ -276,7 +331,7 @@ async fn a_chat_under_many_faults_at_once_loses_and_doubles_nothing() {
         for (_, fault) in undo.iter().filter(|(at, _)| *at <= now) {
             match fault {
                 Fault::Redelivery | Fault::Backlog => sim.deny_sqs(&installation, &[]).await,
-                Fault::NetworkCut => client.end_cut_when_due(),
+                Fault::NetworkCut | Fault::StartOffline | Fault::Sleep | Fault::TypedOffline => client.end_cut_when_due().await,
                 _ => {}
             }
         }
@@ -296,6 +351,10 @@ async fn a_chat_under_many_faults_at_once_loses_and_doubles_nothing() {
     client.cloud.restore();
     client.sqs.restore();
     client.cut_until = None;
+    if client.unplugged_until.is_some() {
+        client.unplugged_until = client.unplugged_until.map(|(_, fault)| (Instant::now(), fault));
+        client.end_cut_when_due().await;
+    }
     let settle = Instant::now() + Duration::from_secs(60);
     loop {
         retry_failed(&mut client).await;
@@ -367,7 +426,11 @@ async fn a_chat_under_many_faults_at_once_loses_and_doubles_nothing() {
     // network was cut or receives refused meanwhile.
     let blocked = |from: Instant, until: Instant| {
         thrown.iter().any(|throw| {
-            matches!(throw.fault, Fault::NetworkCut | Fault::Backlog) && throw.from <= until && throw.until >= from
+            matches!(
+                throw.fault,
+                Fault::NetworkCut | Fault::Backlog | Fault::StartOffline | Fault::Sleep | Fault::TypedOffline
+            ) && throw.from <= until
+                && throw.until >= from
         })
     };
     for (text, restarted) in &restarts {
@@ -397,7 +460,8 @@ async fn a_chat_under_many_faults_at_once_loses_and_doubles_nothing() {
     assert!(broken.is_empty(), "seed {seed}:\n{}", broken.join("\n"));
 }
 
-/// The customer presses Retry on every line that failed.
+/// The customer presses Retry on every line that failed or may not have been delivered
+/// (one that waits for the network goes by itself).
 async fn retry_failed(client: &mut Client) {
     let failed: Vec<u64> = client
         .t
@@ -405,7 +469,7 @@ async fn retry_failed(client: &mut Client) {
         .snapshot()
         .entries
         .iter()
-        .filter(|entry| matches!(entry.delivery, Some(Delivery::Failed { .. })))
+        .filter(|entry| entry.delivery.as_ref().is_some_and(Delivery::can_retry))
         .map(|entry| entry.id)
         .collect();
     for id in failed {

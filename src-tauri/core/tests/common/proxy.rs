@@ -27,7 +27,7 @@ impl CuttableProxy {
     /// Forwards a loopback port to `target` (`http://127.0.0.1:PORT`).
     pub async fn start(target: &str) -> Self {
         let target = target.trim_start_matches("http://").to_owned();
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+        let listener = below_the_ephemeral_ports().await;
         let url = format!("http://{}", listener.local_addr().unwrap());
         let up = Arc::new(AtomicBool::new(true));
         let deaf = Arc::new(AtomicBool::new(false));
@@ -144,6 +144,26 @@ impl CuttableProxy {
     pub fn deafen(&self) {
         self.deaf.store(true, Ordering::SeqCst);
     }
+}
+
+/// A port outside the range the system hands out to outgoing connections, so that
+/// while the proxy is unplugged no connection of anyone's takes it, and it can listen
+/// on it again.
+async fn below_the_ephemeral_ports() -> TcpListener {
+    for _ in 0..100 {
+        let port = 20_000 + (fastrand_port() % 10_000);
+        if let Ok(listener) = TcpListener::bind(("127.0.0.1", port)).await {
+            return listener;
+        }
+    }
+    panic!("no free loopback port between 20000 and 30000");
+}
+
+fn fastrand_port() -> u16 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    hasher.finish() as u16
 }
 
 /// Both ways until both ends are done; what the server says is dropped while `deaf`,
