@@ -37,6 +37,8 @@ mod notices;
 mod owned_task;
 mod portal_parent;
 mod relaunch;
+#[cfg(target_os = "linux")]
+mod system_waking;
 mod tray;
 mod tray_host;
 mod window;
@@ -235,6 +237,8 @@ fn run_window(
             };
             state.resume_last_chat();
             app.manage(state);
+            #[cfg(target_os = "linux")]
+            app.manage(system_waking::follow(app.handle().clone()));
             login::sync(app.handle(), start_at_login);
             deeplink::listen(app.handle());
             if let Some(link) = &link {

@@ -170,12 +170,14 @@ def open_app(sim, tauri_driver, request):
 
     def open_(agent: str = "manual", configured: bool = True, driver_url: str = tauri_driver,
               config_text: str = "", extra_args: tuple[str, ...] = (), dialect: str | None = None,
-              agents_ready: dict[str, bool] | None = None, prepare=None, app: Path = APP) -> ChatWindow:
+              agents_ready: dict[str, bool] | None = None, prepare=None, app: Path = APP,
+              cloud_url: str | None = None) -> ChatWindow:
         """`dialect` and `agents_ready` are the installation's in the simulator (see
         xima_sim.py); None leaves the simulator's default. `prepare(installation)` runs
         just before the app starts. `app` is the build to run (the accessibility audit's
-        differs)."""
-        installation = Installation.new(app, sim.url if configured else None, "e2e", config_text, extra_args)
+        differs). `cloud_url` is where the app reaches the simulator, if not directly."""
+        base_url = (cloud_url or sim.url) if configured else None
+        installation = Installation.new(app, base_url, "e2e", config_text, extra_args)
         sim.configure(installation.id, agent=agent, dialect=dialect, agentsReady=agents_ready)
         if prepare is not None:
             prepare(installation)

@@ -3,12 +3,14 @@
 import base64
 import json
 import struct
+import time
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from conftest import SCREENS
+from unpluggable import Unpluggable
 
 
 # The vendor's page wraps session answers in {"sessionDetails": ...}; production was seen
@@ -261,3 +263,41 @@ def test_a_long_chat_keeps_its_latest_lines_in_the_window_and_brings_back_the_ea
     sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "Line 321"})
     window.wait_for_line("Line 321")
     assert window.transcript()[-1] == "Line 321" and len(window.transcript()) == len(everything) + 1
+
+
+def test_an_app_started_before_the_network_shows_the_saved_chat_and_picks_it_up(open_app, sim):
+    cloud = Unpluggable(sim.url)
+    try:
+        window = open_app(cloud_url=cloud.url)
+        session = window.chat_with(sim)
+        sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "Before the laptop slept"})
+        window.wait_for_line("Before the laptop slept")
+        window.kill()
+
+        # The next login: the app starts before the Wi-Fi is up.
+        cloud.unplug()
+        again = window.reopen()
+        again.wait("the saved chat", lambda: again.text("#agent-name") == "Myles")
+        again.wait_for_line("Before the laptop slept")
+        again.wait("the reconnecting banner", lambda: again.visible("#connection-banner"))
+        assert not again.visible("#start-form"), "the saved chat, not the pre-chat form"
+        again.screenshot("13-started-before-the-network")
+        # What the customer types meanwhile waits for the network, and says so.
+        again.say("Typed before the Wi-Fi was up")
+        waiting = "#transcript .entry.customer .delivery.waiting"
+        again.wait("the line waiting", lambda: again.driver.find_elements(By.CSS_SELECTOR, waiting))
+        assert again.text(waiting) == "Waiting for the network"
+        time.sleep(20)
+        assert again.visible("#composer") and again.visible("#connection-banner"), "nothing but the cloud ends it"
+
+        cloud.plug()
+        sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "Are you still there?"})
+        again.wait_for_line("Are you still there?", timeout=40)
+        again.wait("the banner to go", lambda: not again.visible("#connection-banner"), timeout=40)
+        again.wait("the waiting line sent by itself", lambda: again.driver.find_elements(
+            By.CSS_SELECTOR, "#transcript .entry.customer .delivery.sent"), timeout=40)
+        sent = [json.loads(r["body"])["message"] for r in sim.requests("/chat", session) if r["status"] == 204]
+        assert sent == ["Typed before the Wi-Fi was up"], "sent once"
+        assert sim.sessions(again.installation) == [session], "no new chat was started"
+    finally:
+        cloud.close()
