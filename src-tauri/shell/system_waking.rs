@@ -96,7 +96,9 @@ mod tests {
         let within = Duration::from_secs(5);
         let first = tokio::time::timeout(within, told.recv()).await.expect("told of the wake");
         let second = tokio::time::timeout(within, told.recv()).await.expect("told of the network");
-        assert_eq!((first, second), (Some(Waking::Slept), Some(Waking::NetworkBack)));
+        // Two streams, one per signal: their order between them is not kept.
+        let told_of = [first, second];
+        assert!(told_of.contains(&Some(Waking::Slept)) && told_of.contains(&Some(Waking::NetworkBack)), "{told_of:?}");
         assert!(told.try_recv().is_err(), "going to sleep and a network going away are not wakings");
         listener.abort();
     }
