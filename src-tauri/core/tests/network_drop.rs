@@ -106,12 +106,7 @@ async fn a_network_outage_shows_reconnecting_and_every_message_arrives_once_in_o
 async fn a_saved_chat_started_while_the_cloud_is_unreachable_goes_on_and_picks_up_when_it_is_back() {
     let sim = Simulator::from_env();
     let cloud_proxy = CuttableProxy::start(&sim.url).await;
-    let options = || Options {
-        keepalive: Duration::from_secs(2),
-        request_timeout: Duration::from_secs(3),
-        cloud_url: Some(cloud_proxy.url.clone()),
-        ..Options::default()
-    };
+    let options = || through(&cloud_proxy);
     let mut first = TestChat::new(options());
     let session = first.start().await;
     sim.agent_sends(&session, json!({"type": "CHAT_STARTED", "agent": "Myles"})).await;
@@ -140,6 +135,16 @@ async fn a_saved_chat_started_while_the_cloud_is_unreachable_goes_on_and_picks_u
     second.chat.end().await.unwrap();
 }
 
+/// A chat that reaches the cloud through `proxy`, with a short keepalive and patience.
+fn through(proxy: &CuttableProxy) -> Options {
+    Options {
+        keepalive: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(3),
+        cloud_url: Some(proxy.url.clone()),
+        ..Options::default()
+    }
+}
+
 /// The customer's messages as the cloud received them, in order.
 async fn delivered(sim: &Simulator, session: &xima_chat_core::SessionId) -> Vec<String> {
     sim.requests_for("/chat", session)
@@ -154,12 +159,7 @@ async fn delivered(sim: &Simulator, session: &xima_chat_core::SessionId) -> Vec<
 async fn messages_typed_with_no_network_wait_and_go_by_themselves_once_in_order_when_it_is_back() {
     let sim = Simulator::from_env();
     let cloud_proxy = CuttableProxy::start(&sim.url).await;
-    let mut t = TestChat::new(Options {
-        keepalive: Duration::from_secs(2),
-        request_timeout: Duration::from_secs(3),
-        cloud_url: Some(cloud_proxy.url.clone()),
-        ..Options::default()
-    });
+    let mut t = TestChat::new(through(&cloud_proxy));
     let session = t.start().await;
 
     // The laptop leaves the Wi-Fi: nothing can even connect.
@@ -214,12 +214,7 @@ async fn a_message_whose_answer_never_came_may_not_have_been_delivered_and_is_ne
 async fn a_message_waiting_when_the_app_quit_goes_by_itself_after_the_restart() {
     let sim = Simulator::from_env();
     let cloud_proxy = CuttableProxy::start(&sim.url).await;
-    let options = || Options {
-        keepalive: Duration::from_secs(2),
-        request_timeout: Duration::from_secs(3),
-        cloud_url: Some(cloud_proxy.url.clone()),
-        ..Options::default()
-    };
+    let options = || through(&cloud_proxy);
     let mut first = TestChat::new(options());
     let session = first.start().await;
     cloud_proxy.unplug().await;
@@ -242,12 +237,7 @@ async fn a_message_waiting_when_the_app_quit_goes_by_itself_after_the_restart() 
 async fn a_chat_ended_with_no_network_is_ended_in_the_cloud_once_it_is_back() {
     let sim = Simulator::from_env();
     let cloud_proxy = CuttableProxy::start(&sim.url).await;
-    let mut t = TestChat::new(Options {
-        keepalive: Duration::from_secs(2),
-        request_timeout: Duration::from_secs(3),
-        cloud_url: Some(cloud_proxy.url.clone()),
-        ..Options::default()
-    });
+    let mut t = TestChat::new(through(&cloud_proxy));
     let session = t.start().await;
     cloud_proxy.unplug().await;
     t.chat.end().await.expect("the chat ends on screen even when the cloud cannot hear it");
@@ -267,12 +257,7 @@ async fn a_chat_ended_with_no_network_is_ended_in_the_cloud_once_it_is_back() {
 async fn no_new_chat_starts_before_the_one_ended_offline_is_ended_in_the_cloud_even_after_a_restart() {
     let sim = Simulator::from_env();
     let cloud_proxy = CuttableProxy::start(&sim.url).await;
-    let options = || Options {
-        keepalive: Duration::from_secs(2),
-        request_timeout: Duration::from_secs(3),
-        cloud_url: Some(cloud_proxy.url.clone()),
-        ..Options::default()
-    };
+    let options = || through(&cloud_proxy);
     let mut first = TestChat::new(options());
     let session = first.start().await;
     cloud_proxy.unplug().await;
