@@ -1,5 +1,5 @@
 """A chat with the keyboard alone (Tab, Shift+Tab, Enter, Space and Escape): the form,
-the queue, the conversation and its lines, a failed message retried, the screenshot
+the queue, the conversation and its lines, a message that may not have been delivered retried, the screenshot
 dialog (focus moves in, stays in, comes back), the end and a new chat."""
 
 from selenium.webdriver.common.action_chains import ActionChains
@@ -72,14 +72,16 @@ def test_a_whole_chat_by_keyboard_alone(open_app, sim):
     keys.press("My printer jams", Keys.ENTER)
     window.wait_for_line("My printer jams")
 
-    # A message that fails is retried from its own line: one Shift+Tab back from the box.
+    # A message that may not have been delivered is retried from its own line: one
+    # Shift+Tab back from the box.
     sim.fail_next("/chat", session, status=500)
     keys.press("Page 2 too", Keys.ENTER)
-    window.wait("the failed message", lambda: window.visible("#transcript .delivery.failed"))
+    window.wait("the message that may not have been delivered",
+                lambda: window.visible("#transcript .delivery.uncertain"))
     keys.back()
     assert keys.focused() == ".inline-button", "Retry is the first stop back from the message box"
     keys.press(Keys.ENTER)
-    window.wait("the retried message delivered", lambda: not window.visible("#transcript .delivery.failed")
+    window.wait("the retried message delivered", lambda: not window.visible("#transcript .delivery.uncertain")
                 and window.text("#transcript .entry:last-child .delivery") == "Sent")
     assert keys.focused() == ".entry.customer", "the keyboard stays on the line its Retry was in"
     keys.press(Keys.TAB)
