@@ -1,15 +1,15 @@
 //! The API key in the OS keychain (GNOME Keyring under a private D-Bus session in
 //! tests/run.sh), and the administrator's command line around it.
 
-#[path = "../src-tauri/core/tests/common/mod.rs"]
-mod common;
+#[path = "../src-tauri/core/tests/support/mod.rs"]
+mod support;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-use common::{unique, Simulator};
-use xima_chat_core::{ApiKeyStore, KeyHome};
+use support::{unique, Simulator};
 use xima_chat_core::Secret;
+use xima_chat_core::{checked_base_url, ApiKeyStore, KeyHome};
 
 const APP: &str = env!("CARGO_BIN_EXE_xima-chat");
 
@@ -36,7 +36,12 @@ fn text(output: &Output) -> String {
 const CLOUD: &str = "https://mm-v1.ximasoftware.com";
 
 fn home(installation: &str) -> KeyHome {
-    KeyHome::new(installation, CLOUD).unwrap()
+    home_on(installation, CLOUD)
+}
+
+/// The key of `installation` on the cloud at `base_url`, as the settings find it.
+fn home_on(installation: &str, base_url: &str) -> KeyHome {
+    KeyHome::new(installation, &checked_base_url(base_url).unwrap()).unwrap()
 }
 
 #[test]
@@ -58,9 +63,9 @@ fn a_stored_key_is_not_found_once_the_base_url_points_elsewhere() {
     let installation = unique("bound");
     let keys = ApiKeyStore;
     keys.set(&home(&installation), &Secret::new("k-bound")).unwrap();
-    let elsewhere = KeyHome::new(&installation, "https://mm-v1.ximasoftware.com.evil.example").unwrap();
+    let elsewhere = home_on(&installation, "https://mm-v1.ximasoftware.com.evil.example");
     assert_eq!(keys.get(&elsewhere).unwrap(), None, "a new base URL gets no key");
-    let local = KeyHome::new(&installation, "http://127.0.0.1:8080").unwrap();
+    let local = home_on(&installation, "http://127.0.0.1:8080");
     assert_eq!(keys.get(&local).unwrap(), None);
     assert_eq!(keys.get(&home(&installation)).unwrap().unwrap().expose(), "k-bound");
     keys.clear(&home(&installation)).unwrap();
@@ -75,7 +80,7 @@ fn a_key_stored_by_version_0_1_is_bound_to_its_cloud_when_first_read() {
     let keys = ApiKeyStore;
     assert_eq!(keys.get(&home(&installation)).unwrap().unwrap().expose(), "k-old");
     assert!(matches!(unbound.get_password(), Err(keyring::Error::NoEntry)), "the unbound entry is gone");
-    let elsewhere = KeyHome::new(&installation, "https://evil.example").unwrap();
+    let elsewhere = home_on(&installation, "https://evil.example");
     assert_eq!(keys.get(&elsewhere).unwrap(), None, "bound now: another cloud gets nothing");
     keys.clear(&home(&installation)).unwrap();
 }
@@ -87,7 +92,7 @@ fn api_key_set_reads_standard_input_and_never_prints_the_key() {
     let output = app(&["--installation-id", &installation, "api-key", "set"], &format!("{secret}\n"), &[]);
     assert!(output.status.success(), "{}", text(&output));
     assert!(!text(&output).contains(secret));
-    let local = KeyHome::new(&installation, "https://mm-v1.ximasoftware.com").unwrap();
+    let local = home_on(&installation, "https://mm-v1.ximasoftware.com");
     assert_eq!(ApiKeyStore.get(&local).unwrap().unwrap().expose(), secret);
 
     let output = app(&["--installation-id", &installation, "api-key", "clear"], "", &[]);
@@ -119,7 +124,8 @@ fn without_a_keychain_the_app_says_so_instead_of_crashing() {
 async fn doctor_reports_a_line_per_check() {
     let sim = Simulator::from_env();
     let installation = unique("doctor");
-    let flags = ["--installation-id", installation.as_str(), "--skills", "Support", "--base-url", sim.url.as_str(), "doctor"];
+    let flags =
+        ["--installation-id", installation.as_str(), "--skills", "Support", "--base-url", sim.url.as_str(), "doctor"];
     let output = app(&flags, "", &[]);
     let said = text(&output);
     assert_eq!(output.status.code(), Some(1), "{said}");
@@ -128,13 +134,14 @@ async fn doctor_reports_a_line_per_check() {
     assert!(said.contains("PASS sqs credentials: issued for region us-east-1"), "{said}");
     assert!(said.contains("FAIL keychain: no API key is stored"), "{said}");
 
-    let local = KeyHome::new(&installation, &sim.url).unwrap();
+    let local = home_on(&installation, &sim.url);
     ApiKeyStore.set(&local, &Secret::new("demo-api-key")).unwrap();
     let output = app(&flags, "", &[]);
     assert!(output.status.success(), "{}", text(&output));
     assert!(text(&output).contains("PASS keychain"));
     ApiKeyStore.clear(&local).unwrap();
 
-    let output = app(&["--installation-id", "x", "--skills", "S", "--base-url", "http://127.0.0.1:9", "doctor"], "", &[]);
+    let output =
+        app(&["--installation-id", "x", "--skills", "S", "--base-url", "http://127.0.0.1:9", "doctor"], "", &[]);
     assert!(text(&output).contains("FAIL cloud"));
 }

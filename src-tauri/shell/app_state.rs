@@ -71,7 +71,12 @@ impl AppState {
         Self::with_problem(AppConfig::default(), config_path, events, Some(problem))
     }
 
-    fn with_problem(config: AppConfig, config_path: Option<PathBuf>, events: Arc<dyn EventSink>, problem: Option<String>) -> Self {
+    fn with_problem(
+        config: AppConfig,
+        config_path: Option<PathBuf>,
+        events: Arc<dyn EventSink>,
+        problem: Option<String>,
+    ) -> Self {
         let chat = if problem.is_some() {
             None
         } else {
@@ -79,11 +84,7 @@ impl AppState {
             build_chat(&config, &events)
         };
         Self {
-            configured: RwLock::new(Configured {
-                config,
-                chat,
-                resuming: None,
-            }),
+            configured: RwLock::new(Configured { config, chat, resuming: None }),
             config_path,
             events,
             keys: ApiKeyStore,
@@ -135,13 +136,12 @@ impl AppState {
     /// The chat, or why there is none.
     pub fn chat(&self) -> Result<Chat> {
         let configured = self.configured.read().unwrap_or_else(|p| p.into_inner());
-        configured
-            .chat
-            .clone()
-            .ok_or_else(|| match &self.config_problem {
-                Some(detail) => Error::BrokenConfigFile(ConfigProblem::FileUnreadable { detail: detail.clone() }.to_string()),
-                None => Error::NotConfigured(english(&configured.config.problems())),
-            })
+        configured.chat.clone().ok_or_else(|| match &self.config_problem {
+            Some(detail) => {
+                Error::BrokenConfigFile(ConfigProblem::FileUnreadable { detail: detail.clone() }.to_string())
+            }
+            None => Error::NotConfigured(english(&configured.config.problems())),
+        })
     }
 
     /// At start-up: a chat the last run left going carries on, if the cloud still has

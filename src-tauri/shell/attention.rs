@@ -1,5 +1,5 @@
-//! Whether the customer is looking, and how many agent messages they have not seen:
-//! what the notifications and the tray's unread badge go by.
+//! Whether the customer is looking, and how many agent messages they have not seen: the
+//! one unread count, which the tray's badge shows and the notifications' summary says.
 //!
 //! The count is shown through a callback given at construction (the tray's badge), so
 //! the window and the event forwarder that report focus and messages here need not
@@ -18,11 +18,7 @@ pub struct Attention {
 
 impl Attention {
     pub fn new(show_unread: impl Fn(u32) + Send + Sync + 'static) -> Self {
-        Self {
-            focused: AtomicBool::new(true),
-            unread: AtomicU32::new(0),
-            show_unread: Box::new(show_unread),
-        }
+        Self { focused: AtomicBool::new(true), unread: AtomicU32::new(0), show_unread: Box::new(show_unread) }
     }
 
     pub fn is_focused(&self) -> bool {
@@ -38,11 +34,15 @@ impl Attention {
         }
     }
 
-    /// An agent message arrived; it counts as unread if nobody was looking.
-    pub fn agent_spoke(&self) {
-        if !self.is_focused() {
-            (self.show_unread)(self.unread.fetch_add(1, Ordering::Relaxed) + 1);
+    /// An agent message arrived; it counts as unread if nobody was looking. Returns
+    /// the unread count it made, or None when it was seen as it arrived.
+    pub fn agent_line(&self) -> Option<u32> {
+        if self.is_focused() {
+            return None;
         }
+        let unread = self.unread.fetch_add(1, Ordering::Relaxed) + 1;
+        (self.show_unread)(unread);
+        Some(unread)
     }
 
     /// A new chat starts with nothing unread.
@@ -65,12 +65,12 @@ mod tests {
         let attention = Attention::new(move |unread| badge.lock().unwrap().push(unread));
         let redrawn = || -> Vec<u32> { std::mem::take(&mut *shown.lock().unwrap()) };
 
-        attention.agent_spoke();
+        assert_eq!(attention.agent_line(), None);
         assert!(redrawn().is_empty(), "seen as it arrived");
         attention.focus_changed(false);
         assert!(redrawn().is_empty());
-        attention.agent_spoke();
-        attention.agent_spoke();
+        assert_eq!(attention.agent_line(), Some(1));
+        assert_eq!(attention.agent_line(), Some(2));
         assert_eq!(redrawn(), [1, 2]);
         attention.focus_changed(true);
         assert_eq!(redrawn(), [0], "looking clears the badge");
@@ -78,7 +78,7 @@ mod tests {
         attention.focus_changed(true);
         assert!(redrawn().is_empty(), "nothing to redraw");
         attention.focus_changed(false);
-        attention.agent_spoke();
+        attention.agent_line();
         attention.clear();
         assert_eq!(redrawn(), [1, 0]);
         attention.clear();

@@ -1,25 +1,18 @@
-//! The command line: the settings as flags and `XIMA_*` environment variables, and the
-//! administrator's subcommands (`api-key set|clear`, `doctor`) that run without opening a
-//! window. clap reads it from [`Cli`], so the help text, the errors for a misspelt flag
-//! and the variable of each flag come from one place.
+//! The command line: the settings as flags and `XIMA_*` environment variables, and which
+//! of the administrator's subcommands (`api-key set|clear`, `proxy-password set|clear`:
+//! [`crate::admin`]; `doctor`: [`crate::doctor`]) to run without opening a window. clap
+//! reads it from [`Cli`], so the help text, the errors for a misspelt flag and the
+//! variable of each flag come from one place.
 
 use std::ffi::OsStr;
 use std::fmt;
-use std::io::BufRead;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use xima_chat_core::{default_config_path, ConfigError};
 use xima_chat_core::deeplink::is_chat_link;
-use xima_chat_core::{ApiKeyStore, KeyHome};
-use xima_chat_core::protocol::{Availability, QueueStatus, SessionShape};
-use xima_chat_core::SessionStore;
-use url::Url;
-use xima_chat_core::{checked_base_url, AppConfig, CloudClient, CloudError, CloudOptions, Secret, SessionId};
-use xima_chat_core::{Network, NetworkFailure, OsKeychain, ProxyAccount, ProxyAsked, Via};
+use xima_chat_core::{checked_base_url, default_config_path, AppConfig, CloudError, ConfigError};
 
 /// Live chat with a Chronicall Contact Center agent.
 #[derive(Parser, Debug)]
@@ -183,7 +176,8 @@ impl<T: Clone + Send + Sync + 'static> TypedValueParser for Setting<T> {
         (self.0)(&value).ok_or_else(|| {
             let name = arg.and_then(clap::Arg::get_long).unwrap_or("the value");
             let Setting(_, must_be) = self;
-            clap::Error::raw(ErrorKind::ValueValidation, format!("{name} must be {must_be}, was {value:?}")).with_cmd(cmd)
+            clap::Error::raw(ErrorKind::ValueValidation, format!("{name} must be {must_be}, was {value:?}"))
+                .with_cmd(cmd)
         })
     }
 }
@@ -203,7 +197,9 @@ impl fmt::Display for Usage {
 #[derive(Debug, PartialEq)]
 pub enum Command {
     /// The chat window, with a `xima-chat://` link to fill its form from.
-    Window { link: Option<String> },
+    Window {
+        link: Option<String>,
+    },
     ApiKeySet,
     ApiKeyClear,
     ProxyPasswordSet,
@@ -285,315 +281,6 @@ fn help_or_version(command: Command) -> (Command, AppConfig, Option<PathBuf>) {
     (command, AppConfig::default(), None)
 }
 
-/// Where the key of this configuration lives, or why it has none.
-fn key_home(config: &AppConfig) -> Result<KeyHome, ExitCode> {
-    KeyHome::of(config).map_err(|error| {
-        eprintln!("error: {error}: set it first (a flag, its XIMA_ variable, or the config file)");
-        ExitCode::FAILURE
-    })
-}
-
-/// One line of standard input, as `keep` leaves it; never empty.
-fn secret_from_stdin(what: &str, keep: fn(&str) -> &str) -> Result<Secret, ExitCode> {
-    let mut line = String::new();
-    if let Err(error) = std::io::stdin().lock().read_line(&mut line) {
-        eprintln!("error: could not read the {what} from standard input: {error}");
-        return Err(ExitCode::FAILURE);
-    }
-    let secret = Secret::new(keep(&line));
-    if secret.is_empty() {
-        eprintln!("error: no {what} on standard input");
-        return Err(ExitCode::FAILURE);
-    }
-    Ok(secret)
-}
-
-pub fn api_key_set(config: &AppConfig) -> ExitCode {
-    let home = match key_home(config) {
-        Ok(home) => home,
-        Err(code) => return code,
-    };
-    let key = match secret_from_stdin("key", str::trim) {
-        Ok(key) => key,
-        Err(code) => return code,
-    };
-    match ApiKeyStore.set(&home, &key) {
-        Ok(()) => {
-            println!("API key stored in the keychain for installation {} at {}", home.installation_id(), config.base_url.trim());
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-pub fn api_key_clear(config: &AppConfig) -> ExitCode {
-    let home = match key_home(config) {
-        Ok(home) => home,
-        Err(code) => return code,
-    };
-    match ApiKeyStore.clear(&home) {
-        Ok(()) => {
-            println!("API key removed for installation {}", home.installation_id());
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// The proxy the cloud is reached through and the keychain account of its user: a
-/// password is stored for one user on one proxy.
-fn proxy_account(config: &AppConfig) -> Result<(ProxyAccount, Network), ExitCode> {
-    let fail = |message: String| {
-        eprintln!("error: {message}");
-        ExitCode::FAILURE
-    };
-    let network = Network::new(&config.network_settings()).map_err(|error| fail(error.to_string()))?;
-    let cloud = checked_base_url(&config.base_url).map_err(|error| fail(error.to_string()))?;
-    let Via::Proxy(proxy) = network.route(&cloud).via else {
-        return Err(fail(format!("{} is reached without a proxy ({})", cloud, network.route(&cloud).source)));
-    };
-    let Some(user) = config.proxy_user.as_deref() else {
-        return Err(fail("set proxy-user first (a flag, XIMA_PROXY_USER, or the config file)".into()));
-    };
-    Ok((ProxyAccount::new(user, &proxy), network))
-}
-
-pub fn proxy_password_set(config: &AppConfig) -> ExitCode {
-    let (account, _) = match proxy_account(config) {
-        Ok(found) => found,
-        Err(code) => return code,
-    };
-    // Only the line's end goes: a password may begin or end with a space.
-    let password = match secret_from_stdin("password", |line| line.trim_end_matches(['\r', '\n'])) {
-        Ok(password) => password,
-        Err(code) => return code,
-    };
-    match OsKeychain.set_proxy_password(&account, &password) {
-        Ok(()) => {
-            println!("proxy password stored in the keychain for {account}");
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-pub fn proxy_password_clear(config: &AppConfig) -> ExitCode {
-    let (account, _) = match proxy_account(config) {
-        Ok(found) => found,
-        Err(code) => return code,
-    };
-    match OsKeychain.clear_proxy_password(&account) {
-        Ok(()) => {
-            println!("proxy password removed for {account}");
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// What IT needs to know about one host the app talks to: the route, where it came
-/// from, TLS and the certificate's issuer, and what the proxy asked for.
-async fn network_report(
-    name: &str,
-    network: &Network,
-    url: &Url,
-    failure: Option<NetworkFailure>,
-    report: &mut impl FnMut(bool, &str, String),
-) {
-    let route = network.prepare(url).await;
-    println!("INFO route {name}: {} {route}", url.origin().ascii_serialization());
-    let host = url.host_str().unwrap_or_default();
-    let issuer = network.issuer_seen(host);
-    match failure {
-        None => match issuer {
-            Some(issuer) => report(true, &format!("tls {name}"), format!("trusted by this computer (certificate issued by {issuer})")),
-            None if url.scheme() == "https" => report(true, &format!("tls {name}"), "trusted by this computer".into()),
-            None => println!("INFO tls {name}: plain http to this computer (testing only)"),
-        },
-        Some(cause) => report(false, &format!("network {name}"), cause.to_string()),
-    }
-    if let Some(asked) = network.ask_proxy(url).await {
-        println!("INFO proxy {name}: {}", proxy_words(&asked));
-    }
-}
-
-/// What the proxy asked for, in words IT can act on.
-fn proxy_words(asked: &ProxyAsked) -> String {
-    let answer = match &asked.without {
-        Err(error) => return format!("could not ask the proxy: {error}"),
-        Ok(answer) => answer,
-    };
-    match answer.status {
-        200 => "the proxy opens the way without asking for credentials".into(),
-        407 if !answer.offers_basic() => format!(
-            "the proxy asks for credentials by {}, which this app cannot answer (only Basic): ask IT for a PAC exception for this host or a local authenticating proxy (see the README)",
-            answer.schemes.join(", ")
-        ),
-        407 => {
-            let ours = match &asked.with_ours {
-                None => "none are set: set proxy-user and run `xima-chat proxy-password set`".to_owned(),
-                Some(Ok(with)) if with.status == 200 => "it takes the ones this app sends".to_owned(),
-                Some(Ok(with)) if with.status == 407 => "it refuses the ones this app sends".to_owned(),
-                Some(Ok(with)) => format!("with the ones this app sends it answers {}", with.status),
-                Some(Err(error)) => format!("asking again with the app's failed: {error}"),
-            };
-            format!("the proxy asks for credentials ({}); {ours}", answer.schemes.join(", "))
-        }
-        status => format!("the proxy answers {status} to a tunnel to this host"),
-    }
-}
-
-/// One line per check, `PASS` or `FAIL`, for whoever deploys the app; `INFO` lines
-/// describe the server without judging it.
-pub fn doctor(config: &AppConfig) -> ExitCode {
-    let mut failed = 0;
-    let mut report = |ok: bool, what: &str, detail: String| {
-        println!("{} {what}: {detail}", if ok { "PASS" } else { "FAIL" });
-        failed += usize::from(!ok);
-    };
-    let info = |what: &str, detail: String| println!("INFO {what}: {detail}");
-    let problems = config.problems();
-    report(problems.is_empty(), "config", if problems.is_empty() { "complete".into() } else { crate::app_state::english(&problems) });
-
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let options = Network::new(&config.network_settings()).map(|network| CloudOptions {
-        network: Some(network),
-        ..CloudOptions::default()
-    });
-    match options.map_err(CloudError::from).and_then(|options| CloudClient::new(&config.base_url, options)) {
-        Err(error) => report(false, "cloud", error.to_string()),
-        Ok(cloud) => {
-            // A made-up session id: a live cloud answers 204.
-            let probe = SessionId(format!("doctor-{}", fastrand_id()));
-            let answered = runtime.block_on(cloud.check_session(&probe)).map(drop);
-            let failure = match &answered {
-                Err(CloudError::Network { cause, .. }) => Some(cause.clone()),
-                _ => None,
-            };
-            runtime.block_on(network_report("cloud", cloud.network(), cloud.base_url(), failure, &mut report));
-            match answered {
-                Ok(()) => report(true, "cloud", format!("{} answers", config.base_url)),
-                Err(error) => report(false, "cloud", error.to_string()),
-            }
-            if !config.installation_id.trim().is_empty() {
-                match runtime.block_on(cloud.sqs_credentials(config.installation_id.trim())) {
-                    Ok(credentials) => {
-                        report(
-                            true,
-                            "sqs credentials",
-                            match credentials.region() {
-                                Some(region) => format!("issued for region {region}"),
-                                None => "issued without a region (the queue's address gives it)".into(),
-                            },
-                        );
-                        let endpoint = xima_chat_core::sqs_endpoint(config.sqs_endpoint.as_deref(), credentials.region().as_deref());
-                        match endpoint.as_deref().map(Url::parse) {
-                            Some(Ok(url)) => {
-                                let failure = runtime.block_on(cloud.network().reach(&url)).err();
-                                runtime.block_on(network_report("sqs", cloud.network(), &url, failure, &mut report));
-                            }
-                            _ => info("route sqs", "no SQS endpoint is known before a chat names its queue".into()),
-                        }
-                    }
-                    Err(error) => report(false, "sqs credentials", error.to_string()),
-                }
-                // The endpoint is not on the vendor's page: a server without it is not a
-                // fault, and neither is one that fails it (the form then shows nothing).
-                match runtime.block_on(cloud.queue_status(config.installation_id.trim())) {
-                    Ok(Some(status)) => report(true, "agent availability", availability_by_skill(config, &status)),
-                    Ok(None) => report(
-                        true,
-                        "agent availability",
-                        "this server has no availability endpoint (GET /queue/status); the form shows nothing".into(),
-                    ),
-                    Err(error) => info("agent availability", format!("{error}; the form shows nothing")),
-                }
-            }
-        }
-    }
-    let shape = match config.data_dir().ok().and_then(|dir| SessionStore::new(dir).session_shape()) {
-        Some(SessionShape::Wrapped) => "wrapped (last seen)",
-        Some(SessionShape::Flat) => "flat (last seen)",
-        None => "not seen yet (start a chat once)",
-    };
-    info("session answers", shape.into());
-    match KeyHome::of(config).and_then(|home| ApiKeyStore.get(&home)) {
-        Ok(Some(_)) => report(true, "keychain", "an API key is stored".into()),
-        Ok(None) => report(false, "keychain", "no API key is stored; run `xima-chat api-key set`".into()),
-        Err(error) => report(false, "keychain", error.to_string()),
-    }
-    if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
-}
-
-/// `Support: ready, Billing: no agent ready` for the skills a chat can go to, and the
-/// server's own names when one of ours is not among them (a misspelt skill, usually).
-fn availability_by_skill(config: &AppConfig, status: &QueueStatus) -> String {
-    let skills: Vec<String> = if config.kiosk.enabled {
-        config.skill_for(None).into_iter().collect()
-    } else {
-        config.skills.iter().map(|skill| skill.trim().to_owned()).filter(|skill| !skill.is_empty()).collect()
-    };
-    if skills.is_empty() {
-        return "the server answers; no skill is set to ask about".into();
-    }
-    let mut missing = false;
-    let each: Vec<String> = skills
-        .iter()
-        .map(|skill| {
-            let word = match status.for_skill(skill) {
-                Availability::Ready => "ready",
-                Availability::NoneReady => "no agent ready",
-                Availability::Unknown => {
-                    missing = true;
-                    "not reported"
-                }
-            };
-            format!("{skill}: {word}")
-        })
-        .collect();
-    let mut detail = each.join(", ");
-    if missing {
-        let mut named: Vec<&str> = status.skills().collect();
-        named.sort_unstable();
-        if named.is_empty() {
-            detail.push_str(" (the server named no skill)");
-        } else {
-            detail.push_str(&format!(" (the server names: {})", named.join(", ")));
-        }
-    }
-    detail
-}
-
-fn fastrand_id() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_nanos())
-        .unwrap_or_default();
-    format!("{:x}-{}", nanos, std::process::id())
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::{Mutex, PoisonError};
@@ -628,26 +315,6 @@ mod tests {
     }
 
     #[test]
-    fn doctor_names_each_skills_availability_and_the_servers_names_when_one_is_missing() {
-        let mut config = AppConfig {
-            skills: vec!["Support".into(), "Billing".into(), "Sales".into()],
-            ..AppConfig::default()
-        };
-        let answer = serde_json::json!({
-            "Support": {"thereAreAgentsReady": true},
-            "Billing": {"thereAreAgentsReady": false},
-            "Sale": {"thereAreAgentsReady": true},
-        });
-        let status = QueueStatus::from_answer(&answer).unwrap();
-        assert_eq!(
-            availability_by_skill(&config, &status),
-            "Support: ready, Billing: no agent ready, Sales: not reported (the server names: Billing, Sale, Support)"
-        );
-        config.skills.truncate(2);
-        assert_eq!(availability_by_skill(&config, &status), "Support: ready, Billing: no agent ready");
-    }
-
-    #[test]
     fn subcommands_and_flags_are_told_apart() {
         let missing = std::env::temp_dir().join("xima-no-such-config.toml");
         let (command, config, _) =
@@ -655,14 +322,12 @@ mod tests {
         assert_eq!(command, Command::ApiKeySet);
         assert_eq!(config.installation_id, "abc");
         assert!(matches!(parse_with(&[], &["frobnicate", "--config=/dev/null"]), Err(CliError::UnknownCommand(_))));
-        assert!(parse_with(&[], &["--config", missing.to_str().unwrap()]).is_err(), "an explicit config file must exist");
-        let (command, _, _) = parse_with(&[], &["--config=/dev/null", "xima-chat://start?name=Ann"]).unwrap();
-        assert_eq!(
-            command,
-            Command::Window {
-                link: Some("xima-chat://start?name=Ann".into())
-            }
+        assert!(
+            parse_with(&[], &["--config", missing.to_str().unwrap()]).is_err(),
+            "an explicit config file must exist"
         );
+        let (command, _, _) = parse_with(&[], &["--config=/dev/null", "xima-chat://start?name=Ann"]).unwrap();
+        assert_eq!(command, Command::Window { link: Some("xima-chat://start?name=Ann".into()) });
     }
 
     #[test]
@@ -694,8 +359,17 @@ mod tests {
     #[test]
     fn a_blank_value_clears_what_the_file_set_and_the_last_of_a_repeated_flag_counts() {
         let file = config_file("blank", "sqs-endpoint = \"http://file\"\nwire-log = \"/tmp/wire.jsonl\"\n");
-        let flags =
-            ["--config", file.to_str().unwrap(), "--sqs-endpoint=", "--skills", "Other", "--skills", " Sales, ,Support ", "--email", " a@b.c "];
+        let flags = [
+            "--config",
+            file.to_str().unwrap(),
+            "--sqs-endpoint=",
+            "--skills",
+            "Other",
+            "--skills",
+            " Sales, ,Support ",
+            "--email",
+            " a@b.c ",
+        ];
         let (_, config, _) = parse_with(&[("XIMA_WIRE_LOG", " ")], &flags).unwrap();
         assert_eq!(config.sqs_endpoint, None);
         assert_eq!(config.wire_log, None);
@@ -709,7 +383,11 @@ mod tests {
         let error = parse_with(&[], &["--config=/dev/null", "--keepalive-seconds", "soon"]).unwrap_err();
         assert_eq!(error.to_string(), "keepalive-seconds must be a whole number of seconds, was \"soon\"");
         let error = parse_with(&[("XIMA_KEEPALIVE_SECONDS", "soon")], &["--config=/dev/null"]).unwrap_err();
-        assert_eq!(error.to_string(), "keepalive-seconds must be a whole number of seconds, was \"soon\"", "the same words for a variable");
+        assert_eq!(
+            error.to_string(),
+            "keepalive-seconds must be a whole number of seconds, was \"soon\"",
+            "the same words for a variable"
+        );
         let error = parse_with(&[], &["--config=/dev/null", "--base-url"]).unwrap_err();
         assert!(matches!(&error, CliError::Usage(usage) if usage.kind() == ErrorKind::InvalidValue), "{error}");
         assert!(error.to_string().starts_with("a value is required for '--base-url <URL>'"), "{error}");
@@ -781,7 +459,8 @@ mod tests {
     fn every_top_level_setting_has_a_flag_and_a_variable_of_its_name() {
         let config = serde_json::to_value(AppConfig::default()).unwrap();
         // A list of tables has no flag; `kiosk` is the switch, its details only in the file.
-        let names: Vec<&String> = config.as_object().unwrap().keys().filter(|name| *name != "custom-chat-info").collect();
+        let names: Vec<&String> =
+            config.as_object().unwrap().keys().filter(|name| *name != "custom-chat-info").collect();
         let cli = Cli::command();
         let settings: Vec<(&str, Option<&OsStr>)> = cli
             .get_arguments()
@@ -798,12 +477,16 @@ mod tests {
     #[test]
     fn help_and_version_need_no_config_file() {
         let missing = std::env::temp_dir().join("xima-no-such-config.toml");
-        for (flag, expected) in [("--help", Command::Help), ("-h", Command::Help), ("help", Command::Help), ("-V", Command::Version)] {
+        for (flag, expected) in
+            [("--help", Command::Help), ("-h", Command::Help), ("help", Command::Help), ("-V", Command::Version)]
+        {
             let (command, _, _) = parse_with(&[], &["--config", missing.to_str().unwrap(), flag]).unwrap();
             assert_eq!(command, expected, "{flag}");
         }
         let help = USAGE.to_string();
-        for shown in ["--installation-id <ID>", "XIMA_INSTALLATION_ID", "--kiosk[=<BOOL>]", "api-key", "doctor", "[LINK]"] {
+        for shown in
+            ["--installation-id <ID>", "XIMA_INSTALLATION_ID", "--kiosk[=<BOOL>]", "api-key", "doctor", "[LINK]"]
+        {
             assert!(help.contains(shown), "{shown} in {help}");
         }
     }

@@ -33,7 +33,7 @@ macro_rules! app_commands {
             clear_api_key,
             open_link,
             take_deep_link,
-            lend_desktop_words
+            lend_words
         )
     };
 }

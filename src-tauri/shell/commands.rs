@@ -6,21 +6,19 @@ use tauri::State;
 use tauri_plugin_dialog::DialogExt;
 use xima_chat_core::capture::{self, CaptureTarget, ScreenInfo};
 use xima_chat_core::deeplink::ChatLink;
-use xima_chat_core::{ExportFormat, ExportLanguage, KeyHome};
-use xima_chat_core::protocol::Availability;
+use xima_chat_core::Availability;
 use xima_chat_core::Entry;
 use xima_chat_core::{ChatSnapshot, ConfigProblem, CustomChatInfo, ScreenshotPreview, Secret, StartAuth, StartRequest};
+use xima_chat_core::{ExportFormat, LentWords};
 
-use crate::desktop_words::{Lent, Wording};
 use crate::app_state::AppState;
 use crate::error::{Error, Result};
 use crate::portal_parent;
+use crate::words::SharedWords;
 
 /// Runs blocking work (keychain D-Bus calls, screen queries) off the async runtime.
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tauri::async_runtime::spawn_blocking(work)
-        .await
-        .map_err(|error| Error::Task(error.to_string()))?
+    tauri::async_runtime::spawn_blocking(work).await.map_err(|error| Error::Task(error.to_string()))?
 }
 
 /// What the settings screen and the pre-chat form show; never the API key itself.
@@ -62,7 +60,7 @@ pub async fn settings(state: State<'_, AppState>) -> Result<SettingsView> {
     let config = state.config();
     let keys = state.keys.clone();
     // Not set up yet (no installation id, no https base URL): no key to look for.
-    let stored = match KeyHome::of(&config) {
+    let stored = match config.key_home() {
         Ok(home) => blocking(move || keys.get(&home).map_err(Into::into)).await,
         Err(_) => Ok(None),
     };
@@ -111,12 +109,7 @@ pub async fn save_settings(state: State<'_, AppState>, form: SettingsForm) -> Re
     state.deny_in_kiosk()?;
     let mut config = state.config();
     config.installation_id = form.installation_id.trim().to_owned();
-    config.skills = form
-        .skills
-        .iter()
-        .map(|skill| skill.trim().to_owned())
-        .filter(|skill| !skill.is_empty())
-        .collect();
+    config.skills = form.skills.iter().map(|skill| skill.trim().to_owned()).filter(|skill| !skill.is_empty()).collect();
     config.base_url = form.base_url.trim().to_owned();
     config.name = form.name.trim().to_owned();
     config.email = form.email.trim().to_owned();
@@ -127,7 +120,7 @@ pub async fn save_settings(state: State<'_, AppState>, form: SettingsForm) -> Re
 #[tauri::command]
 pub async fn set_api_key(state: State<'_, AppState>, key: String) -> Result<()> {
     state.deny_in_kiosk()?;
-    let home = KeyHome::of(&state.config()).map_err(|error| Error::NotConfigured(format!("{error}: set it first")))?;
+    let home = state.config().key_home().map_err(|error| Error::NotConfigured(format!("{error}: set it first")))?;
     let key = Secret::new(key.trim());
     if key.is_empty() {
         return Err(Error::Chat(xima_chat_core::ChatError::InvalidInput("the API key is empty".into())));
@@ -139,7 +132,7 @@ pub async fn set_api_key(state: State<'_, AppState>, key: String) -> Result<()> 
 #[tauri::command]
 pub async fn clear_api_key(state: State<'_, AppState>) -> Result<()> {
     state.deny_in_kiosk()?;
-    let home = KeyHome::of(&state.config()).map_err(|error| Error::NotConfigured(error.to_string()))?;
+    let home = state.config().key_home().map_err(|error| Error::NotConfigured(error.to_string()))?;
     let keys = state.keys.clone();
     blocking(move || keys.clear(&home).map_err(Into::into)).await
 }
@@ -165,10 +158,8 @@ pub async fn start_chat(state: State<'_, AppState>, form: StartForm) -> Result<(
     let chat = state.chat()?;
     let config = state.config();
     let keys = state.keys.clone();
-    let home = KeyHome::of(&config).map_err(|error| Error::NotConfigured(error.to_string()))?;
-    let key = blocking(move || keys.get(&home).map_err(Into::into))
-        .await?
-        .ok_or(Error::NoApiKey)?;
+    let home = config.key_home().map_err(|error| Error::NotConfigured(error.to_string()))?;
+    let key = blocking(move || keys.get(&home).map_err(Into::into)).await?.ok_or(Error::NoApiKey)?;
     let skill = config.skill_for(form.skill.as_deref()).unwrap_or_default();
     // A kiosk's fixed answers win over whatever reached the form.
     let request = StartRequest {
@@ -232,9 +223,9 @@ pub fn new_chat(state: State<'_, AppState>) -> Result<()> {
 
 /// The transcript as text, for the clipboard, in the words of the window's language.
 #[tauri::command]
-pub fn transcript_text(state: State<'_, AppState>, language: ExportLanguage) -> Result<String> {
+pub fn transcript_text(state: State<'_, AppState>, words: State<'_, SharedWords>) -> Result<String> {
     state.deny_in_kiosk()?;
-    Ok(state.chat()?.export_transcript(ExportFormat::Text, &language))
+    Ok(state.chat()?.export_transcript(ExportFormat::Text, &words.current()))
 }
 
 /// Asks where to save the transcript (`text` or `html`) with the desktop's own save
@@ -245,11 +236,12 @@ pub fn transcript_text(state: State<'_, AppState>, language: ExportLanguage) -> 
 pub async fn save_transcript(
     window: tauri::WebviewWindow,
     state: State<'_, AppState>,
+    words: State<'_, SharedWords>,
     format: ExportFormat,
-    language: ExportLanguage,
 ) -> Result<Option<String>> {
     state.deny_in_kiosk()?;
     let chat = state.chat()?;
+    let language = words.current();
     let (text, name) = (chat.export_transcript(format, &language), chat.transcript_file_name(format, &language));
     let (chosen, answer) = tokio::sync::oneshot::channel();
     let mut dialog = window
@@ -266,9 +258,8 @@ pub async fn save_transcript(
         let _ = chosen.send(path);
     });
     let Some(path) = answer.await.ok().flatten() else { return Ok(None) };
-    let path = path
-        .into_path()
-        .map_err(|error| Error::SaveTranscript(format!("the dialog gave no file path: {error}")))?;
+    let path =
+        path.into_path().map_err(|error| Error::SaveTranscript(format!("the dialog gave no file path: {error}")))?;
     blocking(move || {
         std::fs::write(&path, text).map_err(|error| {
             tracing::warn!(path = %path.display(), %error, "the transcript could not be saved");
@@ -358,10 +349,11 @@ mod tests {
     }
 }
 
-/// The page's words for what the app shows outside the window (tray, notifications), in
-/// the language the page chose: sent once, as soon as it has chosen.
+/// The page's words for what the app writes outside the window (tray, notifications,
+/// saved transcripts), in the language the page chose: sent once, as soon as it has
+/// chosen.
 #[tauri::command]
-pub fn lend_desktop_words(app: tauri::AppHandle, wording: State<'_, Wording>, lent: Lent) {
-    wording.lend(lent);
-    crate::tray::speak(&app, &wording.now());
+pub fn lend_words(app: tauri::AppHandle, words: State<'_, SharedWords>, lent: LentWords) {
+    words.lend(lent);
+    crate::tray::speak(&app, &words.current());
 }

@@ -32,15 +32,14 @@ impl EventSink for WindowEvents {
     fn emit(&self, event: ChatEvent) {
         let looking = self.attention.is_focused();
         match &event {
-            ChatEvent::Entry { entry } if !looking => {
+            ChatEvent::Entry { entry } => {
                 if let Author::Agent { name } = &entry.author {
-                    self.notices.agent_said(name, &entry.text);
-                    self.attention.agent_spoke();
+                    if let Some(unread) = self.attention.agent_line() {
+                        self.notices.agent_line(name, &entry.text, unread);
+                    }
                 }
             }
-            ChatEvent::State {
-                state: SessionState::Idle | SessionState::Starting,
-            } => {
+            ChatEvent::State { state: SessionState::Idle | SessionState::Starting } => {
                 self.attention.clear();
                 self.notices.new_chat();
             }
@@ -62,7 +61,10 @@ mod tests {
     #[test]
     fn every_chat_event_names_its_kind_in_type() {
         let wire = |event: ChatEvent| serde_json::to_value(event).unwrap();
-        assert_eq!(wire(ChatEvent::State { state: SessionState::Idle }), json!({"type": "state", "state": {"phase": "idle"}}));
+        assert_eq!(
+            wire(ChatEvent::State { state: SessionState::Idle }),
+            json!({"type": "state", "state": {"phase": "idle"}})
+        );
         assert_eq!(wire(ChatEvent::AgentTyping { typing: true }), json!({"type": "agentTyping", "typing": true}));
         assert_eq!(wire(ChatEvent::ScreenshotRequested), json!({"type": "screenshotRequested"}));
         assert_eq!(wire(ChatEvent::ScreenshotClosed), json!({"type": "screenshotClosed"}));

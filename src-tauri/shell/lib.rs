@@ -1,6 +1,7 @@
 //! Xima Chat Desktop: a thin Tauri shell over `xima-chat-core`.
 //!
-//! - `cli`: flags and the administrator's subcommands
+//! - `cli`: flags, `XIMA_*` variables and which subcommand to run
+//! - `admin`, `doctor`: the administrator's subcommands (keychain entries; a deployment's checks)
 //! - `logging`: standard error and the rotating log file
 //! - `app_state`: what lives between commands
 //! - `command_list`, `commands`: the commands the window may invoke, named once
@@ -16,17 +17,20 @@
 //! - `relaunch`: a second launch whose handover failed starts over
 //! - `portal_parent`: the window named as the parent of the desktop's screenshot dialog
 //! - `owned_task`: background work with an owner, cancelled when the owner lets go
+//! - `system_waking`: logind's and NetworkManager's word that the computer woke (Linux)
+//! - `words`: the window's words, lent for the tray, the notifications and saved transcripts
 //! - `error`: the one error type, serialised as `{code, message}`
 
 #[macro_use]
 mod command_list;
 
+mod admin;
 mod app_state;
 mod attention;
 mod cli;
 mod commands;
 mod deeplink;
-mod desktop_words;
+mod doctor;
 mod error;
 mod events;
 mod kiosk;
@@ -42,6 +46,7 @@ mod system_waking;
 mod tray;
 mod tray_host;
 mod window;
+mod words;
 
 use std::process::ExitCode;
 use std::sync::{Arc, OnceLock};
@@ -54,11 +59,11 @@ use xima_chat_core::{AppConfig, EventSink};
 use crate::app_state::AppState;
 use crate::attention::Attention;
 use crate::cli::Command;
-use crate::desktop_words::Wording;
 use crate::events::WindowEvents;
 use crate::notices::Notices;
 use crate::tray_host::TrayHost;
 use crate::window::GeometrySaver;
+use crate::words::SharedWords;
 
 /// When the process started, for the start-up time in the log.
 static STARTED: OnceLock<Instant> = OnceLock::new();
@@ -94,23 +99,23 @@ pub fn main() -> ExitCode {
         }
         Command::ApiKeySet => {
             logging::to_stderr();
-            cli::api_key_set(&config)
+            admin::api_key_set(&config)
         }
         Command::ApiKeyClear => {
             logging::to_stderr();
-            cli::api_key_clear(&config)
+            admin::api_key_clear(&config)
         }
         Command::ProxyPasswordSet => {
             logging::to_stderr();
-            cli::proxy_password_set(&config)
+            admin::proxy_password_set(&config)
         }
         Command::ProxyPasswordClear => {
             logging::to_stderr();
-            cli::proxy_password_clear(&config)
+            admin::proxy_password_clear(&config)
         }
         Command::Doctor => {
             logging::to_stderr();
-            cli::doctor(&config)
+            doctor::run(&config)
         }
         Command::Help => {
             print!("{}", cli::USAGE);
@@ -183,21 +188,15 @@ fn run_window(
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_dialog::init())
-        .plugin(tauri_plugin_autostart::init(
-            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
-            None,
-        ));
+        .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, None));
     #[cfg(not(target_os = "linux"))]
     {
         builder = builder.plugin(tauri_plugin_notification::init());
     }
     if !kiosk.enabled {
         // A kiosk is always fullscreen; a desk user's window comes back where they left it.
-        builder = builder.plugin(
-            tauri_plugin_window_state::Builder::new()
-                .with_state_flags(window::REMEMBERED)
-                .build(),
-        );
+        builder =
+            builder.plugin(tauri_plugin_window_state::Builder::new().with_state_flags(window::REMEMBERED).build());
     }
     let app = builder
         .setup(move |app| {
@@ -208,13 +207,13 @@ fn run_window(
             // With "window interactive": how the start divides between making the window
             // (GTK, WebKit's context and network process) and its page loading.
             tracing::info!(since_start_ms = since_start_ms(), "window created");
-            // English until the page lends its language's words (lend_desktop_words).
-            let wording = Wording::new();
-            app.manage(wording.clone());
+            // English until the page lends its language's words (lend_words).
+            let words = SharedWords::english();
+            app.manage(words.clone());
             let tray_shown = !kiosk.enabled && tray::install(app.handle());
             let tray_host = tray_shown.then(|| Arc::new(TrayHost::follow()));
             let badge = tray::UnreadBadge::new(app.handle().clone());
-            let notices = Arc::new(Notices::start(app.handle().clone(), wording));
+            let notices = Arc::new(Notices::start(app.handle().clone(), words));
             let seen = notices.clone();
             let attention = Arc::new(Attention::new(move |unread| {
                 badge.show(unread);
@@ -222,10 +221,7 @@ fn run_window(
                     seen.seen();
                 }
             }));
-            let behaviour = window::Behaviour {
-                remember_place: !kiosk.enabled,
-                tray: tray_host,
-            };
+            let behaviour = window::Behaviour { remember_place: !kiosk.enabled, tray: tray_host };
             window::watch(&main, attention.clone(), behaviour);
             if kiosk.enabled {
                 kiosk::take_over_screen(&main, kiosk.fullscreen);
@@ -318,7 +314,8 @@ mod tests {
     fn the_window_is_granted_exactly_the_commands_the_app_has() {
         let conf: serde_json::Value =
             serde_json::from_str(include_str!("../../tauri.conf.json")).expect("tauri.conf.json is JSON");
-        let desk: serde_json::Value = serde_json::from_str(super::DESK_CAPABILITY).expect("the desk capability is JSON");
+        let desk: serde_json::Value =
+            serde_json::from_str(super::DESK_CAPABILITY).expect("the desk capability is JSON");
         let capabilities = conf["app"]["security"]["capabilities"].as_array().expect("capabilities");
         let every_window: Vec<String> = capabilities.iter().flat_map(granted).collect();
         let desk_only = granted(&desk);
@@ -327,7 +324,10 @@ mod tests {
         all.sort();
         commands.sort();
         assert_eq!(all, commands, "the allow-<command> permissions, each granted once");
-        for admin in ["save_settings", "set_api_key", "clear_api_key", "open_link", "save_transcript", "transcript_text"] {
+        for admin in
+            ["save_settings", "set_api_key", "clear_api_key", "open_link", "save_transcript", "transcript_text"]
+        {
             assert!(!every_window.contains(&admin.to_owned()), "{admin} is granted to a kiosk's window");
         }
-    }}
+    }
+}

@@ -189,7 +189,11 @@ mod tests {
         assert_eq!(filter_directives(""), "warn,xima_chat_core=info,xima_chat_desktop=info");
         assert_eq!(filter_directives("trace"), "warn,xima_chat_core=trace,xima_chat_desktop=trace");
         assert_eq!(filter_directives(" debug "), "warn,xima_chat_core=debug,xima_chat_desktop=debug");
-        assert_eq!(filter_directives("error"), "error,xima_chat_core=error,xima_chat_desktop=error", "quieter is quieter everywhere");
+        assert_eq!(
+            filter_directives("error"),
+            "error,xima_chat_core=error,xima_chat_desktop=error",
+            "quieter is quieter everywhere"
+        );
     }
 
     #[test]

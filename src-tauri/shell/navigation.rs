@@ -22,7 +22,11 @@ pub fn allow_navigation(url: &Url) -> bool {
     let allowed = is_app_page(url);
     if !allowed {
         // The scheme and host say what was tried; the rest may be the customer's.
-        tracing::warn!(scheme = url.scheme(), host = url.host_str().unwrap_or(""), "the window refused to leave the app");
+        tracing::warn!(
+            scheme = url.scheme(),
+            host = url.host_str().unwrap_or(""),
+            "the window refused to leave the app"
+        );
     }
     allowed
 }

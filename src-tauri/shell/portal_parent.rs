@@ -33,10 +33,7 @@ pub async fn export(window: &WebviewWindow) -> Exported {
     };
     let (parent, exported) = answer.unwrap_or((None, false));
     tracing::debug!(parent = ?parent, "the window named to the screenshot portal");
-    Exported {
-        parent,
-        window: exported.then(|| window.clone()),
-    }
+    Exported { parent, window: exported.then(|| window.clone()) }
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -61,9 +58,9 @@ mod gtk_side {
     use std::ffi::{c_char, c_void, CStr};
     use std::sync::Mutex;
 
+    use gtk::glib::prelude::ObjectExt;
     use gtk::glib::translate::ToGlibPtr;
     use gtk::glib::Cast;
-    use gtk::glib::prelude::ObjectExt;
     use gtk::prelude::WidgetExt;
     use tauri::WebviewWindow;
     use tokio::sync::oneshot;
@@ -114,15 +111,18 @@ mod gtk_side {
         }
     }
 
-    unsafe extern "C" fn exported(_window: *mut gdk_wayland_sys::GdkWaylandWindow, handle: *const c_char, waiting: *mut c_void) {
+    unsafe extern "C" fn exported(
+        _window: *mut gdk_wayland_sys::GdkWaylandWindow,
+        handle: *const c_char,
+        waiting: *mut c_void,
+    ) {
         if handle.is_null() || waiting.is_null() {
             return;
         }
         // SAFETY: GTK passes back the `waiting` given to it, alive until `forget`, and a
         // NUL-terminated handle.
-        let (waiting, handle) = unsafe {
-            (&*waiting.cast::<Mutex<Option<oneshot::Sender<Answer>>>>(), CStr::from_ptr(handle))
-        };
+        let (waiting, handle) =
+            unsafe { (&*waiting.cast::<Mutex<Option<oneshot::Sender<Answer>>>>(), CStr::from_ptr(handle)) };
         let tell = waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
         if let Some(tell) = tell {
             let _ = tell.send((Some(ParentWindow::Wayland(handle.to_string_lossy().into_owned())), true));

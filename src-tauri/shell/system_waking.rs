@@ -3,7 +3,7 @@
 //! Linux: logind's `PrepareForSleep(false)` and NetworkManager's `StateChanged` to
 //! "connected" (70), both on the system bus; where either is missing, nothing is lost
 //! but a few seconds, since the core notices a sleep by its clocks alone
-//! (core/src/session/waking.rs). Windows' power broadcast (WM_POWERBROADCAST) reaches
+//! (core/src/chat/session/waking.rs). Windows' power broadcast (WM_POWERBROADCAST) reaches
 //! only a window procedure, which tao does not lend; there, and on macOS, the clocks
 //! serve.
 

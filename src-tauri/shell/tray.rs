@@ -11,8 +11,10 @@ use tauri::menu::{Menu, MenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager};
 
-use crate::desktop_words::{DesktopWords, Wording};
+use xima_chat_core::Words;
+
 use crate::window;
+use crate::words::SharedWords;
 
 const TRAY_ID: &str = "main";
 
@@ -44,16 +46,16 @@ struct TrayMenu {
     quit: MenuItem<tauri::Wry>,
 }
 
-fn open_label(words: &DesktopWords) -> String {
+fn open_label(words: &Words) -> String {
     words.say("openChat", &[], || "Open chat".into())
 }
 
-fn quit_label(words: &DesktopWords) -> String {
+fn quit_label(words: &Words) -> String {
     words.say("quit", &[], || "Quit".into())
 }
 
 /// Words the tray's menu in `words` (the tooltip follows with the next count).
-pub fn speak(app: &AppHandle, words: &DesktopWords) {
+pub fn speak(app: &AppHandle, words: &Words) {
     let Some(menu) = app.try_state::<TrayMenu>() else { return };
     let worded = menu.open.set_text(open_label(words)).and_then(|()| menu.quit.set_text(quit_label(words)));
     if let Err(error) = worded {
@@ -62,7 +64,8 @@ pub fn speak(app: &AppHandle, words: &DesktopWords) {
 }
 
 fn build(app: &AppHandle) -> tauri::Result<()> {
-    let words = app.try_state::<Wording>().map_or_else(|| std::sync::Arc::new(DesktopWords::english()), |wording| wording.now());
+    let words =
+        app.try_state::<SharedWords>().map_or_else(|| std::sync::Arc::new(Words::english()), |words| words.current());
     let open = MenuItem::with_id(app, "open", open_label(&words), true, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", quit_label(&words), true, None::<&str>)?;
     let menu = Menu::with_items(app, &[&open, &quit])?;
@@ -77,12 +80,7 @@ fn build(app: &AppHandle) -> tauri::Result<()> {
             _ => {}
         })
         .on_tray_icon_event(|tray, event| {
-            if let TrayIconEvent::Click {
-                button: MouseButton::Left,
-                button_state: MouseButtonState::Up,
-                ..
-            } = event
-            {
+            if let TrayIconEvent::Click { button: MouseButton::Left, button_state: MouseButtonState::Up, .. } = event {
                 window::bring_to_front(tray.app_handle());
             }
         });
@@ -169,7 +167,8 @@ fn icon_change(dot_shown: bool, unread: u32) -> Option<bool> {
 /// the setters do not wait. `true` when the tray took it all.
 fn draw_unread(app: &AppHandle, unread: u32, dot: Option<bool>) -> bool {
     let Some(tray) = app.tray_by_id(TRAY_ID) else { return false };
-    let words = app.try_state::<Wording>().map_or_else(|| std::sync::Arc::new(DesktopWords::english()), |wording| wording.now());
+    let words =
+        app.try_state::<SharedWords>().map_or_else(|| std::sync::Arc::new(Words::english()), |words| words.current());
     let label = match unread {
         0 => words.say("appName", &[], || "Xima Chat".into()),
         n => words.count("trayUnread", n, &[], || match n {

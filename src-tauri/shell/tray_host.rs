@@ -20,20 +20,14 @@ impl TrayHost {
     /// Starts following the desktop's tray host (until dropped).
     pub fn follow() -> Self {
         if !cfg!(target_os = "linux") {
-            return Self {
-                present: Arc::new(AtomicBool::new(true)),
-                _following: None,
-            };
+            return Self { present: Arc::new(AtomicBool::new(true)), _following: None };
         }
         let present = Arc::new(AtomicBool::new(false));
         #[cfg(target_os = "linux")]
         let following = Some(OwnedTask::spawn(linux::follow(present.clone())));
         #[cfg(not(target_os = "linux"))]
         let following = None;
-        Self {
-            present,
-            _following: following,
-        }
+        Self { present, _following: following }
     }
 
     /// Whether a hidden window could be brought back from a tray icon right now.

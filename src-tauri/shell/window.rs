@@ -10,8 +10,8 @@ use tauri_plugin_window_state::{AppHandleExt, StateFlags};
 use crate::app_state::AppState;
 use crate::attention::Attention;
 use crate::navigation;
-use crate::tray_host::TrayHost;
 use crate::owned_task::OwnedTask;
+use crate::tray_host::TrayHost;
 
 pub const MAIN: &str = "main";
 
@@ -79,10 +79,7 @@ fn language_script(language: Option<&str>) -> String {
 /// Shows, restores and focuses the window: a second launch, a deep link or the tray.
 pub fn bring_to_front(app: &AppHandle) {
     let Some(window) = app.get_webview_window(MAIN) else { return };
-    let shown = window
-        .show()
-        .and_then(|()| window.unminimize())
-        .and_then(|()| window.set_focus());
+    let shown = window.show().and_then(|()| window.unminimize()).and_then(|()| window.set_focus());
     if let Err(error) = shown {
         tracing::warn!(%error, "could not bring the chat window to the front");
     }

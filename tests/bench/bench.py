@@ -1,4 +1,4 @@
-"""The benchmarks behind the README's "Benchmarks" table. tests/bench/run.sh builds the
+"""The benchmarks behind the table in docs/benchmarks.md. tests/bench/run.sh builds the
 release binaries and runs this inside a private D-Bus session with a keyring and Xvfb:
 
     python tests/bench/bench.py --pipeline PATH [--only core,screenshot,window,memory,start,size]

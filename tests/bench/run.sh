@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmarks (README, "Benchmarks"): release build, then moto, the simulator, Xvfb
+# The benchmarks (docs/benchmarks.md): release build, then moto, the simulator, Xvfb
 # and a keyring of their own, and a table of figures against their targets. Not part of
 # tests/run.sh: it takes a few minutes and its figures depend on the machine.
 set -euo pipefail

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-TEXTS = ["README.md", "src-tauri/core/src/session/mod.rs", "src-tauri/core/src/inbox.rs", "tests/simulator/xima_sim.py",
-         "src-tauri/core/src/cloud.rs", "ui/styles.css", "ui/js/app.js", "src-tauri/core/src/capture/mod.rs"]
+TEXTS = ["README.md", "src-tauri/core/src/chat/session/mod.rs", "src-tauri/core/src/wire/inbox.rs", "tests/simulator/xima_sim.py",
+         "src-tauri/core/src/wire/cloud.rs", "ui/styles.css", "ui/js/app.js", "src-tauri/core/src/device/capture/mod.rs"]
 # Bitmap fonts from xfonts-base when it is installed; "fixed" is built into the X server.
 FONTS = ["-misc-fixed-medium-r-normal--13-120-75-75-c-70-iso8859-1",
          "-adobe-helvetica-medium-r-normal--12-*-*-*-*-*-iso8859-1",

@@ -1,4 +1,4 @@
-"""The benchmark results as the README's table: figure, measured, target, verdict."""
+"""The benchmark results as docs/benchmarks.md's table: figure, measured, target, verdict."""
 
 from __future__ import annotations
 

@@ -178,7 +178,7 @@ def test_every_control_has_the_label_assistive_technology_reads(open_app, sim):
 def test_a_killed_app_resumes_its_chat_with_the_transcript(open_app, sim):
     window = open_app()
     # The dead app's last long poll may still take a message off the queue, which hides
-    # it for 30 s; each receive asks for less (README: "Leaving without ending").
+    # it for 30 s; each receive asks for less (docs/architecture.md: "Leaving without ending").
     session = window.chat_with(sim)
     sim.agent_sends(session, {"type": "CHAT_TEXT", "text": "Before the crash"})
     window.wait_for_line("Before the crash")

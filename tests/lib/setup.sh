@@ -15,7 +15,7 @@ RUN_PACKAGES=(xvfb gnome-keyring dbus dbus-x11 python3-venv)
 # desktop proxy test's GNOME settings and runs its PAC file.
 TEST_PACKAGES=(webkit2gtk-driver x11-utils libproxy1-plugin-gsettings libproxy1-plugin-webkit gsettings-desktop-schemas)
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+say() { printf '\033[1m==> %s %s\033[0m\n' "$(date +%T)" "$*" >&2; }
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -37,6 +37,20 @@ ensure_rust() {
   if ! command -v cargo >/dev/null 2>&1; then
     echo "cargo is not installed: install Rust (1.94.1 or newer: the locked AWS crates need it) first, e.g. with rustup" >&2
     exit 1
+  fi
+}
+
+# rustfmt and clippy, which gate the tests (tests/run.sh): part of rustup's default
+# profile, added if a minimal one left them out.
+ensure_rust_gates() {
+  if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+    if command -v rustup >/dev/null 2>&1; then
+      say "adding rustfmt and clippy"
+      rustup component add rustfmt clippy
+    else
+      echo "cargo fmt and cargo clippy are needed: install Rust's rustfmt and clippy" >&2
+      exit 1
+    fi
   fi
 }
 
@@ -62,37 +76,64 @@ ensure_tauri_driver() {
   fi
 }
 
-# tauri-cli from crates.io, for `cargo tauri build` (the .deb); built once into target/tools.
+# A package from the npm registry, pinned and checked against the digest the registry
+# gives: fetch_npm NAME VERSION INTEGRITY FOLDER unpacks its files into FOLDER.
+fetch_npm() {
+  "$PYTHON" - "$@" <<'EOF'
+import base64, hashlib, io, pathlib, sys, tarfile, urllib.request
+
+name, version, integrity, folder = sys.argv[1:]
+url = f"https://registry.npmjs.org/{name}/-/{name.split('/')[-1]}-{version}.tgz"
+with urllib.request.urlopen(url, timeout=120) as response:
+    package = response.read()
+if "sha512-" + base64.b64encode(hashlib.sha512(package).digest()).decode() != integrity:
+    sys.exit(f"{name} {version} from {url} does not match the registry's digest")
+target = pathlib.Path(folder)
+with tarfile.open(fileobj=io.BytesIO(package)) as archive:
+    for member in archive.getmembers():
+        inside = pathlib.PurePosixPath(member.name).relative_to("package")
+        if member.isfile() and ".." not in inside.parts:
+            path = target / inside
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(archive.extractfile(member).read())
+EOF
+}
+
+# Tauri's CLI, for `tauri build` (the .deb). On x86-64 Linux: the build the Tauri
+# project publishes to npm (its Rust CLI as a Node module, the same code as the crate),
+# in the locked tauri crate's version; it takes seconds where compiling tauri-cli takes
+# minutes. Elsewhere tauri-cli from crates.io. Either way `$TOOLS/bin/tauri` runs it.
+TAURI_CLI_VERSION=2.12.5
+TAURI_CLI_INTEGRITY=sha512-Dm8s/4aiE52HsBh+Gz3uSrh+fEykRICA1VoAnQA80IqHoTRncPg+q4rGvuhmyNsHUPg3QrPjUrTUSfWmXLVVEw==
+TAURI_CLI_LINUX_X64_INTEGRITY=sha512-OIun574QsULxaZ5SmPDX4D8bO95RBmYJshu8yGFy0RSyCMKEs/y+o3BThot4fbCv4ttC1Tq6Hzt0QRHXCIgp7w==
 ensure_tauri_cli() {
-  if [ ! -x "$TOOLS/bin/cargo-tauri" ]; then
+  [ -x "$TOOLS/bin/tauri" ] && return 0
+  mkdir -p "$TOOLS/bin"
+  if [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ]; then
+    command -v node >/dev/null 2>&1 || ensure_packages nodejs
+    say "fetching Tauri's CLI $TAURI_CLI_VERSION from the npm registry"
+    local modules="$TOOLS/tauri-cli-$TAURI_CLI_VERSION/node_modules/@tauri-apps"
+    fetch_npm @tauri-apps/cli "$TAURI_CLI_VERSION" "$TAURI_CLI_INTEGRITY" "$modules/cli"
+    fetch_npm @tauri-apps/cli-linux-x64-gnu "$TAURI_CLI_VERSION" "$TAURI_CLI_LINUX_X64_INTEGRITY" "$modules/cli-linux-x64-gnu"
+    printf '#!/bin/sh\nexec node "%s/cli/tauri.js" "$@"\n' "$modules" >"$TOOLS/bin/tauri"
+  else
     say "installing tauri-cli"
     # A debug build of the tool: it only bundles, and compiles in half the time.
-    cargo install --quiet --locked --debug --root "$TOOLS" tauri-cli --version '^2'
+    cargo install --quiet --locked --debug --root "$TOOLS" tauri-cli --version "=$TAURI_CLI_VERSION"
+    printf '#!/bin/sh\nexec "%s/bin/cargo-tauri" tauri "$@"\n' "$TOOLS" >"$TOOLS/bin/tauri"
   fi
+  chmod 755 "$TOOLS/bin/tauri"
 }
 
 # axe-core, the engine of the accessibility audit (tests/e2e/test_accessibility.py), from
-# the npm registry: one pinned version, checked against the digest the registry gives.
+# the npm registry: one pinned version.
 AXE_VERSION=4.14.1
 AXE_INTEGRITY=sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==
 AXE="$TOOLS/axe-core-$AXE_VERSION/axe.min.js"
 ensure_axe() {
   [ -s "$AXE" ] && return 0
   say "fetching axe-core $AXE_VERSION from the npm registry"
-  "$PYTHON" - "$AXE_VERSION" "$AXE_INTEGRITY" "$AXE" <<'EOF'
-import base64, hashlib, io, pathlib, sys, tarfile, urllib.request
-
-version, integrity, target = sys.argv[1:]
-url = f"https://registry.npmjs.org/axe-core/-/axe-core-{version}.tgz"
-with urllib.request.urlopen(url, timeout=120) as response:
-    package = response.read()
-if "sha512-" + base64.b64encode(hashlib.sha512(package).digest()).decode() != integrity:
-    sys.exit(f"axe-core {version} from {url} does not match the registry's digest")
-with tarfile.open(fileobj=io.BytesIO(package)) as archive:
-    source = archive.extractfile("package/axe.min.js").read()
-pathlib.Path(target).parent.mkdir(parents=True, exist_ok=True)
-pathlib.Path(target).write_bytes(source)
-EOF
+  fetch_npm axe-core "$AXE_VERSION" "$AXE_INTEGRITY" "$TOOLS/axe-core-$AXE_VERSION"
 }
 
 # Runs COMMAND in a private D-Bus session (it replaces the shell): the standard session

@@ -15,13 +15,13 @@ say "screen capture on a Wayland desktop (headless sway, xdg-desktop-portal-wlr)
 # The core's portal capture, run by the session's unprivileged user (sway refuses root)
 # from a copy of the test binary that user can read wherever this clone lives.
 # (--workspace: built with the same features as the run above, so nothing is rebuilt.)
-capture_test="$(cargo test --locked --workspace --test wayland_capture --no-run --message-format=json \
+capture_test="$(cargo test --locked --workspace --test integration --no-run --message-format=json \
   | "$PYTHON" -c 'import json, sys; print([m["executable"] for m in map(json.loads, sys.stdin) if m.get("executable")][-1])')"
 wayland_bin="$(mktemp -d)"
 chmod 755 "$wayland_bin"
-install -m 755 "$capture_test" "$wayland_bin/wayland_capture"
+install -m 755 "$capture_test" "$wayland_bin/integration"
 (cd "$wayland_bin" && bash "$ROOT/tests/wayland/session.sh" --size 800x600 --background '#00ff00' -- \
-  env XIMA_WAYLAND_EXPECT='800x600 #00ff00' ./wayland_capture --ignored --test-threads=1) || status=1
+  env XIMA_WAYLAND_EXPECT='800x600 #00ff00' ./integration wayland_capture:: --ignored --test-threads=1) || status=1
 rm -rf "$wayland_bin"
 
 say "end-to-end tests of the app window (tauri-driver + WebKitWebDriver)"

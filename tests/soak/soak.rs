@@ -15,20 +15,20 @@
 //! descriptors and memory bounded. A table of the faults goes to standard output, with
 //! the seed that replays the run.
 //!
-//! Run by `cargo test --workspace` inside `tests/harness/services.py` (so in .ci/run),
-//! 3 minutes with a fixed seed (CI must be deterministic); `tests/soak/run.sh
+//! Run by `cargo test --workspace` inside `tests/harness/services.py` (so in .ci/run) on
+//! a fixed list of seeds, 50 s each (CI must be deterministic); `tests/soak/run.sh
 //! --minutes N [--seed S]` for longer, with a fresh seed unless given.
 
-#[path = "../../src-tauri/core/tests/common/mod.rs"]
-mod common;
+#[path = "../../src-tauri/core/tests/support/mod.rs"]
+mod support;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use common::proxy::CuttableProxy;
-use common::{Options, Simulator, TestChat};
 use serde_json::json;
+use support::proxy::CuttableProxy;
+use support::{Options, Simulator, TestChat};
 use xima_chat_core::{Author, ChatEvent, Delivery, SessionId, SessionState, Waking};
 
 /// What the schedule can throw at the chat.
@@ -70,16 +70,21 @@ struct Thrown {
     until: Instant,
 }
 
+/// How long each seed's faults are thrown.
 fn soak_seconds() -> u64 {
-    std::env::var("XIMA_SOAK_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(180)
+    std::env::var("XIMA_SOAK_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(50)
 }
 
-/// The seed of the faults: fixed unless given, so that `cargo test` (and so CI) throws
-/// the same faults in the same order every run; tests/soak/run.sh draws a fresh one.
-const CI_SEED: u64 = 2026;
+/// The seeds of the faults: fixed unless one is given, so that `cargo test` (and so CI)
+/// throws the same faults in the same order every run; tests/soak/run.sh draws a fresh
+/// one. The second is that of the 30-minute run in docs/testing.md.
+const CI_SEEDS: [u64; 3] = [2026, 3794896228236548634, 7];
 
-fn seed() -> u64 {
-    std::env::var("XIMA_SOAK_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(CI_SEED)
+fn seeds() -> Vec<u64> {
+    match std::env::var("XIMA_SOAK_SEED").ok().and_then(|s| s.parse().ok()) {
+        Some(seed) => vec![seed],
+        None => CI_SEEDS.to_vec(),
+    }
 }
 
 /// The process's open file descriptors and resident memory (KiB).
@@ -188,14 +193,18 @@ impl Client {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chat_under_many_faults_at_once_loses_and_doubles_nothing() {
-    let seed = seed();
-    let seconds = soak_seconds();
+    for seed in seeds() {
+        soak(seed, soak_seconds()).await;
+    }
+}
+
+/// One chat under the faults `seed` draws, for `seconds`.
+async fn soak(seed: u64, seconds: u64) {
     println!("soak: seed {seed}, {seconds} s (replay with XIMA_SOAK_SEED={seed})");
     // One stream per part, so the same seed gives the same faults in the same order
     // however the parts interleave in time.
     let mut master = fastrand::Rng::with_seed(seed);
-    let (mut agent_rng, mut customer_rng, mut fault_rng) =
-        (master.fork(), master.fork(), master.fork());
+    let (mut agent_rng, mut customer_rng, mut fault_rng) = (master.fork(), master.fork(), master.fork());
     let sim = Simulator::from_env();
     let sqs_url = std::env::var("XIMA_SQS_ENDPOINT").expect("tests/harness/services.py sets XIMA_SQS_ENDPOINT");
     let cloud = CuttableProxy::start(&sim.url).await;
@@ -212,10 +221,7 @@ async fn a_chat_under_many_faults_at_once_loses_and_doubles_nothing() {
     let installation = client.t.installation.clone();
     let session: SessionId = client.t.start().await;
     sim.agent_sends(&session, json!({"type": "CHAT_STARTED", "agent": "Myles"})).await;
-    client
-        .t
-        .until_state("the agent to pick up", |state| matches!(state, SessionState::Chatting { .. }))
-        .await;
+    client.t.until_state("the agent to pick up", |state| matches!(state, SessionState::Chatting { .. })).await;
     let (fds_at_start, rss_at_start) = footprint();
 
     let started = Instant::now();
@@ -254,7 +260,9 @@ async fn a_chat_under_many_faults_at_once_loses_and_doubles_nothing() {
             // One spell without a network at a time: a fault that would start another
             // while one lasts waits for the next draw.
             let fault = match fault {
-                Fault::StartOffline | Fault::Sleep | Fault::TypedOffline if client.unplugged_until.is_some() => Fault::Rotation,
+                Fault::StartOffline | Fault::Sleep | Fault::TypedOffline if client.unplugged_until.is_some() => {
+                    Fault::Rotation
+                }
                 other => other,
             };
             let lasts = match fault {
@@ -264,7 +272,9 @@ async fn a_chat_under_many_faults_at_once_loses_and_doubles_nothing() {
                 _ => Duration::ZERO,
             };
             match fault {
-                Fault::Redelivery => sim.deny_sqs(&installation, &["sqs:DeleteMessage", "sqs:DeleteMessageBatch"]).await,
+                Fault::Redelivery => {
+                    sim.deny_sqs(&installation, &["sqs:DeleteMessage", "sqs:DeleteMessageBatch"]).await
+                }
                 Fault::Backlog => sim.deny_sqs(&installation, &["sqs:ReceiveMessage"]).await,
                 Fault::Rotation => sim.rotate_credentials(&installation).await,
                 Fault::NetworkCut => client.cut(Instant::now() + lasts),
@@ -275,7 +285,9 @@ async fn a_chat_under_many_faults_at_once_loses_and_doubles_nothing() {
                     sim.add_fault(json!({"path": "/chat", "delay": delay, "count": fault_rng.u32(1..=3), "match": session.as_str()}))
                         .await
                 }
-                Fault::StillHereRefused => sim.fail_next("/chat/still-here", session.as_str(), 500, fault_rng.u32(1..=2)).await,
+                Fault::StillHereRefused => {
+                    sim.fail_next("/chat/still-here", session.as_str(), 500, fault_rng.u32(1..=2)).await
+                }
                 Fault::Kill => {
                     // The process dies: its connections drop where they are, its tasks
                     // with them (a network cut in progress goes on).
@@ -320,18 +332,16 @@ async fn a_chat_under_many_faults_at_once_loses_and_doubles_nothing() {
             if lasts > Duration::ZERO {
                 undo.push((Instant::now() + lasts, fault));
             }
-            thrown.push(Thrown {
-                fault,
-                from: now,
-                until: Instant::now() + lasts,
-            });
+            thrown.push(Thrown { fault, from: now, until: Instant::now() + lasts });
             next_fault = Instant::now() + Duration::from_secs(fault_rng.u64(3..=12));
         }
         let now = Instant::now();
         for (_, fault) in undo.iter().filter(|(at, _)| *at <= now) {
             match fault {
                 Fault::Redelivery | Fault::Backlog => sim.deny_sqs(&installation, &[]).await,
-                Fault::NetworkCut | Fault::StartOffline | Fault::Sleep | Fault::TypedOffline => client.end_cut_when_due().await,
+                Fault::NetworkCut | Fault::StartOffline | Fault::Sleep | Fault::TypedOffline => {
+                    client.end_cut_when_due().await
+                }
                 _ => {}
             }
         }
@@ -389,7 +399,7 @@ async fn a_chat_under_many_faults_at_once_loses_and_doubles_nothing() {
     let delivered: Vec<String> = delivered
         .iter()
         .filter(|request| request["status"].as_u64().is_some_and(|status| (200..300).contains(&status)))
-        .filter_map(|request| common::body(request)["message"].as_str().map(str::to_owned))
+        .filter_map(|request| support::body(request)["message"].as_str().map(str::to_owned))
         .collect();
 
     let table = fault_table(&thrown, &agent_sent, &client.arrived, &shown);
@@ -401,7 +411,8 @@ async fn a_chat_under_many_faults_at_once_loses_and_doubles_nothing() {
     );
 
     let lost: Vec<&str> = sent.iter().filter(|text| !shown.contains(text)).copied().collect();
-    let doubled: Vec<&str> = sent.iter().filter(|text| shown.iter().filter(|line| line == text).count() > 1).copied().collect();
+    let doubled: Vec<&str> =
+        sent.iter().filter(|text| shown.iter().filter(|line| line == text).count() > 1).copied().collect();
     // A line shown before one the agent sent earlier than it.
     let number = |text: &str| text.trim_start_matches("agent ").parse::<usize>().unwrap_or(0);
     let late: Vec<&str> = shown
@@ -410,7 +421,13 @@ async fn a_chat_under_many_faults_at_once_loses_and_doubles_nothing() {
         .filter(|(index, text)| shown[index + 1..].iter().any(|after| number(after) < number(text)))
         .map(|(_, text)| *text)
         .collect();
-    println!("agent lines: {} sent, {} lost, {} shown twice, {} shown before an earlier one", sent.len(), lost.len(), doubled.len(), late.len());
+    println!(
+        "agent lines: {} sent, {} lost, {} shown twice, {} shown before an earlier one",
+        sent.len(),
+        lost.len(),
+        doubled.len(),
+        late.len()
+    );
     let mut broken = Vec::new();
     if !lost.is_empty() {
         broken.push(format!("agent lines lost: {lost:?}"));
@@ -503,9 +520,12 @@ fn fault_table(
             }
         }
     }
-    let mut table = String::from("| fault | injected | agent lines affected | lost | duplicated | max delay |\n|---|---|---|---|---|---|\n");
+    let mut table = String::from(
+        "| fault | injected | agent lines affected | lost | duplicated | max delay |\n|---|---|---|---|---|---|\n",
+    );
     for (fault, (count, lines, lost, doubled, delay)) in rows {
-        let _ = writeln!(table, "| {fault:?} | {count} | {lines} | {lost} | {doubled} | {:.1} s |", delay.as_secs_f64());
+        let _ =
+            writeln!(table, "| {fault:?} | {count} | {lines} | {lost} | {doubled} | {:.1} s |", delay.as_secs_f64());
     }
     table
 }

@@ -9,7 +9,7 @@
 # uses Debian's own Rust with its standard library's source (rustc-web, cargo-web,
 # rust-web-src from bookworm-security) and builds std for the target (-Zbuild-std, which
 # needs RUSTC_BOOTSTRAP=1). It checks, it does not link or run: building the .exe and
-# running the core's tests under Wine is the next step (see the README).
+# running the core's tests under Wine is the next step (see docs/testing.md).
 set -euo pipefail
 source "$(dirname "$0")/../lib/setup.sh"
 

@@ -1,6 +1,6 @@
 // The chat window: one model, one render(); events from the core update the model.
 import { call, onChat, onApp } from "./ipc.js";
-import { t, applyLanguage, failureText, exportLanguage, desktopWords } from "./i18n.js";
+import { t, applyLanguage, failureText, lentWords } from "./i18n.js";
 import { waitInWords } from "./wait.js";
 import { createTranscript, entryText } from "./transcript.js";
 import { createSettings } from "./settings.js";
@@ -260,7 +260,7 @@ async function retry(id) {
 async function saveTranscript(format) {
   let said;
   try {
-    const path = await call("save_transcript", { format, language: exportLanguage() });
+    const path = await call("save_transcript", { format });
     if (path === null) return;
     said = t("transcriptSaved", { path });
   } catch (failure) {
@@ -273,7 +273,7 @@ async function saveTranscript(format) {
 async function copyTranscript() {
   // Whatever a kiosk put on the clipboard would be there for the next visitor to paste.
   if (isKiosk()) return;
-  const text = await call("transcript_text", { language: exportLanguage() });
+  const text = await call("transcript_text");
   await navigator.clipboard?.writeText(text).then(() => announce(t("transcriptCopied")), () => {});
 }
 
@@ -444,8 +444,8 @@ function bind() {
 
 async function boot() {
   applyStrings();
-  // The tray and the notifications speak the window's language from now on.
-  call("lend_desktop_words", { lent: desktopWords() }).catch(() => {});
+  // The tray, the notifications and saved transcripts speak the window's language from now on.
+  call("lend_words", { lent: lentWords() }).catch(() => {});
   bind();
   subscribe();
   render();

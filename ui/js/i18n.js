@@ -123,11 +123,14 @@ export function failureText(failure) {
 const MOMENT_FIELDS = new Set(["year", "month", "day", "hour", "minute", "second"]);
 
 /**
- * What the core needs to write an export in the window's language: the catalogue's
- * texts (keys as here), how the language writes a moment in UTC ({day}/{month}/… with
- * its own order and punctuation, from Intl) and its digits.
+ * The window's language as the core needs it for what it writes outside the window
+ * (the tray, notifications, saved transcripts), lent once (`lend_words`): the catalogue
+ * (plural forms too: the core picks them by the same CLDR rules), the tag the words are
+ * written in, the locale they count in, their direction, how the language writes a
+ * moment in UTC ({day}/{month}/… with its own order and punctuation, from Intl) and its
+ * digits.
  */
-export function exportLanguage() {
+export function lentWords() {
   const format = new Intl.DateTimeFormat(locale, {
     year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
     hourCycle: "h23", timeZone: "UTC", timeZoneName: "short",
@@ -138,21 +141,10 @@ export function exportLanguage() {
   const digit = new Intl.NumberFormat(locale, { numberingSystem: format.resolvedOptions().numberingSystem, useGrouping: false });
   return {
     tag: document.documentElement.lang,
+    locale,
     rightToLeft: direction === "rtl",
-    words: Object.fromEntries(Object.entries(words).filter(([, text]) => typeof text === "string")),
-    moment,
-    digits: Array.from({ length: 10 }, (_, value) => digit.format(value)).join(""),
-  };
-}
-
-/** What the shell needs to word the tray and notifications in the window's language:
- * the catalogue (plural forms too: the shell picks them by the same CLDR rules), the
- * locale they count in, and its digits. */
-export function desktopWords() {
-  const digit = new Intl.NumberFormat(locale, { useGrouping: false });
-  return {
-    tag: locale,
     words,
+    moment,
     digits: Array.from({ length: 10 }, (_, value) => digit.format(value)).join(""),
   };
 }

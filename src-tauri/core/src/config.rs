@@ -1,17 +1,21 @@
 //! The app's settings: defaults, then a TOML file. The shell's command line lays
 //! `XIMA_*` environment variables and then flags over them (`shell/cli.rs`), each
 //! overriding the one before. The API key is never here: it lives in the OS keychain
-//! (see [`crate::keychain`]).
+//! (see [`crate::device::keychain`]).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cloud::{checked_base_url, CloudError, DEFAULT_BASE_URL};
+use crate::device::keychain::{KeyHome, KeychainError};
+use crate::device::private_fs::replace_owner_only;
+use crate::device::private_fs::NoHomeFolder;
 use crate::error::ChatError;
 use crate::network::{NetworkError, NetworkSettings};
-use crate::protocol::CustomChatInfo;
+use crate::text::words::is_language_tag;
+use crate::wire::cloud::{checked_base_url, CloudError, DEFAULT_BASE_URL};
+use crate::wire::protocol::CustomChatInfo;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
@@ -186,17 +190,6 @@ pub fn download_dir() -> Option<PathBuf> {
     dirs::download_dir().or_else(dirs::home_dir)
 }
 
-/// Without a home folder there is no place of the user's own for chats or logs. The
-/// system's temp folder is shared by every user, so the app refuses rather than fall
-/// back to it; the words say which setting gives it a place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum NoHomeFolder {
-    #[error("no home folder to keep chats in: set data-dir in the config file, XIMA_DATA_DIR or --data-dir")]
-    Data,
-    #[error("no home folder to keep logs in: set log-dir in the config file, XIMA_LOG_DIR or --log-dir")]
-    Logs,
-}
-
 /// The platform's place for logs: `~/.local/state/xima-chat/logs` on Linux,
 /// `~/Library/Logs/xima-chat` on macOS, `%LOCALAPPDATA%\\xima-chat\\logs` on Windows;
 /// `None` without a home folder.
@@ -271,21 +264,13 @@ impl AppConfig {
     /// answers are data from a page; one naming a field the administrator did not ask
     /// for, or overriding a fixed one, is refused.
     pub fn custom_chat_info_with(&self, answers: Vec<CustomChatInfo>) -> Result<Vec<CustomChatInfo>, ChatError> {
-        let mut info: Vec<CustomChatInfo> = self
-            .custom_chat_info
-            .iter()
-            .filter(|field| !field.value.trim().is_empty())
-            .cloned()
-            .collect();
+        let mut info: Vec<CustomChatInfo> =
+            self.custom_chat_info.iter().filter(|field| !field.value.trim().is_empty()).cloned().collect();
         for answer in answers {
-            let asked = self
-                .custom_chat_info
-                .iter()
-                .any(|field| field.name == answer.name && field.value.trim().is_empty());
-            let fixed = self
-                .custom_chat_info
-                .iter()
-                .any(|field| field.name == answer.name && !field.value.trim().is_empty());
+            let asked =
+                self.custom_chat_info.iter().any(|field| field.name == answer.name && field.value.trim().is_empty());
+            let fixed =
+                self.custom_chat_info.iter().any(|field| field.name == answer.name && !field.value.trim().is_empty());
             if fixed {
                 // The page sends the fixed fields back; the administrator's value stands.
                 continue;
@@ -318,6 +303,16 @@ impl AppConfig {
         problems
     }
 
+    /// Where the API key is kept: this installation on the configured cloud. A base URL
+    /// that is not https (nor http to this computer) has no key at all.
+    pub fn key_home(&self) -> Result<KeyHome, KeychainError> {
+        match checked_base_url(&self.base_url) {
+            Ok(base) => KeyHome::new(&self.installation_id, &base),
+            Err(_) if self.installation_id.trim().is_empty() => Err(KeychainError::NoInstallation),
+            Err(_) => Err(KeychainError::BadBaseUrl),
+        }
+    }
+
     /// What the network takes from the settings (see [`crate::network`]).
     pub fn network_settings(&self) -> NetworkSettings {
         NetworkSettings {
@@ -328,14 +323,10 @@ impl AppConfig {
     }
 
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        toml::from_str(&text).map_err(|error| ConfigError::Parse {
-            path: path.to_owned(),
-            message: error.message().to_owned(),
-        })
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        toml::from_str(&text)
+            .map_err(|error| ConfigError::Parse { path: path.to_owned(), message: error.message().to_owned() })
     }
 
     /// Saves what the settings screen edits (installation id, skills, base URL, the
@@ -356,32 +347,13 @@ impl AppConfig {
     /// file beside it that then replaces it, so a crash or a full disk never leaves a
     /// half-written config (which would stop the app from starting).
     pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
-        let write_error = |source| ConfigError::Write {
-            path: path.to_owned(),
-            source,
-        };
+        let write_error = |source| ConfigError::Write { path: path.to_owned(), source };
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(write_error)?;
         }
         let text = toml::to_string_pretty(self).map_err(|error| write_error(std::io::Error::other(error)))?;
-        let mut name = path.file_name().unwrap_or_default().to_os_string();
-        name.push(format!(".{}.new", std::process::id()));
-        let temporary = path.with_file_name(name);
-        let written =
-            crate::store::write_owner_only(&temporary, text.as_bytes()).and_then(|()| std::fs::rename(&temporary, path));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&temporary);
-        }
-        written.map_err(write_error)
+        replace_owner_only(path, text.as_bytes()).map_err(write_error)
     }
-}
-
-/// Whether `tag` is shaped as a BCP 47 language tag: letters and digits in hyphenated
-/// parts of at most eight, 35 in all (what a web page's `lang` may safely hold).
-pub(crate) fn is_language_tag(tag: &str) -> bool {
-    !tag.is_empty()
-        && tag.len() <= 35
-        && tag.split('-').all(|part| !part.is_empty() && part.len() <= 8 && part.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 #[cfg(test)]
@@ -393,7 +365,8 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("xima-config-save-{}", std::process::id()));
         let path = dir.join("config.toml");
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(&path, "installation-id = \"old\"\nkeepalive-seconds = 20\n[kiosk]\nskill = \"Lobby\"\n").unwrap();
+        std::fs::write(&path, "installation-id = \"old\"\nkeepalive-seconds = 20\n[kiosk]\nskill = \"Lobby\"\n")
+            .unwrap();
         let mut effective = AppConfig::from_file(&path).unwrap();
         // What a flag or XIMA_ variable laid over the file at start.
         effective.data_dir = Some(PathBuf::from("/from/a/flag"));
@@ -492,7 +465,10 @@ mod tests {
     #[test]
     fn problems_go_to_the_window_as_codes_and_to_the_log_in_english() {
         let problem = ConfigProblem::InsecureBaseUrl { url: "http://example.com".into() };
-        assert_eq!(serde_json::to_value(&problem).unwrap(), serde_json::json!({"code": "insecureBaseUrl", "url": "http://example.com"}));
+        assert_eq!(
+            serde_json::to_value(&problem).unwrap(),
+            serde_json::json!({"code": "insecureBaseUrl", "url": "http://example.com"})
+        );
         assert!(problem.to_string().starts_with("The base URL \"http://example.com\" must start with https://"));
     }
 
@@ -500,11 +476,7 @@ mod tests {
     fn problems_name_what_is_missing() {
         let config = AppConfig::default();
         assert_eq!(config.problems().len(), 2);
-        let ready = AppConfig {
-            installation_id: "i".into(),
-            skills: vec!["Support".into()],
-            ..AppConfig::default()
-        };
+        let ready = AppConfig { installation_id: "i".into(), skills: vec!["Support".into()], ..AppConfig::default() };
         assert!(ready.problems().is_empty());
     }
 
@@ -515,18 +487,16 @@ mod tests {
              [[custom-chat-info]]\nname = \"Order\"\nvalue = \"\"\n",
         )
         .unwrap();
-        let field = |name: &str, value: &str| CustomChatInfo {
-            name: name.into(),
-            value: value.into(),
-        };
-        let info = config
-            .custom_chat_info_with(vec![field("Store", "Lobby 3"), field("Order", "24601")])
-            .unwrap();
+        let field = |name: &str, value: &str| CustomChatInfo { name: name.into(), value: value.into() };
+        let info = config.custom_chat_info_with(vec![field("Store", "Lobby 3"), field("Order", "24601")]).unwrap();
         assert_eq!(info, [field("Store", "Lobby 3"), field("Order", "24601")]);
         let info = config.custom_chat_info_with(vec![field("Store", "Free refunds"), field("Order", "1")]).unwrap();
         assert_eq!(info[0], field("Store", "Lobby 3"), "a fixed value is the administrator's");
         assert!(config.custom_chat_info_with(vec![field("Priority", "VIP")]).is_err(), "not asked for");
-        assert!(config.custom_chat_info_with(vec![field("Order", "1"), field("Order", "2")]).is_err(), "answered twice");
+        assert!(
+            config.custom_chat_info_with(vec![field("Order", "1"), field("Order", "2")]).is_err(),
+            "answered twice"
+        );
     }
 
     #[test]
@@ -547,5 +517,19 @@ mod tests {
         assert!(!with_base("http://127.0.0.1.example.com").problems().is_empty());
         assert!(!with_base("https://user:pw@mm-v1.ximasoftware.com").problems().is_empty());
         assert!(!with_base("file:///etc").problems().is_empty());
+    }
+
+    #[test]
+    fn an_api_key_is_kept_only_for_an_https_cloud_or_this_computer() {
+        let on = |base_url: &str| AppConfig {
+            installation_id: "lobby-1".into(),
+            base_url: base_url.into(),
+            ..AppConfig::default()
+        };
+        assert!(on("https://mm-v1.ximasoftware.com").key_home().is_ok());
+        assert!(on("http://127.0.0.1:8080").key_home().is_ok(), "the simulator");
+        assert!(matches!(on("http://x.example").key_home(), Err(KeychainError::BadBaseUrl)));
+        let unset = AppConfig { installation_id: " ".into(), ..on("http://x.example") };
+        assert!(matches!(unset.key_home(), Err(KeychainError::NoInstallation)), "the first thing to set");
     }
 }

@@ -1,6 +1,6 @@
 //! The core's error type. Each variant has a stable code the UI can branch on.
 
-use crate::cloud::CloudError;
+use crate::wire::cloud::CloudError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChatError {
@@ -23,14 +23,22 @@ pub enum ChatError {
     #[error("the agent has not asked for a screenshot")]
     NoScreenshotRequest,
     #[error(transparent)]
-    Capture(#[from] crate::capture::CaptureError),
+    Capture(#[from] crate::device::capture::CaptureError),
     #[error("could not save the chat on this computer: {0}")]
     Storage(#[from] std::io::Error),
 }
 
+impl From<crate::wire::protocol::InvalidRequest> for ChatError {
+    fn from(invalid: crate::wire::protocol::InvalidRequest) -> Self {
+        ChatError::InvalidInput(invalid.0)
+    }
+}
+
 fn start_failed_words(error: &CloudError) -> &'static str {
     match error {
-        CloudError::Network { .. } => "We couldn't reach the contact center. Please check your connection and try again.",
+        CloudError::Network { .. } => {
+            "We couldn't reach the contact center. Please check your connection and try again."
+        }
         CloudError::Status { status, .. } if status.is_server_error() => {
             "The contact center is having trouble right now. Please try again in a few minutes."
         }

@@ -4,57 +4,56 @@
 //! the chat lifecycle ([`Chat`]) and reports what happens as [`ChatEvent`]s. Nothing
 //! here knows about Tauri or windows; the desktop shell adapts it.
 //!
-//! The public surface is what the shell, the tests and the benches use, re-exported
-//! here (as reqwest does); the modules behind it are private. Four stay public as
-//! namespaces: [`protocol`] (the wire types), [`lenient`] (reading the cloud's JSON),
-//! [`capture`] and [`deeplink`] (functions the shell calls by their module's name).
+//! Grouped by concern, each folder importing only those before it in this list, so each
+//! can be read knowing only what comes before it:
+//! - `text`: words for people (the lent catalogue, UTC times, safe one-line text);
+//! - `device`: this computer (private files, the keychain, screens, clocks, links);
+//! - `network`: how this computer reaches the outside (routes, proxies, TLS);
+//! - `wire`: the cloud's API and its SQS queue, as they travel;
+//! - `error`: [`ChatError`], what the shell is told, wrapping the layers' own errors;
+//! - `config`: the settings of every layer;
+//! - `chat`: the chat itself, at the top.
+//!
+//! `tests/architecture.rs` (in the app's package) holds the core to that order and to
+//! no import cycle between any of its modules.
+//!
+//! The public surface is what the shell uses, re-exported here (as reqwest does); the
+//! modules behind it are private. Two stay public as namespaces of functions the shell
+//! calls by their module's name: [`capture`] and [`deeplink`].
 
-mod avatar;
-mod backoff;
-pub mod capture;
-mod clocks;
-mod cloud;
+mod chat;
 mod config;
-mod cookies;
-mod credentials;
-mod data_dir_lock;
-mod dedupe;
-pub mod deeplink;
+mod device;
 mod error;
-mod events;
-mod export;
-mod inbox;
-mod keychain;
-pub mod lenient;
-mod lifecycle;
 mod network;
-mod notification_text;
-pub mod protocol;
-mod secret;
-mod session;
-mod store;
-mod transcript;
-mod utc;
-mod wire_log;
+mod text;
+mod wire;
 
-pub use cloud::{checked_base_url, CloudClient, CloudError, CloudOptions, DEFAULT_BASE_URL};
+pub use device::{capture, deeplink};
+
+pub use chat::events::{ChatEvent, EventSink};
+pub use chat::export::ExportFormat;
+pub use chat::lifecycle::{Agent, EndReason, SessionState};
+pub use chat::session::{Chat, ChatSettings, ChatSnapshot, ScreenshotPreview};
+pub use chat::store::SessionStore;
+pub use chat::transcript::{Author, Delivery, Entry, SystemLine};
 pub use config::{default_config_path, download_dir, AppConfig, ConfigError, ConfigProblem, KioskConfig};
-pub use data_dir_lock::{create_private_dir, DataDirLock, DataDirLockError};
+pub use device::clocks::Waking;
+pub use device::data_dir_lock::{DataDirLock, DataDirLockError};
+pub use device::keychain::{ApiKeyStore, KeyHome, KeychainError};
+pub use device::private_fs::create_private_dir;
+pub use device::secret::Secret;
 pub use error::ChatError;
-pub use events::{ChatEvent, EventSink};
-pub use export::{ExportFormat, ExportLanguage};
-pub use inbox::{sqs_endpoint, InboxOptions};
-pub use keychain::{ApiKeyStore, KeyHome, KeychainError, OsKeychain, ProxyAccount};
-pub use lifecycle::{Agent, EndReason, SessionState};
 pub use network::{
-    parse_proxy, probe_proxy, Network, NetworkError, NetworkFailure, NetworkSettings, ProxyAnswer, ProxyAsked, Route, RouteSource,
-    UntrustedCertificate, Via,
+    parse_proxy, probe_proxy, Network, NetworkError, NetworkFailure, NetworkSettings, OsKeychain, ProxyAccount,
+    ProxyAnswer, ProxyAsked, Route, RouteSource, UntrustedCertificate, Via,
 };
-pub use notification_text::{notification_body, notification_title};
-pub use protocol::{CustomChatInfo, ServerMessage, SessionId, StartAuth, StartRequest};
-pub use secret::Secret;
-pub use clocks::Waking;
-pub use session::{Chat, ChatSettings, ChatSnapshot, ScreenshotPreview};
-pub use store::SessionStore;
-pub use transcript::{Author, Delivery, Entry, SystemLine};
-pub use wire_log::WireLog;
+pub use text::notification_text::{notification_body, notification_title};
+pub use text::words::{LentWords, Words};
+pub use wire::cloud::{checked_base_url, CloudClient, CloudError, CloudOptions, DEFAULT_BASE_URL};
+pub use wire::inbox::{sqs_endpoint, InboxOptions};
+pub use wire::protocol::{
+    screenshot_body, Availability, CustomChatInfo, QueueStatus, ScreenshotAnswer, ServerMessage, SessionId,
+    SessionShape, StartAuth, StartRequest,
+};
+pub use wire::wire_log::WireLog;

@@ -1,12 +1,10 @@
 //! What real networks and servers do to a chat: duplicate deliveries, unreadable
 //! messages, rotated credentials, 500s, a restart, a cloud that forgot the session.
 
-mod common;
-
 use std::time::Duration;
 
-use common::proxy::CuttableProxy;
-use common::{eventually, Options, Simulator, TestChat, API_KEY};
+use crate::support::proxy::CuttableProxy;
+use crate::support::{eventually, Options, Simulator, TestChat, API_KEY};
 use serde_json::json;
 use xima_chat_core::Delivery;
 use xima_chat_core::{ChatEvent, EndReason, Secret, SessionId, SessionState, StartAuth};
@@ -19,10 +17,7 @@ async fn what_a_receive_cut_short_by_a_quit_took_reaches_the_next_start_within_s
     let sim = Simulator::from_env();
     let sqs = std::env::var("XIMA_SQS_ENDPOINT").expect("tests/run.sh sets XIMA_SQS_ENDPOINT");
     let sqs_proxy = CuttableProxy::start(&sqs).await;
-    let mut first = TestChat::new(Options {
-        sqs_endpoint: Some(sqs_proxy.url.clone()),
-        ..Options::default()
-    });
+    let mut first = TestChat::new(Options { sqs_endpoint: Some(sqs_proxy.url.clone()), ..Options::default() });
     let session = first.start().await;
     sim.agent_sends(&session, json!({"type": "CHAT_STARTED", "agent": "Myles"})).await;
     first.until_state("the chat", |state| matches!(state, SessionState::Chatting { .. })).await;
@@ -51,10 +46,7 @@ async fn what_a_receive_cut_short_by_a_quit_took_reaches_the_next_start_within_s
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_delivered_twice_is_shown_once() {
     // Deletes fail and messages come back after 1 s: SQS's at-least-once, for real.
-    let mut t = TestChat::new(Options {
-        hold: Duration::from_secs(1),
-        ..Options::default()
-    });
+    let mut t = TestChat::new(Options { hold: Duration::from_secs(1), ..Options::default() });
     t.sim.deny_sqs(&t.installation, &["sqs:DeleteMessage", "sqs:DeleteMessageBatch"]).await;
     let session = t.start().await;
 
@@ -76,10 +68,7 @@ async fn a_message_delivered_twice_is_shown_once() {
 /// What SQS hands out again and again, once a second: the deletes of `t`'s chat are
 /// refused.
 fn redelivering() -> Options {
-    Options {
-        hold: Duration::from_secs(1),
-        ..Options::default()
-    }
+    Options { hold: Duration::from_secs(1), ..Options::default() }
 }
 
 async fn a_chat_whose_deletes_are_refused() -> (TestChat, SessionId) {
@@ -217,8 +206,13 @@ async fn rotated_sqs_credentials_are_fetched_again_and_nothing_is_lost() {
     let session = t.start().await;
     t.sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": "before"})).await;
     t.until_agent_says("before").await;
-    let auth_before = t.sim.requests("/chat/queue/auth").await.iter()
-        .filter(|request| request["query"]["installation-id"] == t.installation.as_str()).count();
+    let auth_before = t
+        .sim
+        .requests("/chat/queue/auth")
+        .await
+        .iter()
+        .filter(|request| request["query"]["installation-id"] == t.installation.as_str())
+        .count();
 
     // The old key is deleted in moto's IAM: it now fails with InvalidClientTokenId.
     t.sim.rotate_credentials(&t.installation).await;
@@ -229,18 +223,20 @@ async fn rotated_sqs_credentials_are_fetched_again_and_nothing_is_lost() {
     let texts: Vec<_> = t.chat.snapshot().entries.iter().map(|entry| entry.text.clone()).collect();
     let after: Vec<_> = texts.iter().filter(|text| text.starts_with("after")).collect();
     assert_eq!(after, ["after 1", "after 2", "after 3"], "all of them, in order");
-    let auth_after = t.sim.requests("/chat/queue/auth").await.iter()
-        .filter(|request| request["query"]["installation-id"] == t.installation.as_str()).count();
+    let auth_after = t
+        .sim
+        .requests("/chat/queue/auth")
+        .await
+        .iter()
+        .filter(|request| request["query"]["installation-id"] == t.installation.as_str())
+        .count();
     assert!(auth_after > auth_before, "credentials were fetched again");
     t.chat.end().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn credentials_are_refreshed_on_a_timer_too() {
-    let mut t = TestChat::new(Options {
-        credentials_refresh: Duration::from_secs(1),
-        ..Options::default()
-    });
+    let mut t = TestChat::new(Options { credentials_refresh: Duration::from_secs(1), ..Options::default() });
     let session = t.start().await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     t.sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": "hello"})).await;
@@ -325,7 +321,11 @@ async fn a_session_the_cloud_has_forgotten_is_not_resumed_but_shown_ended() {
     assert_eq!(second.chat.state(), SessionState::Ended { reason: EndReason::Expired });
     assert!(!second.data_dir.join("current-session.json").exists());
     second.until_tasks_stopped().await;
-    assert_eq!(second.sim.requests_for("/chat/still-here", &session).await.len(), 0, "nothing is sent for a chat that is gone");
+    assert_eq!(
+        second.sim.requests_for("/chat/still-here", &session).await.len(),
+        0,
+        "nothing is sent for a chat that is gone"
+    );
     second.chat.reset().unwrap();
 }
 
@@ -350,23 +350,16 @@ async fn the_agents_last_words_on_the_queue_of_a_chat_gone_by_the_restart_are_sh
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn still_here_refused_ends_the_chat_and_stops_everything() {
-    let mut t = TestChat::new(Options {
-        keepalive: Duration::from_millis(500),
-        ..Options::default()
-    });
+    let mut t = TestChat::new(Options { keepalive: Duration::from_millis(500), ..Options::default() });
     let session = t.start().await;
     t.sim.forget_session(&session).await;
-    t.until_state("expired", |state| *state == SessionState::Ended { reason: EndReason::Expired })
-        .await;
+    t.until_state("expired", |state| *state == SessionState::Ended { reason: EndReason::Expired }).await;
     t.until_tasks_stopped().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_still_here_for_a_chat_the_cloud_still_has_does_not_end_it() {
-    let mut t = TestChat::new(Options {
-        keepalive: Duration::from_millis(500),
-        ..Options::default()
-    });
+    let mut t = TestChat::new(Options { keepalive: Duration::from_millis(500), ..Options::default() });
     let session = t.start().await;
     t.sim.fail_next("/chat/still-here", session.as_str(), 403, 1).await;
     // The refusal makes the client ask whether the chat exists; the cloud says it does.
@@ -394,7 +387,8 @@ async fn keys_sqs_keeps_refusing_are_fetched_again_with_backoff_not_in_a_tight_l
     t.until("reconnecting", |event| matches!(event, ChatEvent::Connection { up: false, .. })).await;
     let fetched_before = t.sim.requests_for("/chat/queue/auth", &SessionId(t.installation.clone())).await.len();
     tokio::time::sleep(Duration::from_secs(4)).await;
-    let fetched = t.sim.requests_for("/chat/queue/auth", &SessionId(t.installation.clone())).await.len() - fetched_before;
+    let fetched =
+        t.sim.requests_for("/chat/queue/auth", &SessionId(t.installation.clone())).await.len() - fetched_before;
     // The inbox backs off from 200 ms to 2 s here (500 ms to 10 s in the app): a handful
     // of fetches in 4 s, where a tight loop makes hundreds.
     assert!((1..=8).contains(&fetched), "{fetched} credential fetches in 4 s");
@@ -425,13 +419,8 @@ async fn an_unreadable_start_answer_gives_plain_words_and_closes_the_chat_the_cl
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_start_answer_that_comes_too_late_gives_plain_words_and_a_best_effort_end() {
-    let t = TestChat::new(Options {
-        request_timeout: Duration::from_secs(1),
-        ..Options::default()
-    });
-    t.sim
-        .add_fault(json!({"path": "/chat/apiqueue", "match": t.installation, "delayAfter": 3}))
-        .await;
+    let t = TestChat::new(Options { request_timeout: Duration::from_secs(1), ..Options::default() });
+    t.sim.add_fault(json!({"path": "/chat/apiqueue", "match": t.installation, "delayAfter": 3})).await;
     let ends_before = t.sim.requests("/chat/end").await.len();
     let error = t.chat.start(t.request(StartAuth::ApiKey(Secret::new(API_KEY)))).await.unwrap_err();
     assert_eq!(error.code(), "cloud_unreachable");
@@ -464,7 +453,10 @@ async fn oversized_and_hostile_content_is_shown_safely_or_dropped() {
     // Near SQS's 256 KB message limit: an "image" that is no image, and a huge text.
     let fake_image = "QUFB".repeat(60_000);
     t.sim
-        .agent_sends(&session, json!({"type": "CHAT_STARTED", "agent": "<script>x</script>", "agentBase64Image": fake_image}))
+        .agent_sends(
+            &session,
+            json!({"type": "CHAT_STARTED", "agent": "<script>x</script>", "agentBase64Image": fake_image}),
+        )
         .await;
     let state = t.until_state("chat started", |state| matches!(state, SessionState::Chatting { .. })).await;
     let SessionState::Chatting { agent } = state else { unreachable!() };
@@ -481,16 +473,13 @@ async fn oversized_and_hostile_content_is_shown_safely_or_dropped() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_send_that_times_out_is_marked_failed_and_not_sent_again() {
-    let sim = common::Simulator::from_env();
+    let sim = crate::support::Simulator::from_env();
     let mut t = TestChat::new(Options::default());
     let session = t.start().await;
     // The cloud takes 3 s to answer; this client gives up after 1 s.
     let impatient = xima_chat_core::CloudClient::new(
         &sim.url,
-        xima_chat_core::CloudOptions {
-            request_timeout: Duration::from_secs(1),
-            ..Default::default()
-        },
+        xima_chat_core::CloudOptions { request_timeout: Duration::from_secs(1), ..Default::default() },
     )
     .unwrap();
     sim.add_fault(json!({"path": "/chat", "delay": 3, "count": 1, "match": session.as_str()})).await;

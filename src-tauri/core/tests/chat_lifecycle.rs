@@ -1,20 +1,15 @@
 //! A whole chat against the cloud simulator and moto's SQS, as a customer lives it.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{body, eventually, Options, TestChat, API_KEY, CAPTCHA_TOKEN};
+use crate::support::{body, eventually, Options, TestChat, API_KEY, CAPTCHA_TOKEN};
 use serde_json::json;
 use xima_chat_core::{Author, Delivery};
 use xima_chat_core::{ChatEvent, EndReason, Secret, SessionId, SessionState, StartAuth};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_whole_chat_from_the_resume_check_to_the_agent_ending_it() {
-    let mut t = TestChat::new(Options {
-        keepalive: Duration::from_millis(700),
-        ..Options::default()
-    });
+    let mut t = TestChat::new(Options { keepalive: Duration::from_millis(700), ..Options::default() });
     let sim = t.sim.clone();
 
     // Nothing saved yet; and the cloud answers 204 for a session it does not know.
@@ -98,11 +93,11 @@ async fn a_whole_chat_from_the_resume_check_to_the_agent_ending_it() {
 
     // A transfer changes the agent and says so.
     sim.agent_sends(&session, json!({"type": "CHAT_TRANSFERRED", "newAgent": "Shawn", "newAgentImage": avatar})).await;
-    t.until_state("transfer", |state| matches!(state, SessionState::Chatting { agent } if agent.name == "Shawn"))
-        .await;
-    t.until("transfer line", |event| {
-        matches!(event, ChatEvent::Entry { entry } if entry.text == "You were transferred to Shawn.")
-    })
+    t.until_state("transfer", |state| matches!(state, SessionState::Chatting { agent } if agent.name == "Shawn")).await;
+    t.until(
+        "transfer line",
+        |event| matches!(event, ChatEvent::Entry { entry } if entry.text == "You were transferred to Shawn."),
+    )
     .await;
     sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": "Shawn here."})).await;
     t.until_agent_says("Shawn here.").await;
@@ -121,8 +116,7 @@ async fn a_whole_chat_from_the_resume_check_to_the_agent_ending_it() {
 
     // The agent ends it: everything stops and nothing is left to resume.
     sim.agent_sends(&session, json!({"type": "CHAT_ENDED"})).await;
-    t.until_state("ended by agent", |state| *state == SessionState::Ended { reason: EndReason::ByAgent })
-        .await;
+    t.until_state("ended by agent", |state| *state == SessionState::Ended { reason: EndReason::ByAgent }).await;
     t.until_tasks_stopped().await;
     assert!(!t.data_dir.join("current-session.json").exists());
     assert!(t.chat.send("anyone?").await.is_err(), "no sending after the end");
@@ -132,7 +126,9 @@ async fn a_whole_chat_from_the_resume_check_to_the_agent_ending_it() {
         .requests("")
         .await
         .into_iter()
-        .filter(|request| request.get("violation").is_some() && request["body"].as_str().unwrap_or("").contains(session.as_str()))
+        .filter(|request| {
+            request.get("violation").is_some() && request["body"].as_str().unwrap_or("").contains(session.as_str())
+        })
         .collect();
     assert!(violations.is_empty(), "{violations:#?}");
 }
@@ -142,8 +138,7 @@ async fn the_customer_ends_the_chat_and_the_cloud_finds_it_through_the_http_sess
     let mut t = TestChat::new(Options::default());
     let session = t.start().await;
     t.chat.end().await.unwrap();
-    t.until_state("ended by the customer", |state| *state == SessionState::Ended { reason: EndReason::ByUser })
-        .await;
+    t.until_state("ended by the customer", |state| *state == SessionState::Ended { reason: EndReason::ByUser }).await;
 
     let cookie = t.sim.session(&session).await["httpSession"].as_str().unwrap().to_owned();
     let ends = t.sim.requests("/chat/end").await;
@@ -157,18 +152,11 @@ async fn the_customer_ends_the_chat_and_the_cloud_finds_it_through_the_http_sess
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_captcha_token_starts_through_chat_queue_and_a_bad_one_is_refused() {
     let mut t = TestChat::new(Options::default());
-    let refused = t
-        .chat
-        .start(t.request(StartAuth::Captcha(Secret::new("robot"))))
-        .await
-        .unwrap_err();
+    let refused = t.chat.start(t.request(StartAuth::Captcha(Secret::new("robot")))).await.unwrap_err();
     assert_eq!(refused.code(), "cloud_rejected");
     assert_eq!(t.chat.state(), SessionState::Idle);
 
-    t.chat
-        .start(t.request(StartAuth::Captcha(Secret::new(CAPTCHA_TOKEN))))
-        .await
-        .unwrap();
+    t.chat.start(t.request(StartAuth::Captcha(Secret::new(CAPTCHA_TOKEN)))).await.unwrap();
     let session = t.session();
     let starts = t.sim.requests("/chat/queue").await;
     let ours = starts
@@ -186,11 +174,7 @@ async fn a_captcha_token_starts_through_chat_queue_and_a_bad_one_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_api_key_is_refused_with_a_clear_error_and_no_session() {
     let t = TestChat::new(Options::default());
-    let error = t
-        .chat
-        .start(t.request(StartAuth::ApiKey(Secret::new("not-the-key"))))
-        .await
-        .unwrap_err();
+    let error = t.chat.start(t.request(StartAuth::ApiKey(Secret::new("not-the-key")))).await.unwrap_err();
     assert_eq!(error.code(), "cloud_rejected");
     assert!(error.to_string().contains("invalid API key"), "{error}");
     assert!(!error.to_string().contains("not-the-key"), "the key never appears in errors");
@@ -203,11 +187,7 @@ async fn a_wrong_api_key_is_refused_with_a_clear_error_and_no_session() {
 async fn a_500_on_start_leaves_the_chat_idle_and_a_second_try_works() {
     let mut t = TestChat::new(Options::default());
     t.sim.fail_next("/chat/apiqueue", &t.installation, 500, 1).await;
-    let error = t
-        .chat
-        .start(t.request(StartAuth::ApiKey(Secret::new(API_KEY))))
-        .await
-        .unwrap_err();
+    let error = t.chat.start(t.request(StartAuth::ApiKey(Secret::new(API_KEY)))).await.unwrap_err();
     assert_eq!(error.code(), "cloud_trouble", "a 5xx is the contact center's trouble, not the customer's connection");
     assert_eq!(t.chat.state(), SessionState::Idle);
     t.start().await;

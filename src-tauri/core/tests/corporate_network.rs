@@ -4,12 +4,10 @@
 //! nowhere, so a request that bypassed the proxy would fail loudly). A whole chat goes
 //! through it; each way it can fail reaches the customer as its own code.
 
-mod common;
-
-use common::{env, unique, Options, TestChat, API_KEY};
+use crate::support::{env, unique, Options, TestChat, API_KEY};
 use serde_json::json;
 use xima_chat_core::capture::CaptureTarget;
-use xima_chat_core::protocol::ScreenshotAnswer;
+use xima_chat_core::ScreenshotAnswer;
 use xima_chat_core::{
     Chat, ChatError, CloudClient, CloudError, CloudOptions, Network, NetworkFailure, NetworkSettings, OsKeychain,
     ProxyAccount, RouteSource, Secret, SessionState, SessionStore, StartAuth, Via,
@@ -48,7 +46,8 @@ fn behind(network: Network) -> Options {
 
 /// The hosts the proxy opened a tunnel to.
 async fn tunnels() -> Vec<String> {
-    let log: serde_json::Value = reqwest::get(format!("{}/_log", env("XIMA_TEST_PROXY"))).await.unwrap().json().await.unwrap();
+    let log: serde_json::Value =
+        reqwest::get(format!("{}/_log", env("XIMA_TEST_PROXY"))).await.unwrap().json().await.unwrap();
     log.as_array()
         .unwrap()
         .iter()
@@ -65,7 +64,10 @@ async fn a_whole_chat_goes_through_the_authenticating_proxy_to_endpoints_only_th
 
     let session = t.start().await;
     t.sim.agent_sends(&session, json!({"type": "CHAT_STARTED", "agent": "Myles"})).await;
-    t.until_state("the agent's arrival, read from SQS over TLS", |state| matches!(state, SessionState::Chatting { .. })).await;
+    t.until_state("the agent's arrival, read from SQS over TLS", |state| {
+        matches!(state, SessionState::Chatting { .. })
+    })
+    .await;
     t.sim.agent_sends(&session, json!({"type": "CHAT_TEXT", "text": "Hello from behind the proxy"})).await;
     t.until_agent_says("Hello from behind the proxy").await;
 
@@ -73,7 +75,7 @@ async fn a_whole_chat_goes_through_the_authenticating_proxy_to_endpoints_only_th
     t.chat.set_typing(true).await.unwrap();
     t.chat.focus().await.unwrap();
     let sent = t.sim.requests_for("/chat", &session).await;
-    assert_eq!(common::body(&sent[0])["message"], "My printer is offline");
+    assert_eq!(crate::support::body(&sent[0])["message"], "My printer is offline");
 
     t.sim.agent_sends(&session, json!({"type": "TAKE_SCREENSHOT"})).await;
     t.until("the screenshot request", |event| *event == xima_chat_core::ChatEvent::ScreenshotRequested).await;
@@ -92,14 +94,8 @@ async fn a_whole_chat_goes_through_the_authenticating_proxy_to_endpoints_only_th
 
 /// What the customer is told when a chat cannot start on this network.
 async fn start_fails(cloud_url: &str, network: Network) -> ChatError {
-    let cloud = CloudClient::new(
-        cloud_url,
-        CloudOptions {
-            network: Some(network),
-            ..CloudOptions::default()
-        },
-    )
-    .unwrap();
+    let cloud =
+        CloudClient::new(cloud_url, CloudOptions { network: Some(network), ..CloudOptions::default() }).unwrap();
     let data_dir = std::env::temp_dir().join(unique("xima-chat-network"));
     let installation = unique("inst");
     let (events, _) = tokio::sync::mpsc::unbounded_channel();
@@ -120,7 +116,8 @@ async fn start_fails(cloud_url: &str, network: Network) -> ChatError {
 
 fn cause(error: &ChatError) -> NetworkFailure {
     match error {
-        ChatError::StartFailed(CloudError::Network { cause, .. }) | ChatError::Cloud(CloudError::Network { cause, .. }) => cause.clone(),
+        ChatError::StartFailed(CloudError::Network { cause, .. })
+        | ChatError::Cloud(CloudError::Network { cause, .. }) => cause.clone(),
         other => panic!("not a network failure: {other:?}"),
     }
 }
@@ -142,11 +139,8 @@ async fn a_password_the_proxy_does_not_take_and_no_password_at_all_are_told_apar
     assert_eq!(wrong.code(), "network_proxy_password");
     assert_eq!(cause(&wrong), NetworkFailure::ProxyAuthentication { sent: true });
 
-    let none = Network::new(&NetworkSettings {
-        proxy: Some(env("XIMA_TEST_PROXY")),
-        ..NetworkSettings::default()
-    })
-    .unwrap();
+    let none =
+        Network::new(&NetworkSettings { proxy: Some(env("XIMA_TEST_PROXY")), ..NetworkSettings::default() }).unwrap();
     let missing = start_fails(&env("XIMA_TEST_TLS_CLOUD"), none).await;
     assert_eq!(cause(&missing), NetworkFailure::ProxyAuthentication { sent: false });
 }
@@ -154,11 +148,8 @@ async fn a_password_the_proxy_does_not_take_and_no_password_at_all_are_told_apar
 #[tokio::test]
 async fn a_proxy_that_asks_for_ntlm_is_a_named_failure_and_its_schemes_are_told() {
     let ntlm = url::Url::parse(&env("XIMA_TEST_NTLM_PROXY")).unwrap();
-    let network = Network::new(&NetworkSettings {
-        proxy: Some(ntlm.to_string()),
-        ..NetworkSettings::default()
-    })
-    .unwrap();
+    let network =
+        Network::new(&NetworkSettings { proxy: Some(ntlm.to_string()), ..NetworkSettings::default() }).unwrap();
     let error = start_fails(&env("XIMA_TEST_TLS_CLOUD"), network).await;
     assert_eq!(error.code(), "network_proxy_password");
     let answer = xima_chat_core::probe_proxy(&ntlm, "cloud.xima.test:443").await.unwrap();
@@ -171,11 +162,9 @@ async fn a_proxy_that_refuses_one_that_is_down_and_a_name_that_resolves_nowhere_
     let blocked = start_fails("https://blocked.xima.test", the_right_password()).await;
     assert_eq!(blocked.code(), "network_proxy_refused");
 
-    let down = Network::new(&NetworkSettings {
-        proxy: Some(env("XIMA_TEST_DEAD_PROXY")),
-        ..NetworkSettings::default()
-    })
-    .unwrap();
+    let down =
+        Network::new(&NetworkSettings { proxy: Some(env("XIMA_TEST_DEAD_PROXY")), ..NetworkSettings::default() })
+            .unwrap();
     let error = start_fails(&env("XIMA_TEST_TLS_CLOUD"), down).await;
     assert_eq!(error.code(), "network_proxy_unreachable");
 
@@ -192,7 +181,7 @@ async fn a_proxy_that_refuses_one_that_is_down_and_a_name_that_resolves_nowhere_
 
 #[tokio::test]
 async fn a_contact_center_answering_500_is_its_trouble_not_the_customers_connection() {
-    let sim = common::Simulator::from_env();
+    let sim = crate::support::Simulator::from_env();
     sim.fail_next("/chat/apiqueue", "", 500, 1).await;
     let error = start_fails(&sim.url, Network::of_this_computer().unwrap()).await;
     assert_eq!(error.code(), "cloud_trouble");

@@ -4,16 +4,14 @@
 //! envelopes, screenshot uuid forms and prefixes, cookie habits, no availability
 //! endpoint, "gone" said three ways). One scenario, run once per dialect.
 
-mod common;
-
 use std::time::Duration;
 
-use common::screen::{VirtualScreen, DISPLAY_TURN};
-use common::{body, Options, TestChat};
+use crate::support::screen::{VirtualScreen, DISPLAY_TURN};
+use crate::support::{body, Options, TestChat};
 use serde_json::json;
 use xima_chat_core::capture::CaptureTarget;
-use xima_chat_core::protocol::{Availability, ScreenshotAnswer};
 use xima_chat_core::Delivery;
+use xima_chat_core::{Availability, ScreenshotAnswer};
 use xima_chat_core::{ChatEvent, EndReason, SessionState};
 
 /// One test per dialect; the list is checked against the simulator's own below.
@@ -48,7 +46,7 @@ a_whole_chat_in_every_dialect! {
 
 #[tokio::test]
 async fn every_dialect_the_simulator_speaks_is_tested() {
-    let mut spoken = common::Simulator::from_env().dialects().await;
+    let mut spoken = crate::support::Simulator::from_env().dialects().await;
     let mut covered: Vec<String> = COVERED.iter().map(|name| name.to_string()).collect();
     spoken.sort();
     covered.sort();
@@ -58,10 +56,7 @@ async fn every_dialect_the_simulator_speaks_is_tested() {
 /// Start, queue, agent, text both ways, typing, focus, a screenshot, a restart with
 /// resume, the customer ending it, and the cloud saying it is gone.
 async fn a_whole_chat_in(dialect: &str) {
-    let options = || Options {
-        keepalive: Duration::from_secs(30),
-        ..Options::default()
-    };
+    let options = || Options { keepalive: Duration::from_secs(30), ..Options::default() };
     let mut t = TestChat::new(options());
     let sim = t.sim.clone();
     sim.configure(
@@ -130,8 +125,7 @@ async fn a_whole_chat_in(dialect: &str) {
 
     // The customer ends it; the cloud finds the chat through the original cookie.
     t.chat.end().await.unwrap();
-    t.until_state("ended by the customer", |state| *state == SessionState::Ended { reason: EndReason::ByUser })
-        .await;
+    t.until_state("ended by the customer", |state| *state == SessionState::Ended { reason: EndReason::ByUser }).await;
     let cookie = sim.session(&session).await["httpSession"].as_str().unwrap().to_owned();
     let ends = sim.requests("/chat/end").await;
     let ours = ends.iter().find(|end| end["cookie"] == cookie.as_str()).expect("/chat/end with the original cookie");
@@ -154,11 +148,8 @@ async fn a_whole_chat_in(dialect: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_wire_log_shows_what_the_server_speaks_and_nothing_anyone_said() {
-    let log = std::env::temp_dir().join(common::unique("xima-wire")).with_extension("jsonl");
-    let mut t = TestChat::new(Options {
-        wire_log: Some(log.clone()),
-        ..Options::default()
-    });
+    let log = std::env::temp_dir().join(crate::support::unique("xima-wire")).with_extension("jsonl");
+    let mut t = TestChat::new(Options { wire_log: Some(log.clone()), ..Options::default() });
     t.sim.configure(&t.installation, json!({"dialect": "sns-envelope"})).await;
     let session = t.start().await;
     t.sim.agent_sends(&session, json!({"type": "CHAT_STARTED", "agent": "Myles Secretname"})).await;
@@ -168,7 +159,9 @@ async fn the_wire_log_shows_what_the_server_speaks_and_nothing_anyone_said() {
     t.chat.end().await.unwrap();
 
     let text = std::fs::read_to_string(&log).unwrap();
-    for secret in [common::API_KEY, "Ann Lee", "ann.lee@example.com", "99417", "4111", "Secretname", session.as_str()] {
+    for secret in
+        [crate::support::API_KEY, "Ann Lee", "ann.lee@example.com", "99417", "4111", "Secretname", session.as_str()]
+    {
         assert!(!text.contains(secret), "{secret:?} is in the wire log");
     }
     let cookie = t.sim.session(&session).await["httpSession"].as_str().unwrap().to_owned();

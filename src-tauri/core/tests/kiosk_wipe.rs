@@ -2,10 +2,8 @@
 //! next customer finds nothing of the last one, in memory, on disk or in the cookies
 //! the cloud set.
 
-mod common;
-
-use common::screen::{VirtualScreen, DISPLAY_TURN};
-use common::{Options, TestChat};
+use crate::support::screen::{VirtualScreen, DISPLAY_TURN};
+use crate::support::{Options, TestChat};
 use serde_json::{json, Value};
 use xima_chat_core::capture::CaptureTarget;
 use xima_chat_core::{ChatEvent, SessionState};
@@ -16,7 +14,9 @@ async fn start_requests(t: &TestChat) -> Vec<Value> {
         .requests("/chat/apiqueue")
         .await
         .into_iter()
-        .filter(|request| request["method"] == "POST" && request["body"].as_str().is_some_and(|b| b.contains(&t.installation)))
+        .filter(|request| {
+            request["method"] == "POST" && request["body"].as_str().is_some_and(|b| b.contains(&t.installation))
+        })
         .collect()
 }
 

@@ -1,13 +1,11 @@
 //! The network between the app and the cloud (HTTP and SQS) goes away for a while
 //! during a chat, then comes back.
 
-mod common;
-
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::proxy::CuttableProxy;
-use common::{eventually, Options, Simulator, TestChat};
+use crate::support::proxy::CuttableProxy;
+use crate::support::{eventually, Options, Simulator, TestChat};
 use serde_json::json;
 use xima_chat_core::{Author, Delivery};
 use xima_chat_core::{ChatEvent, Secret, SessionState, StartAuth};
@@ -33,8 +31,7 @@ async fn a_network_outage_shows_reconnecting_and_every_message_arrives_once_in_o
     });
     let session = t.start().await;
     sim.agent_sends(&session, json!({"type": "CHAT_STARTED", "agent": "Myles"})).await;
-    t.until_state("the chat to start", |state| matches!(state, SessionState::Chatting { .. }))
-        .await;
+    t.until_state("the chat to start", |state| matches!(state, SessionState::Chatting { .. })).await;
 
     // The cable is pulled.
     cloud_proxy.cut();
@@ -88,13 +85,7 @@ async fn a_network_outage_shows_reconnecting_and_every_message_arrives_once_in_o
     assert!(t.chat.state().is_live(), "the chat survived the outage");
 
     // The line cut off after it was written is sent once, when the customer retries.
-    let failed = t
-        .chat
-        .snapshot()
-        .entries
-        .into_iter()
-        .find(|entry| entry.text == "can you hear me?")
-        .unwrap();
+    let failed = t.chat.snapshot().entries.into_iter().find(|entry| entry.text == "can you hear me?").unwrap();
     assert!(matches!(failed.delivery, Some(Delivery::Uncertain { .. })), "{:?}", failed.delivery);
     t.chat.retry(failed.id).await.unwrap();
     let delivered = sim.requests_for("/chat", &session).await;
@@ -151,7 +142,7 @@ async fn delivered(sim: &Simulator, session: &xima_chat_core::SessionId) -> Vec<
         .await
         .iter()
         .filter(|request| request["status"] == 204)
-        .map(|request| common::body(request)["message"].as_str().unwrap_or_default().to_owned())
+        .map(|request| crate::support::body(request)["message"].as_str().unwrap_or_default().to_owned())
         .collect()
 }
 
@@ -263,7 +254,7 @@ async fn no_new_chat_starts_before_the_one_ended_offline_is_ended_in_the_cloud_e
     cloud_proxy.unplug().await;
     first.chat.end().await.unwrap();
     first.chat.reset().unwrap();
-    let refused = first.chat.start(first.request(StartAuth::ApiKey(Secret::new(common::API_KEY)))).await;
+    let refused = first.chat.start(first.request(StartAuth::ApiKey(Secret::new(crate::support::API_KEY)))).await;
     assert!(refused.is_err(), "no second chat while the first is not ended in the cloud");
     first.chat.shutdown().await;
 

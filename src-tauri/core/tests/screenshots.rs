@@ -3,18 +3,15 @@
 //!
 //! Capture reads DISPLAY from the process environment, so these tests take turns.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
+use crate::support::screen::{VirtualScreen, DISPLAY_TURN};
+use crate::support::{body, Options, TestChat};
 use base64::Engine as _;
-use common::screen::{VirtualScreen, DISPLAY_TURN};
-use common::{body, Options, TestChat};
 use serde_json::json;
 use xima_chat_core::capture::CaptureTarget;
-use xima_chat_core::protocol::ScreenshotAnswer;
+use xima_chat_core::ScreenshotAnswer;
 use xima_chat_core::{ChatEvent, SessionId};
-
 
 async fn chat_asked_for_a_screenshot(options: Options) -> (TestChat, SessionId) {
     let mut t = TestChat::new(options);
@@ -114,11 +111,9 @@ async fn a_failed_upload_is_reported_as_rejected() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unanswered_request_is_declined_when_it_times_out() {
     let _turn = DISPLAY_TURN.lock().await;
-    let (mut t, session) = chat_asked_for_a_screenshot(Options {
-        screenshot_timeout: Duration::from_millis(800),
-        ..Options::default()
-    })
-    .await;
+    let (mut t, session) =
+        chat_asked_for_a_screenshot(Options { screenshot_timeout: Duration::from_millis(800), ..Options::default() })
+            .await;
     t.until("the request to time out", |event| *event == ChatEvent::ScreenshotClosed).await;
     let notify = notifications(&t, &session).await;
     assert_eq!(body(&notify[0])["status"], "REJECTED");

@@ -1,16 +1,14 @@
 //! One chat at a time, and nothing late from an old one: results that arrive after an
 //! await must land in the chat that asked for them, or nowhere.
 
-mod common;
-
 use std::time::Duration;
 
-use common::screen::{VirtualScreen, DISPLAY_TURN};
-use common::{Options, TestChat};
+use crate::support::screen::{VirtualScreen, DISPLAY_TURN};
+use crate::support::{Options, TestChat};
 use serde_json::json;
+use tokio::task::JoinHandle;
 use xima_chat_core::capture::CaptureTarget;
 use xima_chat_core::Author;
-use tokio::task::JoinHandle;
 use xima_chat_core::{ChatError, ChatEvent, SessionId, SessionState};
 
 /// The next run of a chat the customer left without ending, whose resume check the
@@ -20,10 +18,7 @@ async fn a_slow_resume_check() -> (TestChat, SessionId, JoinHandle<Result<bool, 
     let old_chat = first.start().await;
     first.chat.shutdown().await;
     let second = first.restart(Options::default());
-    second
-        .sim
-        .add_fault(json!({"path": "/chat/queue", "match": old_chat.as_str(), "delay": 3}))
-        .await;
+    second.sim.add_fault(json!({"path": "/chat/queue", "match": old_chat.as_str(), "delay": 3})).await;
     let resuming = tokio::spawn({
         let chat = second.chat.clone();
         async move { chat.resume().await }
@@ -86,9 +81,10 @@ async fn a_delivery_that_finishes_after_a_wipe_does_not_touch_the_next_customer(
     t.chat.wipe().unwrap();
     let next = t.start().await;
     t.sim.agent_sends(&next, json!({"type": "CHAT_STARTED", "agent": "Shawn"})).await;
-    t.until("the next agent's line", |event| {
-        matches!(event, ChatEvent::Entry { entry } if entry.text == "Shawn joined the chat.")
-    })
+    t.until(
+        "the next agent's line",
+        |event| matches!(event, ChatEvent::Entry { entry } if entry.text == "Shawn joined the chat."),
+    )
     .await;
 
     let _ = sending.await.unwrap();
@@ -145,10 +141,7 @@ async fn a_screenshot_answer_that_finishes_after_a_wipe_leaves_nothing_for_the_n
 async fn no_event_is_emitted_while_the_chat_is_locked() {
     // The window reads the chat back when an event arrives, and the tray waits on the
     // main thread: an event sent from under the lock would hang both.
-    let mut t = TestChat::new(Options {
-        events_read_the_chat: true,
-        ..Options::default()
-    });
+    let mut t = TestChat::new(Options { events_read_the_chat: true, ..Options::default() });
     let session = t.start().await;
     t.sim.agent_sends(&session, json!({"type": "CHAT_STARTED", "agent": "Myles"})).await;
     t.sim.agent_sends(&session, json!({"type": "AGENT_TYPING", "isTyping": "true"})).await;
@@ -160,5 +153,9 @@ async fn no_event_is_emitted_while_the_chat_is_locked() {
     t.chat.wipe().unwrap();
     t.start().await;
     t.chat.end().await.unwrap();
-    assert_eq!(t.emitted_under_lock.load(std::sync::atomic::Ordering::SeqCst), 0, "events emitted under the chat's lock");
+    assert_eq!(
+        t.emitted_under_lock.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "events emitted under the chat's lock"
+    );
 }

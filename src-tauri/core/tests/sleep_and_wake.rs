@@ -5,14 +5,12 @@
 
 #![cfg(unix)]
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::proxy::CuttableProxy;
-use common::{unique, Options, Simulator, TestChat};
+use crate::support::proxy::CuttableProxy;
+use crate::support::{unique, Options, Simulator, TestChat};
 use serde_json::{json, Value};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 
@@ -60,7 +58,7 @@ impl AppProcess {
     async fn start(installation: &str, sqs_through: Option<&str>) -> Self {
         let mut command = Command::new(std::env::current_exe().expect("the test binary"));
         command
-            .args(["--exact", "the_app", "--ignored", "--nocapture", "--test-threads=1"])
+            .args(["--exact", "sleep_and_wake::the_app", "--ignored", "--nocapture", "--test-threads=1"])
             .env(AS_THE_APP, "1")
             .env(INSTALLATION, installation)
             .stdout(Stdio::piped());
@@ -79,11 +77,7 @@ impl AppProcess {
                 }
             }
         });
-        let mut app = Self {
-            child,
-            lines,
-            session: String::new(),
-        };
+        let mut app = Self { child, lines, session: String::new() };
         let started = app.until("the chat's session id", |line| line["session"].is_string()).await;
         app.session = started["session"].as_str().unwrap_or_default().to_owned();
         app
@@ -146,7 +140,9 @@ async fn a_chat_the_cloud_ended_while_the_computer_slept_says_so_and_keeps_its_t
     app.until("the agent's line", |line| says(line, "Let me check your order.")).await;
 
     app.sleep_for(Duration::from_secs(10)).await;
-    let said = app.until("the line saying it ended", |line| line["type"] == "entry" && line["entry"]["line"]["code"] == "ended").await;
+    let said = app
+        .until("the line saying it ended", |line| line["type"] == "entry" && line["entry"]["line"]["code"] == "ended")
+        .await;
     assert_eq!(said["entry"]["line"]["reason"], "whileAsleep", "{said}");
     assert_eq!(said["entry"]["text"], "The chat ended while this computer was asleep.");
     let ended = app.until("the ended view", |line| is_state(line, "ended")).await;
@@ -157,7 +153,7 @@ async fn a_chat_the_cloud_ended_while_the_computer_slept_says_so_and_keeps_its_t
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_short_sleep_on_another_network_the_chat_picks_up_at_once() {
     let sim = Simulator::from_env();
-    let sqs = common::env("XIMA_SQS_ENDPOINT");
+    let sqs = crate::support::env("XIMA_SQS_ENDPOINT");
     let sqs_proxy = CuttableProxy::start(&sqs).await;
     let installation = unique("inst");
     sim.configure(&installation, json!({"sessionTimeout": 20})).await;

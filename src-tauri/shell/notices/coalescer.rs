@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::desktop_words::DesktopWords;
+use xima_chat_core::Words;
 
 /// What a notification says, before the core's notification text makes it safe.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,7 +17,7 @@ pub struct Notice {
 }
 
 impl Notice {
-    pub fn screen_asked(words: &DesktopWords) -> Self {
+    pub fn screen_asked(words: &Words) -> Self {
         Self {
             summary: words.say("appName", &[], || "Xima Chat".into()),
             body: words.say("screenAskedNotice", &[], || "The agent asked to see your screen.".into()),
@@ -28,8 +28,8 @@ impl Notice {
 pub struct Coalescer {
     gap: Duration,
     shown_at: Option<Instant>,
-    /// Agent lines since the customer last looked.
-    unseen: u32,
+    /// Agent lines since the customer last looked: the attention's count, as told.
+    unread: u32,
     /// Who wrote them: one name, or None once two agents did (a transfer).
     author: Option<String>,
     latest: String,
@@ -39,30 +39,24 @@ pub struct Coalescer {
 
 impl Coalescer {
     pub fn new(gap: Duration) -> Self {
-        Self {
-            gap,
-            shown_at: None,
-            unseen: 0,
-            author: None,
-            latest: String::new(),
-            pending: false,
-        }
+        Self { gap, shown_at: None, unread: 0, author: None, latest: String::new(), pending: false }
     }
 
-    pub fn agent_said(&mut self, name: &str, text: &str) {
-        self.author = match (self.unseen, self.author.take()) {
-            (0, _) => Some(name.to_owned()),
+    /// The `unread`th line the customer has not seen, from `name`.
+    pub fn agent_line(&mut self, name: &str, text: &str, unread: u32) {
+        self.author = match (unread, self.author.take()) {
+            (..=1, _) => Some(name.to_owned()),
             (_, Some(author)) if author == name => Some(author),
             _ => None,
         };
-        self.unseen += 1;
+        self.unread = unread;
         self.latest = text.to_owned();
         self.pending = true;
     }
 
     /// The customer looked at the window: nothing is unseen any more, and nothing waits.
     pub fn seen(&mut self) {
-        self.unseen = 0;
+        self.unread = 0;
         self.author = None;
         self.pending = false;
     }
@@ -76,23 +70,20 @@ impl Coalescer {
     }
 
     /// The notice to show now, in `words`, if one waits and the gap since the last one is over.
-    pub fn take_due(&mut self, now: Instant, words: &DesktopWords) -> Option<Notice> {
+    pub fn take_due(&mut self, now: Instant, words: &Words) -> Option<Notice> {
         if !self.pending || self.due_at().is_some_and(|due| now < due) {
             return None;
         }
         self.pending = false;
         self.shown_at = Some(now);
-        let summary = match (&self.author, self.unseen) {
+        let summary = match (&self.author, self.unread) {
             (Some(name), 1) => name.clone(),
             (Some(name), count) => {
                 words.count("newMessagesFrom", count, &[("name", name)], || format!("{count} new messages from {name}"))
             }
             (None, count) => words.count("newMessages", count, &[], || format!("{count} new messages")),
         };
-        Some(Notice {
-            summary,
-            body: self.latest.clone(),
-        })
+        Some(Notice { summary, body: self.latest.clone() })
     }
 }
 
@@ -102,25 +93,22 @@ mod tests {
 
     const GAP: Duration = Duration::from_secs(4);
 
-    fn english() -> DesktopWords {
-        DesktopWords::english()
+    fn english() -> Words {
+        Words::english()
     }
 
     fn notice(summary: &str, body: &str) -> Option<Notice> {
-        Some(Notice {
-            summary: summary.into(),
-            body: body.into(),
-        })
+        Some(Notice { summary: summary.into(), body: body.into() })
     }
 
     #[test]
     fn the_first_line_shows_at_once_and_a_burst_after_it_becomes_one_counted_update() {
         let start = Instant::now();
         let mut chat = Coalescer::new(GAP);
-        chat.agent_said("Myles", "line 1");
+        chat.agent_line("Myles", "line 1", 1);
         assert_eq!(chat.take_due(start, &english()), notice("Myles", "line 1"));
         for n in 2..=20 {
-            chat.agent_said("Myles", &format!("line {n}"));
+            chat.agent_line("Myles", &format!("line {n}"), n as u32);
             assert_eq!(chat.take_due(start + Duration::from_millis(50 * n), &english()), None, "line {n} waits");
         }
         assert_eq!(chat.due_at(), Some(start + GAP));
@@ -133,9 +121,9 @@ mod tests {
     fn a_line_after_a_quiet_spell_shows_at_once_with_the_count_so_far() {
         let start = Instant::now();
         let mut chat = Coalescer::new(GAP);
-        chat.agent_said("Myles", "Are you there?");
+        chat.agent_line("Myles", "Are you there?", 1);
         assert!(chat.take_due(start, &english()).is_some());
-        chat.agent_said("Myles", "I can wait.");
+        chat.agent_line("Myles", "I can wait.", 2);
         assert_eq!(chat.take_due(start + GAP * 2, &english()), notice("2 new messages from Myles", "I can wait."));
     }
 
@@ -143,12 +131,12 @@ mod tests {
     fn looking_at_the_window_starts_the_count_again_and_drops_what_waited() {
         let start = Instant::now();
         let mut chat = Coalescer::new(GAP);
-        chat.agent_said("Myles", "one");
+        chat.agent_line("Myles", "one", 1);
         chat.take_due(start, &english());
-        chat.agent_said("Myles", "two");
+        chat.agent_line("Myles", "two", 2);
         chat.seen();
         assert_eq!(chat.take_due(start + GAP, &english()), None, "the customer read it in the window");
-        chat.agent_said("Myles", "three");
+        chat.agent_line("Myles", "three", 1);
         assert_eq!(chat.take_due(start + GAP * 2, &english()), notice("Myles", "three"));
     }
 
@@ -156,9 +144,9 @@ mod tests {
     fn lines_from_two_agents_are_counted_without_a_name() {
         let start = Instant::now();
         let mut chat = Coalescer::new(GAP);
-        chat.agent_said("Myles", "Let me transfer you.");
+        chat.agent_line("Myles", "Let me transfer you.", 1);
         chat.take_due(start, &english());
-        chat.agent_said("Ana", "Hi, Ana here.");
+        chat.agent_line("Ana", "Hi, Ana here.", 2);
         assert_eq!(chat.take_due(start + GAP, &english()), notice("2 new messages", "Hi, Ana here."));
     }
 }

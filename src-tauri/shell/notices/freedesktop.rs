@@ -42,7 +42,13 @@ impl Desktop {
 
     /// Shows a notification, or replaces `replacing` with it; `open` names its action
     /// (the click that brings the window back). Returns its id.
-    pub async fn show(&mut self, summary: &str, body: &str, open: &str, replacing: Option<u32>) -> zbus::Result<Option<u32>> {
+    pub async fn show(
+        &mut self,
+        summary: &str,
+        body: &str,
+        open: &str,
+        replacing: Option<u32>,
+    ) -> zbus::Result<Option<u32>> {
         let name = self.app.config().product_name.clone().unwrap_or_else(|| "Xima Chat".into());
         let bus = match &self.bus {
             Some(bus) => bus,
@@ -85,11 +91,7 @@ impl Bus {
         let connection = Connection::session().await?;
         let clicks = MessageStream::for_match_rule(ACTIONS, &connection, Some(16)).await?;
         let ours = Arc::new(Mutex::new(HashSet::new()));
-        Ok(Self {
-            connection,
-            ours: ours.clone(),
-            _clicks: OwnedTask::spawn(answer_clicks(clicks, ours, app)),
-        })
+        Ok(Self { connection, ours: ours.clone(), _clicks: OwnedTask::spawn(answer_clicks(clicks, ours, app)) })
     }
 }
 

@@ -116,7 +116,7 @@ export default {
   screenshotNotTaken: "The screenshot could not be taken.",
   screenshotTimedOut: "The screenshot request timed out.",
   // Outside the window: the tray's menu and tooltip, desktop notifications (the shell
-  // words them with these, lent by the page: src-tauri/shell/desktop_words.rs).
+  // words them with these, lent by the page: src-tauri/core/src/text/words.rs).
   openChat: "Open chat",
   quit: "Quit",
   trayUnread: { one: "Xima Chat: {count} unread message", other: "Xima Chat: {count} unread messages" },

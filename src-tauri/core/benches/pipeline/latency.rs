@@ -13,8 +13,8 @@ use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, SendMessageBatchRequest
 use serde_json::json;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use tokio_util::sync::CancellationToken;
-use xima_chat_core::SessionStore;
 use xima_chat_core::Author;
+use xima_chat_core::SessionStore;
 use xima_chat_core::{Chat, ChatEvent, ChatSettings, CloudClient, Secret, SessionState, StartAuth, StartRequest};
 
 use crate::services::{chat_text, Services};
@@ -72,12 +72,7 @@ async fn one_at_a_time(sqs: &aws_sdk_sqs::Client, queue: &str, arrivals: &mut Ar
         let text = format!("latency {index:03}");
         tokio::time::sleep(PAUSE).await;
         let sent = Instant::now();
-        sqs.send_message()
-            .queue_url(queue)
-            .message_body(chat_text(&text))
-            .send()
-            .await
-            .expect("SendMessage");
+        sqs.send_message().queue_url(queue).message_body(chat_text(&text)).send().await.expect("SendMessage");
         let send_took = sent.elapsed();
         let arrived = until_arrival(arrivals, &text).await;
         if index >= WARM_UP {
@@ -114,11 +109,7 @@ async fn burst(sqs: &aws_sdk_sqs::Client, queue: &str, arrivals: &mut Arrivals) 
             .send()
             .await
             .expect("SendMessageBatch");
-        assert!(
-            output.failed().is_empty(),
-            "moto refused part of a batch: {:?}",
-            output.failed()
-        );
+        assert!(output.failed().is_empty(), "moto refused part of a batch: {:?}", output.failed());
     }
     let all_sent = started.elapsed();
 
@@ -164,17 +155,14 @@ async fn live_chat(
     let (states, mut state_events) = unbounded_channel();
     let sink = move |event: ChatEvent| match event {
         ChatEvent::Entry { entry } if matches!(entry.author, Author::Agent { .. }) => {
-            let _ = sender.send(Arrival {
-                at: Instant::now(),
-                text: entry.text,
-            });
+            let _ = sender.send(Arrival { at: Instant::now(), text: entry.text });
         }
         ChatEvent::State { state } => {
             let _ = states.send(state);
         }
         _ => {}
     };
-    // The core signs for AWS's own endpoint unless told otherwise (README, "SQS at AWS's
+    // The core signs for AWS's own endpoint unless told otherwise (docs/security.md, "SQS at AWS's
     // own endpoint"): here it is moto's.
     let mut settings = ChatSettings::new(installation);
     settings.inbox.endpoint = Some(services.sqs_endpoint.clone());

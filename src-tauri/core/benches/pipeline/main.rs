@@ -1,5 +1,5 @@
 //! Benchmarks of the core against moto's SQS and the cloud simulator, run by
-//! `tests/bench/run.sh` (see "Benchmarks" in the README). Not part of the tests: nothing
+//! `tests/bench/run.sh` (see docs/benchmarks.md). Not part of the tests: nothing
 //! here asserts a time, it only measures and prints.
 //!
 //!     pipeline latency              agent message latency and the 1000-message burst

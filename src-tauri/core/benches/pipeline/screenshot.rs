@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use image::{Rgba, RgbaImage};
 use serde_json::json;
 use xima_chat_core::capture::{self, CaptureTarget};
-use xima_chat_core::protocol::screenshot_body;
+use xima_chat_core::screenshot_body;
 
 use crate::services::Services;
 use crate::{ms, progress, report};
@@ -29,14 +29,9 @@ pub async fn run(runs: usize) {
     let mut all: Vec<(LocalSteps, Duration)> = Vec::with_capacity(runs);
     // The first run opens the X connection and warms caches; it is not counted.
     for run in 0..=runs {
-        let steps = tokio::task::spawn_blocking(local_steps)
-            .await
-            .expect("the capture thread");
+        let steps = tokio::task::spawn_blocking(local_steps).await.expect("the capture thread");
         let started = Instant::now();
-        cloud
-            .upload_screenshot(&steps.png)
-            .await
-            .expect("the simulator takes the upload");
+        cloud.upload_screenshot(&steps.png).await.expect("the simulator takes the upload");
         let upload = started.elapsed();
         if run > 0 {
             all.push((steps, upload));
@@ -45,9 +40,8 @@ pub async fn run(runs: usize) {
     let (width, height) = (all[0].0.width, all[0].0.height);
     progress(&format!("screenshot {width}x{height}: {runs} runs"));
     let median_of = |pick: &dyn Fn(&(LocalSteps, Duration)) -> Duration| median(all.iter().map(pick).collect());
-    let worst_case = tokio::task::spawn_blocking(move || photo_like_encode(width, height, runs))
-        .await
-        .expect("the encode thread");
+    let worst_case =
+        tokio::task::spawn_blocking(move || photo_like_encode(width, height, runs)).await.expect("the encode thread");
     report(
         "screenshot",
         json!({
@@ -91,15 +85,7 @@ fn local_steps() -> LocalSteps {
     let preview_took = started.elapsed();
     std::hint::black_box(preview);
 
-    LocalSteps {
-        capture,
-        encode,
-        base64,
-        preview: preview_took,
-        width: pixels.width(),
-        height: pixels.height(),
-        png,
-    }
+    LocalSteps { capture, encode, base64, preview: preview_took, width: pixels.width(), height: pixels.height(), png }
 }
 
 /// Encode time for a picture PNG compresses badly (smooth gradients with sensor-like

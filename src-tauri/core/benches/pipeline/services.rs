@@ -18,11 +18,7 @@ fn env(name: &str) -> String {
 
 impl Services {
     pub fn from_env() -> Self {
-        Self {
-            sim_url: env("XIMA_SIM_URL"),
-            sqs_endpoint: env("XIMA_SQS_ENDPOINT"),
-            http: reqwest::Client::new(),
-        }
+        Self { sim_url: env("XIMA_SIM_URL"), sqs_endpoint: env("XIMA_SQS_ENDPOINT"), http: reqwest::Client::new() }
     }
 
     pub fn cloud(&self) -> CloudClient {
@@ -40,19 +36,13 @@ impl Services {
             .json()
             .await
             .expect("the simulator answers JSON");
-        details["sessionDetails"]["serverToClientQueue"]["url"]
-            .as_str()
-            .expect("the session has a queue")
-            .to_owned()
+        details["sessionDetails"]["serverToClientQueue"]["url"].as_str().expect("the session has a queue").to_owned()
     }
 
     /// An SQS client holding the installation's own key (moto enforces IAM; that key
     /// may do anything on SQS, like the simulator's admin).
     pub async fn sqs_for(&self, cloud: &CloudClient, installation: &str) -> aws_sdk_sqs::Client {
-        let keys = cloud
-            .sqs_credentials(installation)
-            .await
-            .expect("the simulator hands out SQS keys");
+        let keys = cloud.sqs_credentials(installation).await.expect("the simulator hands out SQS keys");
         let region = keys.region().expect("the simulator names a region");
         let credentials = aws_credential_types::Credentials::new(
             keys.sqs_access_key,

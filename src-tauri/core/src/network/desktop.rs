@@ -69,19 +69,15 @@ mod platform {
             unsafe {
                 let library = libloading::Library::new("libproxy.so.1").map_err(|error| error.to_string())?;
                 let new: FactoryNew = *library.get(b"px_proxy_factory_new\0").map_err(|error| error.to_string())?;
-                let get_proxies: GetProxies = *library.get(b"px_proxy_factory_get_proxies\0").map_err(|error| error.to_string())?;
+                let get_proxies: GetProxies =
+                    *library.get(b"px_proxy_factory_get_proxies\0").map_err(|error| error.to_string())?;
                 let free_proxies: FreeProxies =
                     *library.get(b"px_proxy_factory_free_proxies\0").map_err(|error| error.to_string())?;
                 let factory = new();
                 if factory.is_null() {
                     return Err("px_proxy_factory_new returned nothing".into());
                 }
-                Ok(Self {
-                    factory,
-                    get_proxies,
-                    free_proxies,
-                    _library: library,
-                })
+                Ok(Self { factory, get_proxies, free_proxies, _library: library })
             }
         }
 
@@ -118,9 +114,7 @@ mod platform {
 
     impl Desktop {
         pub(crate) fn new() -> Self {
-            Self {
-                libproxy: Mutex::new(None),
-            }
+            Self { libproxy: Mutex::new(None) }
         }
 
         /// Blocks while libproxy fetches a PAC file or reads the settings: call it off
@@ -136,10 +130,7 @@ mod platform {
             let answer = library.proxies(url.as_str());
             tracing::debug!(url = %url.origin().ascii_serialization(), ?answer, "libproxy answered");
             let via = first_usable(answer.iter().map(String::as_str))?;
-            Some(DesktopAnswer {
-                via,
-                how: "libproxy (GNOME or KDE settings, PAC, WPAD)".into(),
-            })
+            Some(DesktopAnswer { via, how: "libproxy (GNOME or KDE settings, PAC, WPAD)".into() })
         }
     }
 }
@@ -219,10 +210,7 @@ mod platform {
                 let fixed = fixed?;
                 let exceptions = Exceptions::parse(bypass.as_deref().unwrap_or("").split([';', ' ']));
                 let via = if exceptions.matches(url) { Via::Direct } else { pick(&fixed, url)? };
-                Some(DesktopAnswer {
-                    via,
-                    how: "Windows Internet Options (a fixed proxy)".into(),
-                })
+                Some(DesktopAnswer { via, how: "Windows Internet Options (a fixed proxy)".into() })
             }
         }
 
@@ -253,7 +241,11 @@ mod platform {
             }
             let list = take(info.lpszProxy);
             let _ = take(info.lpszProxyBypass);
-            let via = if info.dwAccessType == WINHTTP_ACCESS_TYPE_NAMED_PROXY { pick(list.as_deref()?, url)? } else { Via::Direct };
+            let via = if info.dwAccessType == WINHTTP_ACCESS_TYPE_NAMED_PROXY {
+                pick(list.as_deref()?, url)?
+            } else {
+                Via::Direct
+            };
             let how = match config_url {
                 Some(pac) => format!("Windows (WinHTTP, PAC {pac})"),
                 None => "Windows (WinHTTP, WPAD)".to_owned(),
@@ -295,12 +287,11 @@ mod platform {
                 return None;
             }
             let host = value(format!("{prefix}Proxy"))?.downcast::<CFString>()?.to_string();
-            let port = value(format!("{prefix}Port")).and_then(|port| port.downcast::<CFNumber>()).and_then(|port| port.to_i64());
+            let port = value(format!("{prefix}Port"))
+                .and_then(|port| port.downcast::<CFNumber>())
+                .and_then(|port| port.to_i64());
             let proxy = parse_proxy(&format!("{host}:{}", port.unwrap_or(8080))).ok()?;
-            Some(DesktopAnswer {
-                via: Via::Proxy(proxy),
-                how: "macOS network settings (a fixed proxy)".into(),
-            })
+            Some(DesktopAnswer { via: Via::Proxy(proxy), how: "macOS network settings (a fixed proxy)".into() })
         }
     }
 }
@@ -329,7 +320,10 @@ mod tests {
 
     #[test]
     fn the_first_entry_the_clients_can_use_is_taken() {
-        assert_eq!(first_usable(["socks5://s:1080", "http://proxy.corp:3128"]), Some(Via::Proxy(parse_proxy("proxy.corp:3128").unwrap())));
+        assert_eq!(
+            first_usable(["socks5://s:1080", "http://proxy.corp:3128"]),
+            Some(Via::Proxy(parse_proxy("proxy.corp:3128").unwrap()))
+        );
         assert_eq!(first_usable(["direct://"]), Some(Via::Direct));
         assert_eq!(first_usable(["DIRECT", "http://later:1"]), Some(Via::Direct));
         assert_eq!(first_usable(["socks://s:1"]), None);

@@ -98,10 +98,9 @@ fn untrusted_certificate(error: &(dyn StdError + 'static)) -> Option<UntrustedCe
         rustls::Error::InvalidCertificate(rustls::CertificateError::Other(other)) => {
             other.0.downcast_ref::<UntrustedCertificate>().cloned()
         }
-        rustls::Error::InvalidCertificate(other) => Some(UntrustedCertificate {
-            reason: format!("{other:?}"),
-            issuer: "an unnamed issuer".into(),
-        }),
+        rustls::Error::InvalidCertificate(other) => {
+            Some(UntrustedCertificate { reason: format!("{other:?}"), issuer: "an unnamed issuer".into() })
+        }
         _ => None,
     }
 }

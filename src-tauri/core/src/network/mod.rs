@@ -6,7 +6,7 @@
 //! - The route of each request: the app's settings, then the `*_PROXY` variables, then
 //!   the desktop's own settings and PAC file ([`route`], [`desktop`]).
 //! - A proxy that asks for a password: Basic credentials from the proxy's URL, or the
-//!   `proxy-user` setting with a password from the keychain ([`crate::keychain`]).
+//!   `proxy-user` setting with a password from the keychain ([`crate::device::keychain`]).
 //! - Failures keep their cause ([`failure`]): an untrusted certificate, a proxy that
 //!   refuses or asks for a password, one that cannot be reached, a name that does not
 //!   resolve. `doctor` and the customer's words are chosen from it.
@@ -15,6 +15,7 @@ mod der;
 mod desktop;
 mod failure;
 mod probe;
+mod proxy_passwords;
 mod route;
 mod sqs_http;
 mod tls;
@@ -28,12 +29,13 @@ use url::Url;
 pub(crate) use failure::Chain;
 pub use failure::NetworkFailure;
 pub use probe::{probe_proxy, ProxyAnswer};
+pub(crate) use route::is_loopback;
 pub use route::{parse_proxy, Exceptions, Route, RouteSource, Via};
 pub use tls::UntrustedCertificate;
 
-use crate::keychain::{ProxyAccount, SecretStore};
-use crate::secret::Secret;
+use crate::device::secret::Secret;
 use desktop::Desktop;
+pub use proxy_passwords::{OsKeychain, ProxyAccount, ProxyPasswords};
 use route::Named;
 use tls::TlsPolicy;
 
@@ -59,7 +61,9 @@ pub struct NetworkSettings {
 impl NetworkSettings {
     /// The `proxy` setting as a URL, if it is set and usable.
     pub fn proxy_url(&self) -> Result<Option<Url>, NetworkError> {
-        let Some(proxy) = self.proxy.as_deref().map(str::trim).filter(|proxy| !proxy.is_empty()) else { return Ok(None) };
+        let Some(proxy) = self.proxy.as_deref().map(str::trim).filter(|proxy| !proxy.is_empty()) else {
+            return Ok(None);
+        };
         let proxy = parse_proxy(proxy).map_err(NetworkError::BadProxy)?;
         if proxy.password().is_some() {
             return Err(NetworkError::BadProxy(
@@ -104,7 +108,7 @@ struct Inner {
     routes: Mutex<HashMap<String, (Route, Instant)>>,
     /// Passwords read from the keychain, by proxy account; `None` when there is none.
     passwords: Mutex<HashMap<ProxyAccount, Option<Secret>>>,
-    keychain: Box<dyn SecretStore>,
+    keychain: Box<dyn ProxyPasswords>,
 }
 
 impl std::fmt::Debug for Network {
@@ -120,7 +124,7 @@ impl Network {
     /// The network as the settings, this process's environment, the desktop and the
     /// OS keychain describe it.
     pub fn new(settings: &NetworkSettings) -> Result<Self, NetworkError> {
-        Self::with_parts(settings, |name| std::env::var(name).ok(), Box::new(crate::keychain::OsKeychain))
+        Self::with_parts(settings, |name| std::env::var(name).ok(), Box::new(OsKeychain))
     }
 
     /// The computer's own network, with no settings of the app's.
@@ -131,7 +135,7 @@ impl Network {
     fn with_parts(
         settings: &NetworkSettings,
         environment: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
-        keychain: Box<dyn SecretStore>,
+        keychain: Box<dyn ProxyPasswords>,
     ) -> Result<Self, NetworkError> {
         let setting = settings.proxy_url()?.map(|proxy| Named {
             proxy,
@@ -142,7 +146,12 @@ impl Network {
             inner: Arc::new(Inner {
                 tls: TlsPolicy::of_this_computer()?,
                 setting,
-                proxy_user: settings.proxy_user.as_deref().map(str::trim).filter(|user| !user.is_empty()).map(str::to_owned),
+                proxy_user: settings
+                    .proxy_user
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|user| !user.is_empty())
+                    .map(str::to_owned),
                 environment: Box::new(environment),
                 desktop: Desktop::new(),
                 routes: Mutex::default(),
@@ -156,11 +165,8 @@ impl Network {
     /// desktop, which can block on a PAC file: call [`Network::prepare`] first from
     /// async code.
     pub fn route(&self, url: &Url) -> Route {
-        if crate::cloud::is_loopback(url) {
-            return Route {
-                via: Via::Direct,
-                source: RouteSource::Loopback,
-            };
+        if route::is_loopback(url) {
+            return Route { via: Via::Direct, source: RouteSource::Loopback };
         }
         if let Some(named) = &self.inner.setting {
             return named.route(url);
@@ -175,14 +181,8 @@ impl Network {
             }
         }
         let route = match self.inner.desktop.ask(url) {
-            Some(answer) => Route {
-                via: answer.via,
-                source: RouteSource::Desktop(answer.how),
-            },
-            None => Route {
-                via: Via::Direct,
-                source: RouteSource::Nowhere,
-            },
+            Some(answer) => Route { via: answer.via, source: RouteSource::Desktop(answer.how) },
+            None => Route { via: Via::Direct, source: RouteSource::Nowhere },
         };
         tracing::info!(origin, %route, "network route");
         self.inner
@@ -198,10 +198,7 @@ impl Network {
     pub async fn prepare(&self, url: &Url) -> Route {
         let network = self.clone();
         let url = url.clone();
-        let fallback = Route {
-            via: Via::Direct,
-            source: RouteSource::Nowhere,
-        };
+        let fallback = Route { via: Via::Direct, source: RouteSource::Nowhere };
         tokio::task::spawn_blocking(move || network.route(&url)).await.unwrap_or(fallback)
     }
 
@@ -256,7 +253,9 @@ impl Network {
     }
 
     /// The HTTP client the SQS SDK sends through: the same TLS and routes as the cloud's.
-    pub(crate) fn sqs_http_client(&self) -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient, reqwest::Error> {
+    pub(crate) fn sqs_http_client(
+        &self,
+    ) -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient, reqwest::Error> {
         // No overall timeout: a long poll waits 20 s by design, and the SDK's attempt
         // timeout bounds it.
         sqs_http::client(self.http_client_builder().connect_timeout(Duration::from_secs(5)))
@@ -305,18 +304,19 @@ impl Network {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keychain::KeychainError;
+    use crate::device::keychain::KeychainError;
 
     struct Passwords(HashMap<String, String>);
 
-    impl SecretStore for Passwords {
+    impl ProxyPasswords for Passwords {
         fn proxy_password(&self, account: &ProxyAccount) -> Result<Option<Secret>, KeychainError> {
             Ok(self.0.get(&account.to_string()).map(Secret::new))
         }
     }
 
     fn network(settings: NetworkSettings, env: &'static [(&'static str, &'static str)]) -> Network {
-        let passwords = Passwords(HashMap::from([("corp-user at http://proxy.corp:3128".to_owned(), "pa ss:word".to_owned())]));
+        let passwords =
+            Passwords(HashMap::from([("corp-user at http://proxy.corp:3128".to_owned(), "pa ss:word".to_owned())]));
         Network::with_parts(
             &settings,
             move |name| env.iter().find(|(key, _)| *key == name).map(|(_, value)| value.to_string()),
@@ -342,7 +342,10 @@ mod tests {
         assert_eq!(network.route(&url("https://mm-v1.ximasoftware.com/chat")).via, Via::Direct);
 
         let from_env = self::network(NetworkSettings::default(), &[("HTTPS_PROXY", "http://env:1")]);
-        assert_eq!(from_env.route(&url("https://mm-v1.ximasoftware.com/")).source, RouteSource::Environment("HTTPS_PROXY".into()));
+        assert_eq!(
+            from_env.route(&url("https://mm-v1.ximasoftware.com/")).source,
+            RouteSource::Environment("HTTPS_PROXY".into())
+        );
     }
 
     #[test]
@@ -364,15 +367,17 @@ mod tests {
 
         let none = network(NetworkSettings::default(), &[("https_proxy", "http://proxy.env:8080")]);
         assert!(!none.sends_proxy_credentials(&cloud));
-        assert_eq!(none.proxy_with_credentials(&cloud).unwrap().as_str(), "http://proxy.env:8080/", "a proxy without a user is still the way");
+        assert_eq!(
+            none.proxy_with_credentials(&cloud).unwrap().as_str(),
+            "http://proxy.env:8080/",
+            "a proxy without a user is still the way"
+        );
     }
 
     #[test]
     fn a_password_in_the_proxy_setting_is_refused() {
-        let settings = NetworkSettings {
-            proxy: Some("http://u:secret@proxy.corp:3128".into()),
-            ..NetworkSettings::default()
-        };
+        let settings =
+            NetworkSettings { proxy: Some("http://u:secret@proxy.corp:3128".into()), ..NetworkSettings::default() };
         let error = Network::with_parts(&settings, |_| None, Box::new(Passwords(HashMap::new()))).unwrap_err();
         assert!(error.to_string().contains("proxy-password set"), "{error}");
         assert!(!error.to_string().contains("secret"));

@@ -21,7 +21,9 @@ pub struct ProxyAnswer {
 impl ProxyAnswer {
     /// Whether the proxy offers a scheme this app can answer.
     pub fn offers_basic(&self) -> bool {
-        self.schemes.iter().any(|scheme| scheme.split_whitespace().next().is_some_and(|name| name.eq_ignore_ascii_case("basic")))
+        self.schemes
+            .iter()
+            .any(|scheme| scheme.split_whitespace().next().is_some_and(|name| name.eq_ignore_ascii_case("basic")))
     }
 }
 

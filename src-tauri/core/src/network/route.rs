@@ -115,7 +115,8 @@ impl Exceptions {
                 _ => (entry.as_str(), None),
             };
             let name = name.trim_start_matches('[').trim_end_matches(']');
-            (host == name || host.ends_with(&format!(".{name}"))) && entry_port.is_none_or(|wanted| Some(wanted) == port)
+            (host == name || host.ends_with(&format!(".{name}")))
+                && entry_port.is_none_or(|wanted| Some(wanted) == port)
         })
     }
 }
@@ -131,10 +132,7 @@ pub(crate) struct Named {
 impl Named {
     pub(crate) fn route(&self, url: &Url) -> Route {
         let via = if self.exceptions.matches(url) { Via::Direct } else { Via::Proxy(self.proxy.clone()) };
-        Route {
-            via,
-            source: self.source.clone(),
-        }
+        Route { via, source: self.source.clone() }
     }
 }
 
@@ -146,9 +144,8 @@ pub(crate) fn from_environment(url: &Url, var: impl Fn(&str) -> Option<String>) 
         "https" => &["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"],
         _ => &["http_proxy", "all_proxy", "ALL_PROXY"],
     };
-    let (name, value) = names
-        .iter()
-        .find_map(|name| var(name).filter(|value| !value.trim().is_empty()).map(|value| (*name, value)))?;
+    let (name, value) =
+        names.iter().find_map(|name| var(name).filter(|value| !value.trim().is_empty()).map(|value| (*name, value)))?;
     let proxy = match parse_proxy(&value) {
         Ok(proxy) => proxy,
         Err(problem) => {
@@ -161,11 +158,18 @@ pub(crate) fn from_environment(url: &Url, var: impl Fn(&str) -> Option<String>) 
         .find_map(|name| var(name))
         .map(|list| Exceptions::parse([list.as_str()]))
         .unwrap_or_default();
-    Some(Named {
-        proxy,
-        exceptions,
-        source: RouteSource::Environment(name.to_owned()),
-    })
+    Some(Named { proxy, exceptions, source: RouteSource::Environment(name.to_owned()) })
+}
+
+/// Whether `url` names this computer: never proxied, and the one place plain http may
+/// carry the API key (the simulator).
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
 }
 
 #[cfg(test)]
@@ -195,10 +199,14 @@ mod tests {
             move |name: &str| pairs.iter().find(|(key, _)| *key == name).map(|(_, value)| value.to_string())
         };
         let https = url("https://mm-v1.ximasoftware.com/chat");
-        let named = from_environment(&https, env(&[("HTTPS_PROXY", "proxy.corp:3128"), ("ALL_PROXY", "http://other:1")])).unwrap();
+        let named =
+            from_environment(&https, env(&[("HTTPS_PROXY", "proxy.corp:3128"), ("ALL_PROXY", "http://other:1")]))
+                .unwrap();
         assert_eq!(named.proxy.as_str(), "http://proxy.corp:3128/");
         assert_eq!(named.source, RouteSource::Environment("HTTPS_PROXY".into()));
-        let named = from_environment(&https, env(&[("all_proxy", "http://all:8080"), ("NO_PROXY", "ximasoftware.com")])).unwrap();
+        let named =
+            from_environment(&https, env(&[("all_proxy", "http://all:8080"), ("NO_PROXY", "ximasoftware.com")]))
+                .unwrap();
         assert_eq!(named.route(&https).via, Via::Direct);
         assert_eq!(named.route(&url("https://sqs.us-east-1.amazonaws.com/")).via, Via::Proxy(url("http://all:8080")));
         assert_eq!(from_environment(&url("http://127.0.0.1/"), env(&[("HTTP_PROXY", "http://cgi:1")])), None);

@@ -20,14 +20,16 @@ impl HttpConnector for OverReqwest {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let http = self.http.clone();
         HttpConnectorFuture::new(async move {
-            let method = reqwest::Method::from_bytes(request.method().as_bytes()).map_err(|error| ConnectorError::user(error.into()))?;
+            let method = reqwest::Method::from_bytes(request.method().as_bytes())
+                .map_err(|error| ConnectorError::user(error.into()))?;
             let mut outgoing = http.request(method, request.uri());
             for (name, value) in request.headers().iter() {
                 outgoing = outgoing.header(name, value);
             }
             let body = request.body().bytes().map(<[u8]>::to_vec).unwrap_or_default();
             let response = outgoing.body(body).send().await.map_err(connector_error)?;
-            let status = StatusCode::try_from(response.status().as_u16()).map_err(|error| ConnectorError::other(error.into(), None))?;
+            let status = StatusCode::try_from(response.status().as_u16())
+                .map_err(|error| ConnectorError::other(error.into(), None))?;
             let headers = response.headers().clone();
             let body = response.bytes().await.map_err(connector_error)?;
             let mut answer = HttpResponse::new(status, SdkBody::from(body));

@@ -45,11 +45,7 @@ impl OsVerifier {
             tracing::error!(%error, "the operating system's certificate verifier could not be set up");
             error.to_string()
         });
-        Self {
-            platform,
-            provider,
-            issuers: Mutex::default(),
-        }
+        Self { platform, provider, issuers: Mutex::default() }
     }
 
     pub(crate) fn issuer_seen(&self, host: &str) -> Option<String> {
@@ -117,7 +113,9 @@ fn describe(error: &CertificateError) -> String {
     match error {
         CertificateError::UnknownIssuer => "the issuer is not one this computer trusts".into(),
         CertificateError::Expired | CertificateError::ExpiredContext { .. } => "the certificate has expired".into(),
-        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => "the certificate is not valid yet".into(),
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+            "the certificate is not valid yet".into()
+        }
         CertificateError::Revoked => "the certificate was revoked".into(),
         CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
             "the certificate is for another name".into()
@@ -146,10 +144,7 @@ impl TlsPolicy {
             .with_custom_certificate_verifier(verifier.clone())
             .with_no_client_auth();
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        Ok(Self {
-            config: Arc::new(config),
-            verifier,
-        })
+        Ok(Self { config: Arc::new(config), verifier })
     }
 
     pub(crate) fn client_config(&self) -> rustls::ClientConfig {
