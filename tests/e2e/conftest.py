@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import warnings
 from pathlib import Path
 
 import pytest
@@ -195,6 +196,8 @@ def open_app(sim, tauri_driver, request):
             window.driver.quit()
         except Exception:  # already killed by the test
             pass
+        if left := window.setup.stop_leftovers():
+            warnings.warn(f"the app outlived its WebDriver session and was killed: {left}")
 
 
 @pytest.hookimpl(hookwrapper=True)

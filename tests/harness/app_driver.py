@@ -5,8 +5,10 @@ window through WebDriver with the steps a customer takes that both need."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +16,7 @@ from pathlib import Path
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.remote.client_config import ClientConfig
 from selenium.webdriver.support.ui import WebDriverWait
 
 from ports import free_port, wait_for_port
@@ -21,6 +24,8 @@ from ports import free_port, wait_for_port
 ROOT = Path(__file__).resolve().parents[2]
 TAURI_DRIVER = Path(os.environ.get("XIMA_TAURI_DRIVER", ROOT / "target" / "tools" / "bin" / "tauri-driver"))
 API_KEY = "demo-api-key"
+# The longest a WebDriver command may take (the accessibility audit's is the longest).
+COMMAND_TIMEOUT = 120
 
 
 def app_binary(profile: str) -> Path:
@@ -65,6 +70,34 @@ class Installation:
             args += ["--sqs-endpoint", os.environ["XIMA_SQS_ENDPOINT"]]
         return args + list(self.extra_args)
 
+    def processes(self) -> list[int]:
+        """The app processes running on this installation's data folder."""
+        data = f"\0{self.home / 'data'}\0".encode()
+        running = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and data in b"\0" + (entry / "cmdline").read_bytes():
+                    running.append(int(entry.name))
+            except OSError:  # gone meanwhile, or not ours to read
+                pass
+        return running
+
+    def stop_leftovers(self, grace: float = 5) -> list[int]:
+        """Ends what is left of the app on this installation once its WebDriver session
+        is over: an app still running would take the next test's launch over (one
+        instance per desktop session) and that test would wait for a window that never
+        comes. Returns the processes that had to be stopped."""
+        deadline = time.monotonic() + grace
+        while self.processes() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = self.processes()
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        return left
+
 
 class TauriDriver:
     """tauri-driver (and WebKitWebDriver under it) on free ports; the apps it starts
@@ -106,7 +139,10 @@ def start_app(driver_url: str, app: Path, installation: Installation) -> webdriv
     options = ArgOptions()
     options.set_capability("browserName", "wry")
     options.set_capability("tauri:options", {"application": str(app), "args": installation.args()})
-    return webdriver.Remote(command_executor=driver_url, options=options)
+    # A window whose page went away answers no WebDriver command, ever: without a limit a
+    # test would wait for it until CI's own; with one it fails and says where.
+    return webdriver.Remote(command_executor=driver_url, options=options,
+                            client_config=ClientConfig(remote_server_addr=driver_url, timeout=COMMAND_TIMEOUT))
 
 
 class ChatWindow:

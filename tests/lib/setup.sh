@@ -76,6 +76,13 @@ ensure_tauri_driver() {
   fi
 }
 
+# The path of the workspace's test binary NAME (`[[test]]` name), built as tests/run.sh
+# builds it (--workspace: the same features, so nothing is rebuilt).
+test_binary() {
+  cargo test --locked --workspace --test "$1" --no-run --message-format=json \
+    | "$PYTHON" -c 'import json, sys; print([m["executable"] for m in map(json.loads, sys.stdin) if m.get("executable")][-1])'
+}
+
 # A package from the npm registry, pinned and checked against the digest the registry
 # gives: fetch_npm NAME VERSION INTEGRITY FOLDER unpacks its files into FOLDER.
 fetch_npm() {

@@ -8,15 +8,22 @@ start_xvfb 1920x1080
 trap 'kill "$XVFB_PID" 2>/dev/null || true' EXIT
 
 status=0
-say "Rust tests (moto + simulator)"
-"$PYTHON" tests/harness/services.py -- cargo test --locked --workspace || status=1
+say "Rust tests (moto + simulator), the fault soak beside them"
+# The soak (ignored by a plain `cargo test`: it takes minutes) runs in a process of its
+# own beside the other suites, against the same moto and simulator, and prints its
+# table after them. Its own process: it measures its open files and memory.
+soak_log="$ROOT/tests/artifacts/soak.log"
+"$PYTHON" tests/harness/services.py -- bash -c '
+  "$1" --ignored --nocapture >"$2" 2>&1 & soak=$!
+  cargo test --locked --workspace; tests=$?
+  wait "$soak"; soaked=$?
+  cat "$2"
+  [ "$tests" -eq 0 ] && [ "$soaked" -eq 0 ]' _ "$(test_binary soak)" "$soak_log" || status=1
 
 say "screen capture on a Wayland desktop (headless sway, xdg-desktop-portal-wlr)"
 # The core's portal capture, run by the session's unprivileged user (sway refuses root)
 # from a copy of the test binary that user can read wherever this clone lives.
-# (--workspace: built with the same features as the run above, so nothing is rebuilt.)
-capture_test="$(cargo test --locked --workspace --test integration --no-run --message-format=json \
-  | "$PYTHON" -c 'import json, sys; print([m["executable"] for m in map(json.loads, sys.stdin) if m.get("executable")][-1])')"
+capture_test="$(test_binary integration)"
 wayland_bin="$(mktemp -d)"
 chmod 755 "$wayland_bin"
 install -m 755 "$capture_test" "$wayland_bin/integration"

@@ -18,8 +18,8 @@ done
 ensure_rust
 ensure_python
 cd "$ROOT"
-# A fresh seed unless given (the test itself, under `cargo test`, uses a fixed one).
+# A fresh seed unless given (tests/lib/test-session.sh runs a fixed list).
 [ -n "$seed" ] || seed="$(od -An -N8 -tu8 /dev/urandom | tr -d ' ')"
 settings=(XIMA_SOAK_SECONDS="$((minutes * 60))" XIMA_SOAK_SEED="$seed")
 env "${settings[@]}" "$PYTHON" tests/harness/services.py -- \
-  cargo test --locked -p xima-chat-core --test soak -- --nocapture
+  cargo test --locked -p xima-chat-core --test soak -- --ignored --nocapture
