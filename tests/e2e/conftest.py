@@ -96,8 +96,11 @@ class ChatWindow(app_driver.ChatWindow):
         self._reopen = reopen
 
     def kill(self):
-        """Ends the app the hard way: the WebDriver session goes, and the app with it."""
+        """Ends the app the hard way: the WebDriver session goes, and the app with it (a
+        process that lingers after its session is killed, so a restart cannot hand its
+        launch over to it)."""
         self.driver.quit()
+        self.setup.stop_leftovers()
 
     def reopen(self) -> "ChatWindow":
         """Starts the app again with the same settings and data folder."""
@@ -196,7 +199,9 @@ def open_app(sim, tauri_driver, request):
             window.driver.quit()
         except Exception:  # already killed by the test
             pass
-        if left := window.setup.stop_leftovers():
+    # A reopened window shares its installation (and data folder) with the one before.
+    for installation in {window.setup.home: window.setup for window in opened}.values():
+        if left := installation.stop_leftovers():
             warnings.warn(f"the app outlived its WebDriver session and was killed: {left}")
 
 

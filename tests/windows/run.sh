@@ -30,7 +30,9 @@ WINEPREFIX="$(mktemp -d)"
 export WINEPREFIX WINEDEBUG=-all
 trap '/usr/lib/wine/wineserver -k 2>/dev/null || true; rm -rf "$WINEPREFIX"' EXIT
 windows_cargo() {
-  /usr/bin/cargo "$@" --locked -Zbuild-std=std,panic_abort --target "$TARGET" --target-dir "$ROOT/target/windows"
+  local command="$1"
+  shift
+  /usr/bin/cargo "$command" --locked -Zbuild-std=std,panic_abort --target "$TARGET" --target-dir "$ROOT/target/windows" "$@"
 }
 
 say "building the workspace for $TARGET (Debian's $($RUSTC --version))"
@@ -39,4 +41,9 @@ $build_only && exit 0
 
 say "the core's tests on Windows' API (Wine $(/usr/lib/wine/wine64 --version 2>/dev/null))"
 /usr/lib/wine/wine64 wineboot --init >/dev/null 2>&1 || true
-"$PYTHON" tests/harness/services.py -- bash -c "$(declare -f windows_cargo); windows_cargo test -p xima-chat-core --lib --test integration"
+# The unit tests, and the suites that need no desktop of Linux's: screen capture is read
+# from Xvfb, the corporate network's trust from SSL_CERT_FILE, which Windows' verifier
+# does not read (docs/testing.md, "Windows").
+"$PYTHON" tests/harness/services.py -- bash -c "$(declare -f windows_cargo)
+  windows_cargo test -p xima-chat-core --lib &&
+  windows_cargo test -p xima-chat-core --test integration -- chat_lifecycle:: chat_faults:: network_drop::"
