@@ -6,6 +6,9 @@
 #
 #   bash tests/windows/run.sh [--build-only]
 #
+# Then the installer (src-tauri/packaging/windows/xima-chat.nsi) of that build: built,
+# installed silently under Wine, the installed app run, uninstalled.
+#
 # rustup's toolchain has no Windows standard library and none can be fetched, so this
 # uses Debian's own Rust with its standard library's source (rustc-web, cargo-web,
 # rust-web-src from bookworm-security) and builds std for the target (-Zbuild-std, which
@@ -17,7 +20,7 @@ source "$(dirname "$0")/../lib/setup.sh"
 build_only=false
 [ "${1:-}" = --build-only ] && build_only=true
 
-ensure_packages rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64 wine64
+ensure_packages rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64 wine64 nsis
 ensure_python
 cd "$ROOT"
 
@@ -53,3 +56,28 @@ x86_64-w64-mingw32-gcc-posix -shared -O2 -o "$WINEPREFIX/drive_c/windows/system3
   windows_cargo test -p xima-chat-core --lib &&
   windows_cargo test -p xima-chat-core --test integration -- chat_lifecycle:: chat_faults:: network_drop:: &&
   windows_cargo test -p xima-chat-desktop --test keychain"
+
+say "the installer (makensis $(makensis -VERSION)), installed and removed under Wine"
+app_dir="$ROOT/target/windows/$TARGET/debug"
+setup="$app_dir/xima-chat-setup.exe"
+version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)"
+# zlib: the debug build is large and lzma slow on it; a release is packed with lzma.
+makensis -V2 -X"SetCompressor /FINAL zlib" -DAPP_DIR="$app_dir" -DVERSION="$version" -DOUT="$setup" \
+  src-tauri/packaging/windows/xima-chat.nsi
+wine=/usr/lib/wine/wine64
+installed="$WINEPREFIX/drive_c/Program Files/Xima Chat"
+query() { "$wine" reg query "$@" 2>/dev/null | tr -d '\r'; }
+"$wine" "$setup" /S
+[ -f "$installed/xima-chat.exe" ] && [ -f "$installed/WebView2Loader.dll" ] || { echo "not installed" >&2; exit 1; }
+query 'HKLM\Software\Classes\xima-chat\shell\open\command' | grep -qF '"C:\Program Files\Xima Chat\xima-chat.exe" "%1"' \
+  || { echo "xima-chat:// links are not registered" >&2; exit 1; }
+query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\XimaChat' | grep -q "DisplayVersion.*$version" \
+  || { echo "not in Apps & features" >&2; exit 1; }
+[ "$("$wine" "$installed/xima-chat.exe" --version | tr -d '\r')" = "xima-chat $version" ] \
+  || { echo "the installed app does not run" >&2; exit 1; }
+"$wine" "$installed/uninstall.exe" /S
+# The uninstaller runs on from a copy of itself; it is done when the folder is gone.
+for _ in $(seq 50); do [ -e "$installed" ] || break; sleep 0.2; done
+[ ! -e "$installed" ] && ! query 'HKLM\Software\Classes\xima-chat' | grep -q . \
+  || { echo "the uninstaller left the app behind" >&2; exit 1; }
+say "installed, run and removed"

@@ -206,9 +206,14 @@ fn log_dir_under(home: Option<PathBuf>, state: Option<PathBuf>) -> Option<PathBu
     }
 }
 
-/// The platform's data dir for sessions and transcripts; `None` without a home folder.
+/// The platform's data dir for sessions and transcripts: `~/.local/share/xima-chat` on
+/// Linux, `~/Library/Application Support/xima-chat` on macOS, and on Windows
+/// `%LOCALAPPDATA%\\xima-chat`, not the roaming `%APPDATA%` the settings are in: a roaming
+/// profile is copied to a server at every logoff, and a customer's transcripts (and the
+/// data dir's lock, which one computer holds) have no business there. `None` without a
+/// home folder.
 pub fn default_data_dir() -> Option<PathBuf> {
-    data_dir_under(dirs::data_dir())
+    data_dir_under(dirs::data_local_dir())
 }
 
 fn data_dir_under(platform_data: Option<PathBuf>) -> Option<PathBuf> {
@@ -531,5 +536,17 @@ mod tests {
         assert!(matches!(on("http://x.example").key_home(), Err(KeychainError::BadBaseUrl)));
         let unset = AppConfig { installation_id: " ".into(), ..on("http://x.example") };
         assert!(matches!(unset.key_home(), Err(KeychainError::NoInstallation)), "the first thing to set");
+    }
+
+    /// Windows' own folders, as Windows (or Wine: tests/windows/run.sh) names them: the
+    /// settings roam with the user, the chats and the logs stay on this computer.
+    #[cfg(windows)]
+    #[test]
+    fn on_windows_settings_roam_and_chats_and_logs_stay_on_this_computer() {
+        let folder = |variable: &str| PathBuf::from(std::env::var(variable).expect("Windows sets it"));
+        let (roaming, local) = (folder("APPDATA"), folder("LOCALAPPDATA"));
+        assert_eq!(default_config_path(), Some(roaming.join("xima-chat").join("config.toml")));
+        assert_eq!(default_data_dir(), Some(local.join("xima-chat")));
+        assert_eq!(default_log_dir(), Some(local.join("xima-chat").join("logs")));
     }
 }
