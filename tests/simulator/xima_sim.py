@@ -579,9 +579,13 @@ def create_app(sim: Simulator) -> Flask:
     def inject_fault():
         if request.path.startswith("/_sim"):
             return None
-        # `match` may name the session, the installation or the HTTP session cookie.
+        # `match` may name the session, the installation or the HTTP session cookie; a
+        # request that names neither (a screenshot's body is the image alone) is known by
+        # the chat its cookie belongs to.
+        cookie = request.cookies.get(SESSION_COOKIE) or ""
+        known = sim.by_cookie(cookie)
         raw = " ".join([request.get_data().decode("utf-8", "replace"), request.query_string.decode("utf-8", "replace"),
-                        request.cookies.get(SESSION_COOKIE) or ""])
+                        cookie] + ([known.id, known.installation_id] if known else []))
         fault = sim.take_fault(request.path, raw)
         if fault is None:
             return None

@@ -94,15 +94,19 @@ async fn a_whole_chat_goes_through_the_authenticating_proxy_to_endpoints_only_th
 
 /// What the customer is told when a chat cannot start on this network.
 async fn start_fails(cloud_url: &str, network: Network) -> ChatError {
+    start_fails_for(&unique("inst"), cloud_url, network).await
+}
+
+/// The same for `installation`, which a test may have given a fault of its own.
+async fn start_fails_for(installation: &str, cloud_url: &str, network: Network) -> ChatError {
     let cloud =
         CloudClient::new(cloud_url, CloudOptions { network: Some(network), ..CloudOptions::default() }).unwrap();
     let data_dir = std::env::temp_dir().join(unique("xima-chat-network"));
-    let installation = unique("inst");
     let (events, _) = tokio::sync::mpsc::unbounded_channel();
-    let settings = xima_chat_core::ChatSettings::new(installation.clone());
+    let settings = xima_chat_core::ChatSettings::new(installation.to_owned());
     let chat = Chat::new(cloud, settings, SessionStore::new(&data_dir), std::sync::Arc::new(events));
     let request = xima_chat_core::StartRequest {
-        installation_id: installation,
+        installation_id: installation.to_owned(),
         email: "ann.lee@example.com".into(),
         name: "Ann Lee".into(),
         skill: "Support".into(),
@@ -182,8 +186,9 @@ async fn a_proxy_that_refuses_one_that_is_down_and_a_name_that_resolves_nowhere_
 #[tokio::test]
 async fn a_contact_center_answering_500_is_its_trouble_not_the_customers_connection() {
     let sim = crate::support::Simulator::from_env();
-    sim.fail_next("/chat/apiqueue", "", 500, 1).await;
-    let error = start_fails(&sim.url, Network::of_this_computer().unwrap()).await;
+    let installation = unique("inst");
+    sim.fail_next("/chat/apiqueue", &installation, 500, 1).await;
+    let error = start_fails_for(&installation, &sim.url, Network::of_this_computer().unwrap()).await;
     assert_eq!(error.code(), "cloud_trouble");
     assert!(error.to_string().contains("having trouble"), "{error}");
 }

@@ -100,7 +100,7 @@ async fn a_failed_upload_is_reported_as_rejected() {
     let _screen = VirtualScreen::start(800, 600);
     let (t, session) = chat_asked_for_a_screenshot(Options::default()).await;
     t.chat.capture_screenshot(CaptureTarget::AllScreens, None).await.unwrap();
-    t.sim.fail_next("/screenshot", "", 500, 1).await;
+    t.sim.fail_next("/screenshot", session.as_str(), 500, 1).await;
     assert!(t.chat.answer_screenshot(true).await.is_err());
     let notify = t.sim.requests_for("/screenshot/notify", &session).await;
     assert_eq!(body(&notify[0]), json!({"chatSessionId": session.as_str(), "status": "REJECTED"}));
