@@ -16,6 +16,7 @@ const APP: &str = env!("CARGO_BIN_EXE_xima-chat");
 fn app(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
     let mut child = Command::new(APP)
         .args(args)
+        .env_remove("XIMA_MACHINE_CONFIG")
         .envs(env.iter().copied())
         .env_remove("XIMA_CONFIG")
         .env("XDG_CONFIG_HOME", std::env::temp_dir().join(unique("xima-config")))
@@ -98,6 +99,48 @@ fn api_key_set_reads_standard_input_and_never_prints_the_key() {
     let output = app(&["--installation-id", &installation, "api-key", "clear"], "", &[]);
     assert!(output.status.success(), "{}", text(&output));
     assert_eq!(ApiKeyStore.get(&local).unwrap(), None);
+}
+
+/// What IT runs at every logon on many PCs, the key piped in from a file only it and the
+/// user can read (docs/admin.md, "Many computers"): the computer's settings file names the
+/// installation and the cloud, and no flag of the user's sends the key elsewhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logon_script_stores_the_key_for_the_installation_the_computers_file_names() {
+    let sim = Simulator::from_env();
+    let installation = unique("logon");
+    let dir = std::env::temp_dir().join(unique("xima-machine"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let machine = dir.join("config.toml");
+    std::fs::write(
+        &machine,
+        format!(
+            "installation-id = \"{installation}\"\nbase-url = \"{}\"\nskills = [\"Support\"]\n\
+             locked = [\"installation-id\", \"base-url\"]\n",
+            sim.url
+        ),
+    )
+    .unwrap();
+    let env = [("XIMA_MACHINE_CONFIG", machine.to_str().unwrap())];
+
+    let output = app(&["api-key", "set"], "k-logon\n", &env);
+    assert!(output.status.success(), "{}", text(&output));
+    let theirs = home_on(&installation, &sim.url);
+    assert_eq!(ApiKeyStore.get(&theirs).unwrap().unwrap().expose(), "k-logon");
+
+    let elsewhere = unique("elsewhere");
+    let output =
+        app(&["--installation-id", &elsewhere, "--base-url", "https://evil.example", "api-key", "set"], "k-2\n", &env);
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(ApiKeyStore.get(&theirs).unwrap().unwrap().expose(), "k-2", "still the computer's installation");
+    assert_eq!(ApiKeyStore.get(&home_on(&elsewhere, "https://evil.example")).unwrap(), None);
+
+    let said = text(&app(&["--installation-id", &elsewhere, "doctor"], "", &env));
+    let from = format!("INFO settings: {} (the computer's, locks installation-id, base-url)", machine.display());
+    assert!(said.contains(&from), "{said}");
+    assert!(said.contains("INFO locked: installation-id set elsewhere too"), "{said}");
+    assert!(said.contains("PASS keychain: an API key is stored"), "{said}");
+    ApiKeyStore.clear(&theirs).unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]

@@ -1,13 +1,13 @@
 //! What the shell keeps between commands: the configuration and the chat built from it.
 //! Saving new settings rebuilds the chat, so it lives behind a lock.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock, RwLockWriteGuard};
 
 use xima_chat_core::deeplink::ChatLink;
 use xima_chat_core::ApiKeyStore;
 use xima_chat_core::{AppConfig, Chat, ConfigProblem, EventSink, KioskConfig, SessionState};
 
+use crate::cli::SettingsFiles;
 use crate::error::{Error, Result};
 use crate::owned_task::OwnedTask;
 
@@ -21,7 +21,7 @@ struct Configured {
 
 pub struct AppState {
     configured: RwLock<Configured>,
-    config_path: Option<PathBuf>,
+    files: SettingsFiles,
     events: Arc<dyn EventSink>,
     pub keys: ApiKeyStore,
     /// Why the config file could not be read, when it could not: the window then opens
@@ -30,6 +30,16 @@ pub struct AppState {
     config_problem: Option<String>,
     /// A `xima-chat://` deep link the window has not taken yet.
     pending_deep_link: Mutex<Option<ChatLink>>,
+    /// Who the last chat on a desk was, for the next form (never on a kiosk).
+    last_customer: Mutex<Option<Customer>>,
+}
+
+/// The name and email a desk's customer last gave: the form comes back with them after
+/// *Start a new chat*, where it would otherwise be empty and refuse to start.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Customer {
+    pub name: String,
+    pub email: String,
 }
 
 fn build_chat(config: &AppConfig, events: &Arc<dyn EventSink>) -> Option<Chat> {
@@ -62,18 +72,18 @@ fn delete_old_transcripts(config: &AppConfig) {
 }
 
 impl AppState {
-    pub fn new(config: AppConfig, config_path: Option<PathBuf>, events: Arc<dyn EventSink>) -> Self {
-        Self::with_problem(config, config_path, events, None)
+    pub fn new(config: AppConfig, files: SettingsFiles, events: Arc<dyn EventSink>) -> Self {
+        Self::with_problem(config, files, events, None)
     }
 
     /// A window for a config file that cannot be read: the defaults, and the reason.
-    pub fn with_broken_config(config_path: Option<PathBuf>, events: Arc<dyn EventSink>, problem: String) -> Self {
-        Self::with_problem(AppConfig::default(), config_path, events, Some(problem))
+    pub fn with_broken_config(files: SettingsFiles, events: Arc<dyn EventSink>, problem: String) -> Self {
+        Self::with_problem(AppConfig::default(), files, events, Some(problem))
     }
 
     fn with_problem(
         config: AppConfig,
-        config_path: Option<PathBuf>,
+        files: SettingsFiles,
         events: Arc<dyn EventSink>,
         problem: Option<String>,
     ) -> Self {
@@ -85,10 +95,11 @@ impl AppState {
         };
         Self {
             configured: RwLock::new(Configured { config, chat, resuming: None }),
-            config_path,
+            files,
             events,
             keys: ApiKeyStore,
             pending_deep_link: Mutex::new(None),
+            last_customer: Mutex::new(None),
             config_problem: problem,
         }
     }
@@ -125,12 +136,25 @@ impl AppState {
         self.pending_deep_link.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 
+    /// Keeps who started a chat, on a desk only: a kiosk's next customer is someone else.
+    pub fn remember_customer(&self, name: &str, email: &str) {
+        if self.kiosk().enabled {
+            return;
+        }
+        let customer = Customer { name: name.trim().to_owned(), email: email.trim().to_owned() };
+        *self.last_customer.lock().unwrap_or_else(|p| p.into_inner()) = Some(customer);
+    }
+
+    pub fn last_customer(&self) -> Option<Customer> {
+        self.last_customer.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     pub fn config(&self) -> AppConfig {
         self.configured.read().unwrap_or_else(|p| p.into_inner()).config.clone()
     }
 
-    pub fn config_path(&self) -> Option<&PathBuf> {
-        self.config_path.as_ref()
+    pub fn files(&self) -> &SettingsFiles {
+        &self.files
     }
 
     /// The chat, or why there is none.
@@ -185,8 +209,15 @@ impl AppState {
         if let Some(detail) = &self.config_problem {
             return Err(Error::BrokenConfigFile(ConfigProblem::FileUnreadable { detail: detail.clone() }.to_string()));
         }
-        let path = self.config_path.clone().ok_or(Error::NoConfigFile)?;
-        config.save_edited(&path)?;
+        if let Some(machine) = &self.files.machine {
+            // What the window cannot edit, it cannot send edited either.
+            let mut enforced = config.clone();
+            if machine.enforce(&mut enforced).map_or(true, |overruled| !overruled.is_empty()) {
+                return Err(Error::SettingLocked);
+            }
+        }
+        let path = self.files.user.clone().ok_or(Error::NoConfigFile)?;
+        config.save_edited(&path, |key| self.files.is_locked(key))?;
         configured.chat = build_chat(&config, &self.events);
         configured.config = config;
         configured.resuming = None;
@@ -210,6 +241,7 @@ impl AppState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
     use std::time::Duration;
 
     use xima_chat_core::{ChatEvent, Secret, StartAuth, StartRequest};
@@ -226,7 +258,8 @@ mod tests {
             ..AppConfig::default()
         };
         let (events, _) = tokio::sync::mpsc::unbounded_channel::<ChatEvent>();
-        let state = AppState::new(config, Some(dir.join("config.toml")), Arc::new(events));
+        let files = SettingsFiles { user: Some(dir.join("config.toml")), ..SettingsFiles::default() };
+        let state = AppState::new(config, files, Arc::new(events));
         (state, cloud, dir)
     }
 

@@ -12,7 +12,8 @@ use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use xima_chat_core::deeplink::is_chat_link;
-use xima_chat_core::{checked_base_url, default_config_path, AppConfig, CloudError, ConfigError};
+use xima_chat_core::{checked_base_url, default_config_path, layered_settings, machine_config_path};
+use xima_chat_core::{AppConfig, CloudError, ConfigError, MachineSettings};
 
 /// Live chat with a Chronicall Contact Center agent.
 #[derive(Parser, Debug)]
@@ -34,7 +35,25 @@ const PRECEDENCE: &str = "\
 Each setting is also a key of the config file (--log-dir is log-dir) and an environment
 variable (XIMA_LOG_DIR); the environment overrides the file, a flag the environment.
 Switches take --kiosk, --kiosk=false or XIMA_KIOSK=1; the kiosk's details are set in the
-file's [kiosk] section.";
+file's [kiosk] section. Under all of them lies the computer's own file, which IT deploys
+(/etc/xima-chat/config.toml, %ProgramData%\\xima-chat\\config.toml); what it locks, nothing
+here changes.";
+
+/// Where the settings came from: the settings screen names both files and saves to the
+/// user's, leaving alone what the machine's locks.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsFiles {
+    pub user: Option<PathBuf>,
+    pub machine: Option<MachineSettings>,
+    /// Locked keys that the user's file, a variable or a flag tried to change.
+    pub overruled: Vec<String>,
+}
+
+impl SettingsFiles {
+    pub fn is_locked(&self, key: &str) -> bool {
+        self.machine.as_ref().is_some_and(|machine| machine.is_locked(key))
+    }
+}
 
 /// The top-level settings of [`AppConfig`], each `None` unless a flag or its variable
 /// gives it (then it overrides the file).
@@ -225,7 +244,7 @@ pub enum CliError {
 
 /// Reads the command line (`args` without the program's name), the environment and the
 /// config file it names.
-pub fn parse(args: &[String]) -> Result<(Command, AppConfig, Option<PathBuf>), CliError> {
+pub fn parse(args: &[String]) -> Result<(Command, AppConfig, SettingsFiles), CliError> {
     // A link is handed over by a browser or another program, and what comes with it is
     // theirs: a link that breaks out of its quotes (`…" --base-url "https://evil`) must
     // not choose where the API key goes. With a link on the line, only the link counts.
@@ -248,11 +267,17 @@ pub fn parse(args: &[String]) -> Result<(Command, AppConfig, Option<PathBuf>), C
     };
     let explicit = cli.config.is_some();
     let path = cli.config.or_else(default_config_path);
-    let mut config = match &path {
-        Some(path) if explicit || path.exists() => AppConfig::from_file(path)?,
-        _ => AppConfig::default(),
+    let machine = match machine_config_path() {
+        Some(machine) => MachineSettings::read(&machine)?,
+        None => None,
     };
+    let user_file = path.as_deref().filter(|path| explicit || path.exists());
+    let mut config = layered_settings(machine.as_ref(), user_file)?;
     cli.settings.apply(&mut config);
+    let overruled = match &machine {
+        Some(machine) => machine.enforce(&mut config)?,
+        None => Vec::new(),
+    };
     if let Err(error @ CloudError::InsecureBaseUrl(_)) = checked_base_url(&config.base_url) {
         return Err(CliError::InsecureBaseUrl(error));
     }
@@ -266,7 +291,7 @@ pub fn parse(args: &[String]) -> Result<(Command, AppConfig, Option<PathBuf>), C
         (Some(Admin::Doctor), None) => Command::Doctor,
         (_, Some(word)) => return Err(CliError::UnknownCommand(word)),
     };
-    Ok((command, config, path))
+    Ok((command, config, SettingsFiles { user: path, machine, overruled }))
 }
 
 /// Whether these arguments open the window (rather than an administrator's subcommand,
@@ -277,8 +302,8 @@ pub fn opens_the_window(args: &[String]) -> bool {
 }
 
 /// Help and version need no config file, not even a readable one.
-fn help_or_version(command: Command) -> (Command, AppConfig, Option<PathBuf>) {
-    (command, AppConfig::default(), None)
+fn help_or_version(command: Command) -> (Command, AppConfig, SettingsFiles) {
+    (command, AppConfig::default(), SettingsFiles::default())
 }
 
 #[cfg(test)]
@@ -295,7 +320,7 @@ mod tests {
 
     /// `parse` with these `XIMA_*` variables set. The environment is the process's: the
     /// tests that parse take turns.
-    fn parse_with(env: &[(&str, &str)], words: &[&str]) -> Result<(Command, AppConfig, Option<PathBuf>), CliError> {
+    fn parse_with(env: &[(&str, &str)], words: &[&str]) -> Result<(Command, AppConfig, SettingsFiles), CliError> {
         static ENVIRONMENT: Mutex<()> = Mutex::new(());
         let _turn = ENVIRONMENT.lock().unwrap_or_else(PoisonError::into_inner);
         for (name, value) in env {
@@ -349,11 +374,38 @@ mod tests {
         assert_eq!(config.keepalive_seconds, 5);
         assert_eq!(config.custom_chat_info[0].name, "Order");
         assert_eq!(command, Command::Doctor, "flags may follow the subcommand");
-        assert_eq!(path, Some(file.clone()));
+        assert_eq!(path.user, Some(file.clone()));
 
         let (_, moved, _) = parse_with(&[], &["--config=/dev/null", "--log-dir", "/var/log/xima"]).unwrap();
         assert_eq!(moved.log_dir(), Ok(PathBuf::from("/var/log/xima")));
         std::fs::remove_file(file).unwrap();
+    }
+
+    #[test]
+    fn the_computers_file_lies_under_the_users_and_what_it_locks_no_file_variable_or_flag_changes() {
+        let machine = config_file(
+            "machine",
+            "installation-id = \"from-it\"\nskills = [\"IT\"]\nkeepalive-seconds = 20\n\
+             locked = [\"installation-id\", \"kiosk.enabled\"]\n",
+        );
+        let users = config_file("users", "installation-id = \"the-users\"\nskills = [\"Mine\"]\n");
+        let env = [("XIMA_MACHINE_CONFIG", machine.to_str().unwrap()), ("XIMA_INSTALLATION_ID", "from-env")];
+        let flags = ["--config", users.to_str().unwrap(), "--installation-id=from-flag", "--kiosk"];
+        let (_, config, files) = parse_with(&env, &flags).unwrap();
+        assert_eq!(config.installation_id, "from-it", "locked");
+        assert!(!config.kiosk.enabled, "locked at its default");
+        assert_eq!(config.skills, ["Mine"], "not locked: the user's file is laid over the machine's");
+        assert_eq!(config.keepalive_seconds, 20, "the machine's, where the user says nothing");
+        assert_eq!(files.overruled, ["installation-id", "kiosk.enabled"]);
+        assert!(files.is_locked("installation-id") && !files.is_locked("skills"));
+        assert_eq!(files.user, Some(users.clone()));
+
+        std::fs::write(&machine, "locked = [\"instalation-id\"]\n").unwrap();
+        let error = parse_with(&env, &flags).unwrap_err();
+        assert!(matches!(error, CliError::Config(_)), "{error}");
+        assert!(error.to_string().contains(machine.to_str().unwrap()), "names the machine's file: {error}");
+        std::fs::remove_file(machine).unwrap();
+        std::fs::remove_file(users).unwrap();
     }
 
     #[test]

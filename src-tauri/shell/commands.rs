@@ -8,10 +8,10 @@ use xima_chat_core::capture::{self, CaptureTarget, ScreenInfo};
 use xima_chat_core::deeplink::ChatLink;
 use xima_chat_core::Availability;
 use xima_chat_core::Entry;
+use xima_chat_core::{AppConfig, ExportFormat, LentWords};
 use xima_chat_core::{ChatSnapshot, ConfigProblem, CustomChatInfo, ScreenshotPreview, Secret, StartAuth, StartRequest};
-use xima_chat_core::{ExportFormat, LentWords};
 
-use crate::app_state::AppState;
+use crate::app_state::{AppState, Customer};
 use crate::error::{Error, Result};
 use crate::portal_parent;
 use crate::words::SharedWords;
@@ -34,12 +34,18 @@ pub struct SettingsView {
     pub base_url: String,
     /// Where an administrator sets the app up.
     pub config_file: Option<String>,
+    /// The computer's own settings file, which IT deploys, when there is one.
+    pub machine_file: Option<String>,
+    /// Which of the fields above that file locks (`AppConfig::EDITED`'s keys).
+    pub locked: Vec<&'static str>,
     pub has_api_key: bool,
     /// Why the keychain could not be asked, if it could not.
     pub keychain_error: Option<String>,
     /// Where the logs are, for a help-desk ticket.
     pub log_dir: String,
     pub kiosk: Option<KioskView>,
+    /// Who the last chat on this desk was; the form starts from them, not from blanks.
+    pub last_customer: Option<Customer>,
 }
 
 /// What the window needs to behave as a kiosk.
@@ -80,7 +86,9 @@ pub async fn settings(state: State<'_, AppState>) -> Result<SettingsView> {
         custom_chat_info: config.custom_chat_info.clone(),
         installation_id: config.installation_id.clone(),
         base_url: config.base_url.clone(),
-        config_file: state.config_path().map(|path| path.display().to_string()),
+        config_file: state.files().user.as_ref().map(|path| path.display().to_string()),
+        machine_file: state.files().machine.as_ref().map(|machine| machine.path().display().to_string()),
+        locked: AppConfig::EDITED.into_iter().filter(|key| state.files().is_locked(key)).collect(),
         has_api_key,
         keychain_error,
         log_dir: config.log_dir().map_or_else(|no_home| no_home.to_string(), |dir| dir.display().to_string()),
@@ -91,6 +99,7 @@ pub async fn settings(state: State<'_, AppState>) -> Result<SettingsView> {
             idle_reset_seconds: config.kiosk.idle_reset_seconds,
             queue_idle_reset_seconds: config.kiosk.queue_idle_reset_seconds,
         }),
+        last_customer: state.last_customer(),
     })
 }
 
@@ -170,6 +179,7 @@ pub async fn start_chat(state: State<'_, AppState>, form: StartForm) -> Result<(
         auth: StartAuth::ApiKey(key),
         custom_chat_info: config.custom_chat_info_with(form.custom_chat_info)?,
     };
+    state.remember_customer(&request.name, &request.email);
     chat.start(request).await.map_err(Into::into)
 }
 

@@ -7,6 +7,8 @@ use url::Url;
 use xima_chat_core::{ApiKeyStore, AppConfig, Availability, CloudClient, CloudError, CloudOptions, QueueStatus};
 use xima_chat_core::{Network, NetworkFailure, ProxyAsked, SessionId, SessionShape, SessionStore};
 
+use crate::cli::SettingsFiles;
+
 /// What IT needs to know about one host the app talks to: the route, where it came
 /// from, TLS and the certificate's issuer, and what the proxy asked for.
 async fn network_report(
@@ -65,13 +67,17 @@ fn proxy_words(asked: &ProxyAsked) -> String {
 
 /// One line per check, `PASS` or `FAIL`, for whoever deploys the app; `INFO` lines
 /// describe the server without judging it.
-pub fn run(config: &AppConfig) -> ExitCode {
+pub fn run(config: &AppConfig, files: &SettingsFiles) -> ExitCode {
     let mut failed = 0;
     let mut report = |ok: bool, what: &str, detail: String| {
         println!("{} {what}: {detail}", if ok { "PASS" } else { "FAIL" });
         failed += usize::from(!ok);
     };
     let info = |what: &str, detail: String| println!("INFO {what}: {detail}");
+    info("settings", settings_files(files));
+    if !files.overruled.is_empty() {
+        info("locked", format!("{} set elsewhere too; the computer's value stands", files.overruled.join(", ")));
+    }
     let problems = config.problems();
     report(
         problems.is_empty(),
@@ -157,6 +163,25 @@ pub fn run(config: &AppConfig) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// Which files the settings came from, the computer's first: `/etc/xima-chat/config.toml
+/// (the computer's, locks installation-id), then ~/.config/xima-chat/config.toml`.
+fn settings_files(files: &SettingsFiles) -> String {
+    let machine = files.machine.as_ref().map(|machine| match machine.locked() {
+        [] => format!("{} (the computer's)", machine.path().display()),
+        locked => format!("{} (the computer's, locks {})", machine.path().display(), locked.join(", ")),
+    });
+    let user = match &files.user {
+        Some(path) if path.exists() => Some(path.display().to_string()),
+        Some(path) => Some(format!("{} (not there yet)", path.display())),
+        None => None,
+    };
+    match (machine, user) {
+        (Some(machine), Some(user)) => format!("{machine}, then {user}"),
+        (Some(only), None) | (None, Some(only)) => only,
+        (None, None) => "the defaults (no settings file)".into(),
     }
 }
 

@@ -35,6 +35,8 @@ pub enum Error {
     SaveTranscript(String),
     #[error("this is not available on a kiosk")]
     KioskLocked,
+    #[error("this setting is locked by the computer's own settings file, which IT deploys")]
+    SettingLocked,
     #[error("a background task failed: {0}")]
     Task(String),
 }
@@ -61,6 +63,7 @@ impl Error {
             Error::OpenInBrowser(_) => "browser_failed",
             Error::SaveTranscript(_) => "save_failed",
             Error::KioskLocked => "kiosk_locked",
+            Error::SettingLocked => "setting_locked",
             Error::Task(_) => "internal",
         }
     }

@@ -77,7 +77,7 @@ pub fn main() -> ExitCode {
     webkit_without_compositing();
     owner_only_files();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (command, config, config_path) = match cli::parse(&args) {
+    let (command, config, files) = match cli::parse(&args) {
         Ok(parsed) => parsed,
         // Started from a menu, nobody reads standard error: the window opens and says it.
         Err(cli::CliError::Config(error)) if cli::opens_the_window(&args) => {
@@ -85,7 +85,7 @@ pub fn main() -> ExitCode {
             let problem = error.to_string();
             let config = AppConfig::default();
             logging::to_stderr_and_file(config.log_dir());
-            return run_window(config, None, None, Some(problem));
+            return run_window(config, cli::SettingsFiles::default(), None, Some(problem));
         }
         Err(error) => {
             eprintln!("error: {error}");
@@ -95,7 +95,10 @@ pub fn main() -> ExitCode {
     match command {
         Command::Window { link } => {
             logging::to_stderr_and_file(config.log_dir());
-            run_window(config, config_path, link, None)
+            if !files.overruled.is_empty() {
+                tracing::warn!(keys = ?files.overruled, "locked by the computer's settings file: what else set them is ignored");
+            }
+            run_window(config, files, link, None)
         }
         Command::ApiKeySet => {
             logging::to_stderr();
@@ -115,7 +118,7 @@ pub fn main() -> ExitCode {
         }
         Command::Doctor => {
             logging::to_stderr();
-            doctor::run(&config)
+            doctor::run(&config, &files)
         }
         Command::Help => {
             print!("{}", cli::USAGE);
@@ -169,7 +172,7 @@ macro_rules! handler {
 /// settings screen saying so, and no chat can start.
 fn run_window(
     config: AppConfig,
-    config_path: Option<std::path::PathBuf>,
+    files: cli::SettingsFiles,
     link: Option<String>,
     config_problem: Option<String>,
 ) -> ExitCode {
@@ -228,8 +231,8 @@ fn run_window(
             }
             let events: Arc<dyn EventSink> = Arc::new(WindowEvents::new(app.handle().clone(), attention, notices));
             let state = match config_problem {
-                Some(problem) => AppState::with_broken_config(config_path, events, problem),
-                None => AppState::new(config, config_path, events),
+                Some(problem) => AppState::with_broken_config(files, events, problem),
+                None => AppState::new(config, files, events),
             };
             state.resume_last_chat();
             app.manage(state);

@@ -88,6 +88,17 @@ def dark_desktop():
         yield service.url
 
 
+@pytest.fixture
+def computers_settings(tmp_path):
+    """A tauri-driver whose apps read the computer's settings file (the one IT deploys
+    to /etc/xima-chat) from a throwaway place, and that file: `(driver_url, path)`.
+    Only debug builds let XIMA_MACHINE_CONFIG move it."""
+    path = tmp_path / "machine" / "config.toml"
+    path.parent.mkdir()
+    with TauriDriver(DRIVER_LOG, log_level="debug", XIMA_MACHINE_CONFIG=str(path)) as service:
+        yield service.url, path
+
+
 class ChatWindow(app_driver.ChatWindow):
     """The app's window, with the steps a customer takes."""
 

@@ -7,7 +7,8 @@
 #   bash tests/windows/run.sh [--build-only]
 #
 # Then the installer (src-tauri/packaging/windows/xima-chat.nsi) of that build: built,
-# installed silently under Wine, the installed app run, uninstalled.
+# installed silently under Wine, the installed app run (with the computer's settings in
+# %ProgramData% and the logon script's API key), uninstalled.
 #
 # rustup's toolchain has no Windows standard library and none can be fetched, so this
 # uses Debian's own Rust with its standard library's source (rustc-web, cargo-web,
@@ -75,6 +76,22 @@ query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\XimaChat' | grep
   || { echo "not in Apps & features" >&2; exit 1; }
 [ "$("$wine" "$installed/xima-chat.exe" --version | tr -d '\r')" = "xima-chat $version" ] \
   || { echo "the installed app does not run" >&2; exit 1; }
+# What IT does for many PCs (docs/admin.md, "Many computers"): the computer's settings
+# file in %ProgramData%, locking the installation and the cloud, then the logon script's
+# line storing the API key from a file. doctor names the file and its locks, and finds
+# the key where the computer's settings say, not where the user's flag would.
+mkdir -p "$WINEPREFIX/drive_c/ProgramData/xima-chat"
+printf '%s\r\n' 'installation-id = "lobby-pcs"' 'base-url = "http://127.0.0.1:9"' 'skills = ["Support"]' \
+  'locked = ["installation-id", "base-url"]' >"$WINEPREFIX/drive_c/ProgramData/xima-chat/config.toml"
+printf 'k-logon\r\n' >"$WINEPREFIX/drive_c/users/Public/xima-api-key.txt"
+printf '%s\r\n' '@echo off' '"%ProgramFiles%\Xima Chat\xima-chat.exe" api-key set < "C:\users\Public\xima-api-key.txt"' \
+  >"$WINEPREFIX/drive_c/users/Public/logon.bat"
+"$wine" cmd /c 'C:\users\Public\logon.bat' >/dev/null
+said="$("$wine" "$installed/xima-chat.exe" --installation-id not-this-one doctor 2>&1 | tr -d '\r' || true)"
+for line in "INFO settings: C:\ProgramData\xima-chat\config.toml (the computer's, locks installation-id, base-url)" \
+  "INFO locked: installation-id set elsewhere too" "PASS keychain: an API key is stored"; do
+  grep -qF "$line" <<<"$said" || { printf 'doctor does not say %s:\n%s\n' "$line" "$said" >&2; exit 1; }
+done
 "$wine" "$installed/uninstall.exe" /S
 # The uninstaller runs on from a copy of itself; it is done when the folder is gone.
 for _ in $(seq 50); do [ -e "$installed" ] || break; sleep 0.2; done

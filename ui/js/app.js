@@ -146,8 +146,10 @@ function settingsChanged(settings) {
 }
 
 function fillForm(settings) {
-  $("name").value = settings.name || "";
-  $("email").value = settings.email || "";
+  // A desk's customer starting another chat is still who they said they were.
+  const customer = settings.lastCustomer ?? settings;
+  $("name").value = customer.name || "";
+  $("email").value = customer.email || "";
   const skill = $("skill");
   skill.replaceChildren(...settings.skills.map((name) => new Option(name, name)));
   // A kiosk's skill and fixed fields are set by its administrator, not asked.
@@ -282,6 +284,7 @@ async function copyTranscript() {
 /** Back to an empty start form: after "new chat", and on a kiosk between customers. */
 async function startOver() {
   await call("new_chat").catch(() => {});
+  model.settings = await call("settings").catch(() => model.settings);
   transcript.reset([]);
   screenshot.close();
   model.formError = "";
@@ -480,6 +483,8 @@ async function boot() {
     });
   }
   render();
+  // A window that opens on the form is ready to be typed into.
+  if (model.state.phase === "idle" && !model.showSettings) firstField()?.focus();
   await takeDeepLink();
 }
 

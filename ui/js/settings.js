@@ -6,6 +6,30 @@ import { sound } from "./sound.js";
 
 const $ = (id) => document.getElementById(id);
 
+/** The form's input for each setting the core names (`AppConfig::EDITED`). */
+const INPUTS = {
+  "installation-id": "installation-id",
+  skills: "skills",
+  "base-url": "base-url",
+  name: "default-name",
+  email: "default-email",
+};
+
+/** What the computer's own settings file (which IT deploys) locks: read-only here, its
+ * label marked, and one line under the title saying who set them and where. */
+function showLocks(settings) {
+  const locked = new Set(settings.locked);
+  for (const [key, id] of Object.entries(INPUTS)) {
+    const input = $(id);
+    input.readOnly = locked.has(key);
+    if (locked.has(key)) input.setAttribute("aria-describedby", "locked-note");
+    else input.removeAttribute("aria-describedby");
+    document.querySelector(`label[for="${id}"]`).classList.toggle("locked", locked.has(key));
+  }
+  $("locked-note").hidden = locked.size === 0;
+  $("locked-note").textContent = locked.size === 0 ? "" : t("settingsLocked", { path: settings.machineFile ?? "" });
+}
+
 export function createSettings({ onChanged, announce }) {
   let current = null;
 
@@ -17,6 +41,7 @@ export function createSettings({ onChanged, announce }) {
     $("default-name").value = settings.name;
     $("default-email").value = settings.email;
     $("sound").checked = sound.enabled;
+    showLocks(settings);
     $("settings-problems").replaceChildren(...settings.problems.map(({ code, ...named }) => {
       const item = document.createElement("li");
       item.textContent = tCode("problem", code, named, code);

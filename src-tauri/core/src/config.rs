@@ -1,6 +1,7 @@
-//! The app's settings: defaults, then a TOML file. The shell's command line lays
-//! `XIMA_*` environment variables and then flags over them (`shell/cli.rs`), each
-//! overriding the one before. The API key is never here: it lives in the OS keychain
+//! The app's settings: defaults, then the machine's file IT deploys, then the user's
+//! TOML file ([`machine`]). The shell's command line lays `XIMA_*` environment variables
+//! and then flags over them (`shell/cli.rs`), each overriding the one before, and last
+//! the machine's locked keys are put back. The API key is never here: it lives in the OS keychain
 //! (see [`crate::device::keychain`]).
 
 use std::path::{Path, PathBuf};
@@ -16,6 +17,8 @@ use crate::network::{NetworkError, NetworkSettings};
 use crate::text::words::is_language_tag;
 use crate::wire::cloud::{checked_base_url, CloudError, DEFAULT_BASE_URL};
 use crate::wire::protocol::CustomChatInfo;
+
+pub(crate) mod machine;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
@@ -334,30 +337,52 @@ impl AppConfig {
             .map_err(|error| ConfigError::Parse { path: path.to_owned(), message: error.message().to_owned() })
     }
 
-    /// Saves what the settings screen edits (installation id, skills, base URL, the
-    /// pre-filled name and email) into the file at `path`, keeping everything else the
-    /// file says as it was: the environment and flags laid over it at start never end
-    /// up in it.
-    pub fn save_edited(&self, path: &Path) -> Result<(), ConfigError> {
-        let mut on_disk = if path.exists() { Self::from_file(path)? } else { Self::default() };
-        on_disk.installation_id = self.installation_id.clone();
-        on_disk.skills = self.skills.clone();
-        on_disk.base_url = self.base_url.clone();
-        on_disk.name = self.name.clone();
-        on_disk.email = self.email.clone();
-        on_disk.save(path)
-    }
+    /// The keys the settings screen edits.
+    pub const EDITED: [&str; 5] = ["installation-id", "skills", "base-url", "name", "email"];
 
-    /// Writes the whole file, creating its folder. Atomically: the new text goes to a
-    /// file beside it that then replaces it, so a crash or a full disk never leaves a
-    /// half-written config (which would stop the app from starting).
-    pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
+    /// Saves what the settings screen edits ([`Self::EDITED`]) into the user's file at
+    /// `path`, keeping everything else the file says as it was and adding nothing else:
+    /// not the environment and flags laid over it at start, not a default (which would
+    /// shadow the computer's file from then on), and not the keys `locked` names (the
+    /// computer's values, which would outlive IT's lock in the user's file).
+    /// Atomically: the new text goes to a file beside it that then replaces it, so a
+    /// crash or a full disk never leaves a half-written config (which would stop the app
+    /// from starting).
+    pub fn save_edited(&self, path: &Path, locked: impl Fn(&str) -> bool) -> Result<(), ConfigError> {
         let write_error = |source| ConfigError::Write { path: path.to_owned(), source };
+        let mut on_disk = match std::fs::read_to_string(path) {
+            Ok(text) => {
+                Self::from_file(path)?;
+                toml::from_str(&text).map_err(|error| ConfigError::Parse {
+                    path: path.to_owned(),
+                    message: error.message().to_owned(),
+                })?
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => toml::Table::new(),
+            Err(source) => return Err(ConfigError::Read { path: path.to_owned(), source }),
+        };
+        let edited = self.as_table().map_err(|message| write_error(std::io::Error::other(message)))?;
+        for key in Self::EDITED.into_iter().filter(|key| !locked(key)) {
+            match edited.get(key) {
+                Some(value) => on_disk.insert(key.to_owned(), value.clone()),
+                None => on_disk.remove(key),
+            };
+        }
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(write_error)?;
         }
-        let text = toml::to_string_pretty(self).map_err(|error| write_error(std::io::Error::other(error)))?;
+        let text = toml::to_string_pretty(&on_disk).map_err(|error| write_error(std::io::Error::other(error)))?;
         replace_owner_only(path, text.as_bytes()).map_err(write_error)
+    }
+
+    /// The settings as TOML's table, as a file would say them.
+    pub(crate) fn as_table(&self) -> Result<toml::Table, String> {
+        match toml::Value::try_from(self) {
+            Ok(toml::Value::Table(table)) => Ok(table),
+            Ok(_) => Err("the settings are not a table".into()),
+            // A path that is not UTF-8 has no TOML form.
+            Err(error) => Err(error.to_string()),
+        }
     }
 }
 
@@ -381,15 +406,22 @@ mod tests {
         effective.installation_id = "new".into();
         effective.skills = vec!["Support".into()];
 
-        effective.save_edited(&path).unwrap();
+        effective.base_url = "https://mm-v2.ximasoftware.com".into();
+        effective.save_edited(&path, |key| key == "base-url").unwrap();
 
         let saved = AppConfig::from_file(&path).unwrap();
         assert_eq!(saved.installation_id, "new");
         assert_eq!(saved.skills, ["Support"]);
+        assert_eq!(saved.base_url, DEFAULT_BASE_URL, "a locked key is the machine's, not saved for the user");
         assert_eq!(saved.keepalive_seconds, 20, "the file's own value");
         assert_eq!(saved.data_dir, None, "no flag's value");
         assert_eq!(saved.sqs_endpoint, None);
         assert_eq!(saved.kiosk.skill.as_deref(), Some("Lobby"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !text.contains("keep-transcripts-days"),
+            "no default is written, to shadow the computer's file:\n{text}"
+        );
         let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|entry| entry.unwrap().file_name()).collect();
         assert_eq!(leftovers, ["config.toml"], "no temporary file left");
         #[cfg(unix)]

@@ -37,6 +37,7 @@ pub use chat::lifecycle::{Agent, EndReason, SessionState};
 pub use chat::session::{Chat, ChatSettings, ChatSnapshot, ScreenshotPreview};
 pub use chat::store::SessionStore;
 pub use chat::transcript::{Author, Delivery, Entry, SystemLine};
+pub use config::machine::{layered_settings, machine_config_path, MachineSettings};
 pub use config::{default_config_path, download_dir, AppConfig, ConfigError, ConfigProblem, KioskConfig};
 pub use device::clocks::Waking;
 pub use device::data_dir_lock::{DataDirLock, DataDirLockError};

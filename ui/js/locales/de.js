@@ -23,6 +23,7 @@ export default {
   apiKeySaved: "API-Schlüssel im Schlüsselbund gespeichert.",
   apiKeyCleared: "API-Schlüssel entfernt.",
   configFile: "Die Einstellungen werden in {path} gespeichert.",
+  settingsLocked: "Ihre IT-Abteilung hat die mit 🔒 markierten Felder für diesen Computer festgelegt (in {path}); sie können hier nicht geändert werden.",
   logDir: "Protokolle werden in {path} geschrieben.",
   keychainUnavailable: "Der Schlüsselbund dieses Computers ist nicht erreichbar, daher kann kein API-Schlüssel gespeichert oder gelesen werden. Den Grund finden Sie im Protokoll.",
   keychainFailed: "Der Schlüsselbund hat die Änderung nicht übernommen. Der API-Schlüssel ist unverändert.",

@@ -29,6 +29,7 @@ export default {
   apiKeySaved: "API key stored in the keychain.",
   apiKeyCleared: "API key removed.",
   configFile: "Settings are kept in {path}.",
+  settingsLocked: "Your IT department set the fields marked 🔒 for this computer (in {path}); they cannot be changed here.",
   logDir: "Logs are written to {path}.",
   // The settings screen when something went wrong (the core's own words go to the log).
   keychainUnavailable: "This computer's keychain cannot be reached, so no API key can be stored or read. The log says why.",

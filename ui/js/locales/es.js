@@ -23,6 +23,7 @@ export default {
   apiKeySaved: "Clave de API guardada en el almacén de credenciales.",
   apiKeyCleared: "Clave de API eliminada.",
   configFile: "La configuración se guarda en {path}.",
+  settingsLocked: "Tu departamento de TI configuró los campos marcados con 🔒 para este equipo (en {path}); no se pueden cambiar aquí.",
   logDir: "Los registros se guardan en {path}.",
   keychainUnavailable: "No se puede acceder al almacén de credenciales de este equipo, así que no se puede guardar ni leer ninguna clave de API. El registro indica el motivo.",
   keychainFailed: "El almacén de credenciales no aceptó el cambio. La clave de API sigue como estaba.",

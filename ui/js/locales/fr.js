@@ -23,6 +23,7 @@ export default {
   apiKeySaved: "Clé d'API enregistrée dans le trousseau.",
   apiKeyCleared: "Clé d'API supprimée.",
   configFile: "Les paramètres sont enregistrés dans {path}.",
+  settingsLocked: "Votre service informatique a défini les champs marqués 🔒 pour cet ordinateur (dans {path}) ; ils ne peuvent pas être modifiés ici.",
   logDir: "Les journaux sont écrits dans {path}.",
   keychainUnavailable: "Le trousseau de cet ordinateur est inaccessible : aucune clé d'API ne peut y être enregistrée ni lue. Le journal indique pourquoi.",
   keychainFailed: "Le trousseau a refusé la modification. La clé d'API n'a pas changé.",

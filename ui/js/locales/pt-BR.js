@@ -23,6 +23,7 @@ export default {
   apiKeySaved: "Chave de API salva no cofre de credenciais.",
   apiKeyCleared: "Chave de API removida.",
   configFile: "As configurações ficam salvas em {path}.",
+  settingsLocked: "Sua equipe de TI definiu os campos marcados com 🔒 para este computador (em {path}); eles não podem ser alterados aqui.",
   logDir: "Os logs são gravados em {path}.",
   keychainUnavailable: "Não foi possível acessar o cofre de credenciais deste computador, então nenhuma chave de API pode ser salva ou lida. O log informa o motivo.",
   keychainFailed: "O cofre de credenciais não aceitou a alteração. A chave de API continua a mesma.",
