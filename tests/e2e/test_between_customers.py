@@ -35,7 +35,8 @@ def test_a_desk_new_chat_comes_back_with_the_customers_name_and_nothing_else(ope
     window.find("#new-chat").click()
     window.wait("the pre-chat form", lambda: window.visible("#start-form"))
     window.wait("the name field focused", lambda: focused(window) == "name")
-    assert window.find("#name").get_property("value") == "Ann Lee", "a desk remembers who its customer was"
+    window.wait("a desk remembering who its customer was",
+                lambda: window.find("#name").get_property("value") == "Ann Lee")
     assert window.find("#email").get_property("value") == "ann.lee@example.com"
     assert AGENT_LINE not in page_text(window)
     assert window.transcript() == []

@@ -284,7 +284,6 @@ async function copyTranscript() {
 /** Back to an empty start form: after "new chat", and on a kiosk between customers. */
 async function startOver() {
   await call("new_chat").catch(() => {});
-  model.settings = await call("settings").catch(() => model.settings);
   transcript.reset([]);
   screenshot.close();
   model.formError = "";
@@ -293,6 +292,12 @@ async function startOver() {
   forgetTheLastChat();
   render();
   firstField()?.focus();
+  if (!isKiosk()) {
+    // Who the customer was, as the core kept it when the chat began (after the wipe
+    // above, so nothing of the chat waits on this).
+    model.settings = await call("settings").catch(() => model.settings);
+    fillForm(model.settings);
+  }
 }
 
 /**
