@@ -331,10 +331,17 @@ impl AppConfig {
     }
 
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        Self::file_table(path).map(|(config, _)| config)
+    }
+
+    /// The file at `path`, read once: checked as settings (a typo is reported in it, with
+    /// its place) and as the table of exactly the keys it sets.
+    pub(crate) fn file_table(path: &Path) -> Result<(Self, toml::Table), ConfigError> {
         let text =
             std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-        toml::from_str(&text)
-            .map_err(|error| ConfigError::Parse { path: path.to_owned(), message: error.message().to_owned() })
+        let invalid =
+            |error: toml::de::Error| ConfigError::Parse { path: path.to_owned(), message: error.message().to_owned() };
+        Ok((toml::from_str(&text).map_err(invalid)?, toml::from_str(&text).map_err(invalid)?))
     }
 
     /// The keys the settings screen edits.
@@ -350,16 +357,12 @@ impl AppConfig {
     /// from starting).
     pub fn save_edited(&self, path: &Path, locked: impl Fn(&str) -> bool) -> Result<(), ConfigError> {
         let write_error = |source| ConfigError::Write { path: path.to_owned(), source };
-        let mut on_disk = match std::fs::read_to_string(path) {
-            Ok(text) => {
-                Self::from_file(path)?;
-                toml::from_str(&text).map_err(|error| ConfigError::Parse {
-                    path: path.to_owned(),
-                    message: error.message().to_owned(),
-                })?
+        let mut on_disk = match Self::file_table(path) {
+            Ok((_, table)) => table,
+            Err(ConfigError::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                toml::Table::new()
             }
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => toml::Table::new(),
-            Err(source) => return Err(ConfigError::Read { path: path.to_owned(), source }),
+            Err(error) => return Err(error),
         };
         let edited = self.as_table().map_err(|message| write_error(std::io::Error::other(message)))?;
         for key in Self::EDITED.into_iter().filter(|key| !locked(key)) {

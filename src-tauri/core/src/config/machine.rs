@@ -139,12 +139,7 @@ impl MachineSettings {
 pub fn layered_settings(machine: Option<&MachineSettings>, user_file: Option<&Path>) -> Result<AppConfig, ConfigError> {
     let mut table = machine.map(|machine| machine.table.clone()).unwrap_or_default();
     if let Some(path) = user_file {
-        // Read alone first, so a typo is reported in the user's file with its place.
-        AppConfig::from_file(path)?;
-        let text =
-            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-        let theirs: toml::Table = toml::from_str(&text)
-            .map_err(|error| ConfigError::Parse { path: path.to_owned(), message: error.message().to_owned() })?;
+        let (_, theirs) = AppConfig::file_table(path)?;
         merge(&mut table, theirs);
     }
     let origin = user_file.or(machine.map(MachineSettings::path)).map(Path::to_owned).unwrap_or_default();
