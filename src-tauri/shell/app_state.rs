@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex, RwLock, RwLockWriteGuard};
 
 use xima_chat_core::deeplink::ChatLink;
-use xima_chat_core::ApiKeyStore;
+use xima_chat_core::{ApiKeyStore, Facts};
 use xima_chat_core::{AppConfig, Chat, ConfigProblem, EventSink, KioskConfig, SessionState};
 
 use crate::cli::SettingsFiles;
@@ -32,6 +32,9 @@ pub struct AppState {
     pending_deep_link: Mutex<Option<ChatLink>>,
     /// Who the last chat on a desk was, for the next form (never on a kiosk).
     last_customer: Mutex<Option<Customer>>,
+    /// The computer's facts as the form last showed them: a chat started from that form
+    /// sends these, not what a second read might say.
+    shown_facts: Mutex<Option<Facts>>,
 }
 
 /// The name and email a desk's customer last gave: the form comes back with them after
@@ -100,6 +103,7 @@ impl AppState {
             keys: ApiKeyStore,
             pending_deep_link: Mutex::new(None),
             last_customer: Mutex::new(None),
+            shown_facts: Mutex::new(None),
             config_problem: problem,
         }
     }
@@ -147,6 +151,17 @@ impl AppState {
 
     pub fn last_customer(&self) -> Option<Customer> {
         self.last_customer.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Keeps the facts the form is about to show.
+    pub fn show_facts(&self, facts: Facts) {
+        *self.shown_facts.lock().unwrap_or_else(|p| p.into_inner()) = Some(facts);
+    }
+
+    /// The facts the form showed; read now (without a screen) if it showed none yet.
+    pub fn shown_facts(&self) -> Facts {
+        let shown = self.shown_facts.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        shown.unwrap_or_else(|| Facts::read(self.config().facts_named(), None))
     }
 
     pub fn config(&self) -> AppConfig {

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use xima_chat_core::deeplink::is_chat_link;
+use xima_chat_core::deeplink::{self, is_chat_link, ChatLink, LinkError};
 use xima_chat_core::{checked_base_url, default_config_path, layered_settings, machine_config_path};
 use xima_chat_core::{AppConfig, CloudError, ConfigError, MachineSettings};
 
@@ -23,8 +23,11 @@ struct Cli {
     /// The config file [default: xima-chat/config.toml in the platform's config dir]
     #[arg(long, env = "XIMA_CONFIG", value_name = "FILE", global = true)]
     config: Option<PathBuf>,
-    /// xima-chat://start?skill=..&name=..&email=..: open the window with the form filled in
+    /// xima-chat://start?skill=..&name=..&email=..&field.NAME=..: open the window with the form filled in
     link: Option<String>,
+    /// Fill the form's custom field NAME (one the settings leave blank for the customer)
+    #[arg(long = "field", value_name = "NAME=VALUE", value_parser = FIELD, global = true)]
+    fields: Vec<(String, String)>,
     #[command(flatten)]
     settings: Settings,
     #[command(subcommand)]
@@ -112,6 +115,10 @@ struct Settings {
     #[arg(long, env = "XIMA_START_AT_LOGIN", value_name = "BOOL", value_parser = SWITCH, global = true,
           num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     start_at_login: Option<bool>,
+    /// Let a xima-chat://start?..&autostart=1 link start the chat by itself (any web page can hand one out)
+    #[arg(long, env = "XIMA_LINK_AUTOSTART", value_name = "BOOL", value_parser = SWITCH, global = true,
+          num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    link_autostart: Option<bool>,
     /// Kiosk mode (its details come from the [kiosk] section of the file)
     #[arg(long, env = "XIMA_KIOSK", value_name = "BOOL", value_parser = SWITCH, global = true,
           num_args = 0..=1, require_equals = true, default_missing_value = "true")]
@@ -145,6 +152,7 @@ impl Settings {
         over(&mut config.no_proxy, self.no_proxy.map(|hosts| hosts.split(',').filter_map(nonblank).collect()));
         over(&mut config.proxy_user, self.proxy_user.map(|user| nonblank(&user)));
         over(&mut config.start_at_login, self.start_at_login);
+        over(&mut config.link_autostart, self.link_autostart);
         over(&mut config.kiosk.enabled, self.kiosk);
     }
 }
@@ -159,6 +167,8 @@ enum Admin {
     ProxyPassword(Stored),
     /// Check the config, the network's routes and TLS, the cloud, SQS, the keychain; show agent availability
     Doctor,
+    /// Open the window and start the chat at once, with the form's values and --field's (a help desk's shortcut)
+    Start,
 }
 
 #[derive(Subcommand, Debug)]
@@ -177,6 +187,11 @@ struct Setting<T>(fn(&str) -> Option<T>, &'static str);
 const SECONDS: Setting<u64> = Setting(|value| value.trim().parse().ok(), "a whole number of seconds");
 
 const DAYS: Setting<u32> = Setting(|value| value.trim().parse().ok(), "a whole number of days");
+
+const FIELD: Setting<(String, String)> = Setting(
+    |value| value.split_once('=').map(|(name, value)| (name.trim().to_owned(), value.to_owned())),
+    "NAME=VALUE",
+);
 
 const SWITCH: Setting<bool> = Setting(
     |value| match value.trim().to_ascii_lowercase().as_str() {
@@ -215,9 +230,10 @@ impl fmt::Display for Usage {
 /// What the command line asked for.
 #[derive(Debug, PartialEq)]
 pub enum Command {
-    /// The chat window, with a `xima-chat://` link to fill its form from.
+    /// The chat window, with what to fill its form from (a `xima-chat://` link, or
+    /// `--field`s), if anything; a link that is not one of ours is the error.
     Window {
-        link: Option<String>,
+        chat: Option<Result<ChatLink, LinkError>>,
     },
     ApiKeySet,
     ApiKeyClear,
@@ -245,17 +261,7 @@ pub enum CliError {
 /// Reads the command line (`args` without the program's name), the environment and the
 /// config file it names.
 pub fn parse(args: &[String]) -> Result<(Command, AppConfig, SettingsFiles), CliError> {
-    // A link is handed over by a browser or another program, and what comes with it is
-    // theirs: a link that breaks out of its quotes (`…" --base-url "https://evil`) must
-    // not choose where the API key goes. With a link on the line, only the link counts.
-    let link_only;
-    let args = match args.iter().find(|arg| is_chat_link(arg)) {
-        Some(link) => {
-            link_only = [link.clone()];
-            &link_only[..]
-        }
-        None => args,
-    };
+    let args = link_only(args);
     let cli = match Cli::try_parse_from(std::iter::once("xima-chat").chain(args.iter().map(String::as_str))) {
         Ok(cli) if cli.command.is_none() && cli.link.as_deref() == Some("help") => {
             return Ok(help_or_version(Command::Help))
@@ -265,6 +271,7 @@ pub fn parse(args: &[String]) -> Result<(Command, AppConfig, SettingsFiles), Cli
         Err(error) if error.kind() == ErrorKind::DisplayVersion => return Ok(help_or_version(Command::Version)),
         Err(error) => return Err(CliError::Usage(error)),
     };
+    let chat = chat_asked(&cli);
     let explicit = cli.config.is_some();
     let path = cli.config.or_else(default_config_path);
     let machine = match machine_config_path() {
@@ -282,8 +289,8 @@ pub fn parse(args: &[String]) -> Result<(Command, AppConfig, SettingsFiles), Cli
         return Err(CliError::InsecureBaseUrl(error));
     }
     let command = match (cli.command, cli.link) {
-        (None, None) => Command::Window { link: None },
-        (None, Some(link)) if is_chat_link(&link) => Command::Window { link: Some(link) },
+        (None | Some(Admin::Start), None) => Command::Window { chat },
+        (None, Some(link)) if is_chat_link(&link) => Command::Window { chat },
         (Some(Admin::ApiKey(Stored::Set)), None) => Command::ApiKeySet,
         (Some(Admin::ApiKey(Stored::Clear)), None) => Command::ApiKeyClear,
         (Some(Admin::ProxyPassword(Stored::Set)), None) => Command::ProxyPasswordSet,
@@ -294,11 +301,45 @@ pub fn parse(args: &[String]) -> Result<(Command, AppConfig, SettingsFiles), Cli
     Ok((command, config, SettingsFiles { user: path, machine, overruled }))
 }
 
+/// What a launch's arguments ask of the chat window (`args` without the program's
+/// name): a link, `--field`s, `start`; nothing for a plain launch. For the arguments a
+/// second launch hands the running one, read by the same rules as a first launch's.
+pub fn chat_request(args: &[String]) -> Option<Result<ChatLink, LinkError>> {
+    let args = link_only(args);
+    let cli = Cli::try_parse_from(std::iter::once("xima-chat").chain(args.iter().map(String::as_str)));
+    match cli {
+        Ok(cli) => chat_asked(&cli),
+        Err(error) => {
+            tracing::warn!(error = ?error.kind(), "a second launch's arguments are not the window's");
+            None
+        }
+    }
+}
+
+fn chat_asked(cli: &Cli) -> Option<Result<ChatLink, LinkError>> {
+    match (&cli.command, &cli.link) {
+        (None, Some(link)) if is_chat_link(link) => Some(deeplink::parse(link)),
+        (Some(Admin::Start), None) => Some(Ok(ChatLink::from_command_line(&cli.fields, true))),
+        (None, None) if !cli.fields.is_empty() => Some(Ok(ChatLink::from_command_line(&cli.fields, false))),
+        _ => None,
+    }
+}
+
+/// A link is handed over by a browser or another program, and what comes with it is
+/// theirs: a link that breaks out of its quotes (`…" --base-url "https://evil`) must not
+/// choose where the API key goes. With a link on the line, only the link counts.
+fn link_only(args: &[String]) -> &[String] {
+    match args.iter().position(|arg| is_chat_link(arg)) {
+        Some(at) => &args[at..=at],
+        None => args,
+    }
+}
+
 /// Whether these arguments open the window (rather than an administrator's subcommand,
 /// the help or the version), whatever the config file holds.
 pub fn opens_the_window(args: &[String]) -> bool {
     let parsed = Cli::try_parse_from(std::iter::once("xima-chat").chain(args.iter().map(String::as_str)));
-    parsed.is_ok_and(|cli| cli.command.is_none() && cli.link.as_deref() != Some("help"))
+    parsed.is_ok_and(|cli| matches!(cli.command, None | Some(Admin::Start)) && cli.link.as_deref() != Some("help"))
 }
 
 /// Help and version need no config file, not even a readable one.
@@ -352,7 +393,36 @@ mod tests {
             "an explicit config file must exist"
         );
         let (command, _, _) = parse_with(&[], &["--config=/dev/null", "xima-chat://start?name=Ann"]).unwrap();
-        assert_eq!(command, Command::Window { link: Some("xima-chat://start?name=Ann".into()) });
+        assert_eq!(command, Command::Window { chat: Some(deeplink::parse("xima-chat://start?name=Ann")) });
+    }
+
+    #[test]
+    fn a_script_fills_fields_and_may_start_the_chat() {
+        let ticket = ("Ticket".to_owned(), "INC-4211".to_owned());
+        let (command, _, _) = parse_with(&[], &["--config=/dev/null", "--field", "Ticket=INC-4211"]).unwrap();
+        assert_eq!(
+            command,
+            Command::Window { chat: Some(Ok(ChatLink::from_command_line(std::slice::from_ref(&ticket), false))) }
+        );
+        let (command, _, _) =
+            parse_with(&[], &["--config=/dev/null", "start", "--field=Ticket=INC-4211", "--field", "Order number=7"])
+                .unwrap();
+        let order = ("Order number".to_owned(), "7".to_owned());
+        assert_eq!(command, Command::Window { chat: Some(Ok(ChatLink::from_command_line(&[ticket, order], true))) });
+        assert_eq!(parse_with(&[], &["--config=/dev/null"]).unwrap().0, Command::Window { chat: None });
+        let error = parse_with(&[], &["--config=/dev/null", "--field", "Ticket"]).unwrap_err();
+        assert_eq!(error.to_string(), "field must be NAME=VALUE, was \"Ticket\"");
+        assert!(opens_the_window(&args(&["start"])));
+    }
+
+    #[test]
+    fn a_second_launch_hands_over_what_it_asks_of_the_window_by_the_same_rules() {
+        let asked = chat_request(&args(&["start", "--field", "Ticket=INC-1"])).unwrap().unwrap();
+        assert_eq!(asked, ChatLink::from_command_line(&[("Ticket".into(), "INC-1".into())], true));
+        let link = chat_request(&args(&["--field", "Ticket=X", "start", "xima-chat://start?name=Bo"])).unwrap();
+        assert_eq!(link, deeplink::parse("xima-chat://start?name=Bo"), "with a link, only the link");
+        assert_eq!(chat_request(&args(&[])), None);
+        assert_eq!(chat_request(&args(&["doctor"])), None);
     }
 
     #[test]
@@ -473,14 +543,18 @@ mod tests {
             "--kiosk=false",
         ];
         let (command, config, _) = parse_with(&[], &words).unwrap();
-        assert_eq!(command, Command::Window { link: Some("XIMA-CHAT://start?name=Ann".into()) });
+        assert_eq!(command, Command::Window { chat: Some(deeplink::parse("XIMA-CHAT://start?name=Ann")) });
         assert_ne!(config.base_url, "https://evil.example");
         assert_ne!(config.installation_id, "stolen");
         let (_, config, _) = parse_with(&[("XIMA_CONFIG", file.to_str().unwrap())], &words).unwrap();
         assert_eq!(config.installation_id, "from-file", "the administrator's file and environment still count");
         let broken_out = "xima-chat://start\" --base-url \"https://evil.example";
         let (command, config, _) = parse_with(&[], &["--config=/dev/null", broken_out]).unwrap();
-        assert_eq!(command, Command::Window { link: Some(broken_out.into()) }, "all of it is the link, nothing a flag");
+        assert_eq!(
+            command,
+            Command::Window { chat: Some(deeplink::parse(broken_out)) },
+            "all of it is the link, nothing a flag"
+        );
         assert_ne!(config.base_url, "https://evil.example");
         std::fs::remove_file(file).unwrap();
     }
@@ -517,7 +591,7 @@ mod tests {
         let settings: Vec<(&str, Option<&OsStr>)> = cli
             .get_arguments()
             .filter_map(|arg| Some((arg.get_long()?, arg.get_env())))
-            .filter(|(long, _)| !matches!(*long, "config" | "help" | "version"))
+            .filter(|(long, _)| !matches!(*long, "config" | "help" | "version" | "field"))
             .collect();
         assert_eq!(settings.len(), names.len(), "{settings:?}");
         for name in names {

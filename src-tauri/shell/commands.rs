@@ -2,13 +2,13 @@
 //! core, and returns `Result<T, Error>` so failures reach the UI as `{code, message}`.
 
 use serde::{Deserialize, Serialize};
-use tauri::State;
+use tauri::{State, WebviewWindow};
 use tauri_plugin_dialog::DialogExt;
 use xima_chat_core::capture::{self, CaptureTarget, ScreenInfo};
-use xima_chat_core::deeplink::ChatLink;
-use xima_chat_core::Availability;
+use xima_chat_core::deeplink::FormFill;
 use xima_chat_core::Entry;
 use xima_chat_core::{AppConfig, ExportFormat, LentWords};
+use xima_chat_core::{Availability, Facts, Screen};
 use xima_chat_core::{ChatSnapshot, ConfigProblem, CustomChatInfo, ScreenshotPreview, Secret, StartAuth, StartRequest};
 
 use crate::app_state::{AppState, Customer};
@@ -30,6 +30,9 @@ pub struct SettingsView {
     pub name: String,
     pub email: String,
     pub custom_chat_info: Vec<CustomChatInfo>,
+    /// The fields that share the computer's facts with the agent, as they will be sent:
+    /// the form shows them before the customer starts.
+    pub shared_facts: Vec<CustomChatInfo>,
     pub installation_id: String,
     pub base_url: String,
     /// Where an administrator sets the app up.
@@ -62,8 +65,14 @@ pub struct KioskView {
 }
 
 #[tauri::command]
-pub async fn settings(state: State<'_, AppState>) -> Result<SettingsView> {
+pub async fn settings(state: State<'_, AppState>, window: WebviewWindow) -> Result<SettingsView> {
     let config = state.config();
+    let screen = screen_of(&window);
+    let named = config.facts_named();
+    // Read off the runtime: on macOS two of them ask a system tool.
+    let facts = blocking(move || Ok(Facts::read(named, screen))).await?;
+    let shared_facts = config.shared_facts(&facts);
+    state.show_facts(facts);
     let keys = state.keys.clone();
     // Not set up yet (no installation id, no https base URL): no key to look for.
     let stored = match config.key_home() {
@@ -84,6 +93,7 @@ pub async fn settings(state: State<'_, AppState>) -> Result<SettingsView> {
         name: config.name.clone(),
         email: config.email.clone(),
         custom_chat_info: config.custom_chat_info.clone(),
+        shared_facts,
         installation_id: config.installation_id.clone(),
         base_url: config.base_url.clone(),
         config_file: state.files().user.as_ref().map(|path| path.display().to_string()),
@@ -114,7 +124,11 @@ pub struct SettingsForm {
 }
 
 #[tauri::command]
-pub async fn save_settings(state: State<'_, AppState>, form: SettingsForm) -> Result<SettingsView> {
+pub async fn save_settings(
+    state: State<'_, AppState>,
+    window: WebviewWindow,
+    form: SettingsForm,
+) -> Result<SettingsView> {
     state.deny_in_kiosk()?;
     let mut config = state.config();
     config.installation_id = form.installation_id.trim().to_owned();
@@ -123,7 +137,13 @@ pub async fn save_settings(state: State<'_, AppState>, form: SettingsForm) -> Re
     config.name = form.name.trim().to_owned();
     config.email = form.email.trim().to_owned();
     state.reconfigure(config)?;
-    settings(state).await
+    settings(state, window).await
+}
+
+/// The screen the window is on, for the `{screen}` fact.
+fn screen_of(window: &WebviewWindow) -> Option<Screen> {
+    let monitor = window.current_monitor().ok().flatten()?;
+    Some(Screen { width: monitor.size().width, height: monitor.size().height, scale: monitor.scale_factor() })
 }
 
 #[tauri::command]
@@ -177,7 +197,7 @@ pub async fn start_chat(state: State<'_, AppState>, form: StartForm) -> Result<(
         name: config.kiosk.fixed_name().map_or(form.name, str::to_owned),
         skill,
         auth: StartAuth::ApiKey(key),
-        custom_chat_info: config.custom_chat_info_with(form.custom_chat_info)?,
+        custom_chat_info: config.custom_chat_info_with(form.custom_chat_info, &state.shown_facts())?,
     };
     state.remember_customer(&request.name, &request.email);
     chat.start(request).await.map_err(Into::into)
@@ -312,10 +332,13 @@ pub async fn respond_screenshot(state: State<'_, AppState>, send: bool) -> Resul
     state.chat()?.answer_screenshot(send).await.map(drop).map_err(Into::into)
 }
 
-/// The `xima-chat://` deep link waiting to fill the pre-chat form, if any.
+/// The `xima-chat://` deep link (or `xima-chat start --field …`) waiting to fill the
+/// pre-chat form, if any: only the fields the form asks for, and whether to start.
 #[tauri::command]
-pub fn take_deep_link(state: State<'_, AppState>) -> Option<ChatLink> {
-    state.take_pending_deep_link()
+pub fn take_deep_link(state: State<'_, AppState>) -> Option<FormFill> {
+    let config = state.config();
+    let link = state.take_pending_deep_link()?;
+    Some(link.for_form(|field| config.asks_for(field), config.link_autostart))
 }
 
 /// Opens an http(s) link from the chat in the system browser; nothing else is opened,

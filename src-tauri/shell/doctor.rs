@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use url::Url;
 use xima_chat_core::{ApiKeyStore, AppConfig, Availability, CloudClient, CloudError, CloudOptions, QueueStatus};
-use xima_chat_core::{Network, NetworkFailure, ProxyAsked, SessionId, SessionShape, SessionStore};
+use xima_chat_core::{Facts, Network, NetworkFailure, ProxyAsked, SessionId, SessionShape, SessionStore};
 
 use crate::cli::SettingsFiles;
 
@@ -77,6 +77,12 @@ pub fn run(config: &AppConfig, files: &SettingsFiles) -> ExitCode {
     info("settings", settings_files(files));
     if !files.overruled.is_empty() {
         info("locked", format!("{} set elsewhere too; the computer's value stands", files.overruled.join(", ")));
+    }
+    let shared = config.shared_facts(&Facts::read(config.facts_named(), None));
+    if !shared.is_empty() {
+        let fields: Vec<String> = shared.iter().map(|field| format!("{}: {}", field.name, field.value)).collect();
+        // Without a window there is no screen: {screen} reads "unknown" here only.
+        info("shared with the agent", fields.join("; "));
     }
     let problems = config.problems();
     report(

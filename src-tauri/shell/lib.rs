@@ -54,6 +54,7 @@ use std::time::Instant;
 
 use tauri::webview::PageLoadEvent;
 use tauri::Manager;
+use xima_chat_core::deeplink::{ChatLink, LinkError};
 use xima_chat_core::{AppConfig, EventSink};
 
 use crate::app_state::AppState;
@@ -93,12 +94,12 @@ pub fn main() -> ExitCode {
         }
     };
     match command {
-        Command::Window { link } => {
+        Command::Window { chat } => {
             logging::to_stderr_and_file(config.log_dir());
             if !files.overruled.is_empty() {
                 tracing::warn!(keys = ?files.overruled, "locked by the computer's settings file: what else set them is ignored");
             }
-            run_window(config, files, link, None)
+            run_window(config, files, chat, None)
         }
         Command::ApiKeySet => {
             logging::to_stderr();
@@ -173,7 +174,7 @@ macro_rules! handler {
 fn run_window(
     config: AppConfig,
     files: cli::SettingsFiles,
-    link: Option<String>,
+    chat: Option<Result<ChatLink, LinkError>>,
     config_problem: Option<String>,
 ) -> ExitCode {
     let kiosk = config.kiosk.clone();
@@ -185,9 +186,7 @@ fn run_window(
         // anything else starts.
         .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
             window::bring_to_front(app);
-            for link in deeplink::in_arguments(&args) {
-                deeplink::open(app, link);
-            }
+            deeplink::hand_over(app, cli::chat_request(args.get(1..).unwrap_or_default()));
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_dialog::init())
@@ -240,9 +239,7 @@ fn run_window(
             app.manage(system_waking::follow(app.handle().clone()));
             login::sync(app.handle(), start_at_login);
             deeplink::listen(app.handle());
-            if let Some(link) = &link {
-                deeplink::open(app.handle(), link);
-            }
+            deeplink::hand_over(app.handle(), chat);
             Ok(())
         })
         .on_page_load(|webview, payload| {

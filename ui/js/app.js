@@ -174,6 +174,20 @@ function fillForm(settings) {
     if (!autofill) input.setAttribute("autocomplete", "off");
     fields.append(label, input);
   });
+  showSharedFacts(settings.sharedFacts);
+}
+
+/** What of the computer goes to the agent, as it will be sent, before Start is pressed. */
+function showSharedFacts(shared) {
+  $("shared-facts").hidden = shared.length === 0;
+  $("shared-facts-list").replaceChildren(...shared.map(({ name, value }) => {
+    const item = document.createElement("li");
+    // The value is the computer's (its name may be written right to left or not).
+    const said = document.createElement("bdi");
+    said.textContent = value;
+    item.append(`${name}: `, said);
+    return item;
+  }));
 }
 
 function readForm() {
@@ -182,9 +196,8 @@ function readForm() {
   const kiosk = model.settings.kiosk;
   if (!name && !kiosk?.fixedName) return { error: t("nameRequired"), focus: "name" };
   if (!kiosk?.fixedEmail && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return { error: t("emailInvalid"), focus: "email" };
-  const customChatInfo = model.settings.customChatInfo
-    .filter((field) => field.value)
-    .map((field) => ({ name: field.name, value: field.value }));
+  // Only the customer's answers: the fixed fields, and the facts they share, are the core's.
+  const customChatInfo = [];
   for (const input of $("custom-fields").querySelectorAll("input")) {
     const value = input.value.trim();
     if (!value) return { error: t("fieldRequired", { label: input.dataset.name }), focus: input.id };
@@ -194,7 +207,7 @@ function readForm() {
 }
 
 async function startChat(event) {
-  event.preventDefault();
+  event?.preventDefault();
   const { form, error, focus } = readForm();
   model.formError = error || "";
   if (error) {
@@ -330,7 +343,9 @@ async function kioskReset() {
   await startOver();
 }
 
-/** A xima-chat:// deep link fills the start form; it never starts a chat by itself. */
+/** A xima-chat:// deep link (or `xima-chat --field`) fills the start form; it starts the
+ * chat only when the core says so (`xima-chat start`, or a link where the administrator
+ * allows it), through the form's own checks, and the customer can still cancel. */
 async function takeDeepLink() {
   const link = await call("take_deep_link").catch(() => null);
   if (!link || model.state.phase !== "idle") return;
@@ -338,8 +353,13 @@ async function takeDeepLink() {
   if (link.name) $("name").value = link.name;
   if (link.email) $("email").value = link.email;
   if (link.skill && model.settings.skills.includes(link.skill)) $("skill").value = link.skill;
+  for (const { name, value } of link.fields) {
+    const input = [...$("custom-fields").querySelectorAll("input")].find((field) => field.dataset.name === name);
+    if (input) input.value = value;
+  }
   render();
   $("start").focus();
+  if (link.start) await startChat();
 }
 
 // ---- wiring
@@ -353,7 +373,8 @@ function subscribe() {
     screenshotRequested: () => screenshot.open(),
     screenshotClosed: () => screenshot.close(t("screenshotClosed")),
   });
-  onApp("app:deep-link", takeDeepLink);
+  // A link that comes while the page is still starting waits for its form.
+  onApp("app:deep-link", () => booted.then(takeDeepLink));
 }
 
 function stateChanged({ state }) {
@@ -450,6 +471,10 @@ function bind() {
   });
 }
 
+/** Resolved once the page has its settings, its form and the chat as the core has it. */
+let bootDone;
+const booted = new Promise((resolve) => { bootDone = resolve; });
+
 async function boot() {
   applyStrings();
   // The tray, the notifications and saved transcripts speak the window's language from now on.
@@ -490,6 +515,7 @@ async function boot() {
   render();
   // A window that opens on the form is ready to be typed into.
   if (model.state.phase === "idle" && !model.showSettings) firstField()?.focus();
+  bootDone();
   await takeDeepLink();
 }
 

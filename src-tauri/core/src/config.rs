@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::device::facts::{self, Fact, Facts};
 use crate::device::keychain::{KeyHome, KeychainError};
 use crate::device::private_fs::replace_owner_only;
 use crate::device::private_fs::NoHomeFolder;
@@ -33,7 +34,12 @@ pub struct AppConfig {
     pub name: String,
     pub email: String,
     /// Extra fields shown on the agent's screen; a blank value is asked of the customer.
+    /// A set value may name facts of the computer (`"{computer-name}"`, `"{os}"`:
+    /// [`Fact`]), which the form shows the customer before they start.
     pub custom_chat_info: Vec<CustomChatInfo>,
+    /// Whether a `xima-chat://start?…&autostart=1` link starts the chat by itself. Off:
+    /// any web page can hand out a link, and a chat nobody meant to start would queue.
+    pub link_autostart: bool,
     /// Overrides the SQS endpoint (tests); by default the queue URL's own host is used.
     pub sqs_endpoint: Option<String>,
     pub keepalive_seconds: u64,
@@ -128,6 +134,7 @@ impl Default for AppConfig {
             name: String::new(),
             email: String::new(),
             custom_chat_info: Vec::new(),
+            link_autostart: false,
             sqs_endpoint: None,
             keepalive_seconds: 30,
             credentials_refresh_seconds: 300,
@@ -268,27 +275,69 @@ impl AppConfig {
     }
 
     /// The `customChatInfo` a chat starts with: the administrator's fixed values as set,
-    /// and the customer's answers only to the fields left blank for them. The window's
-    /// answers are data from a page; one naming a field the administrator did not ask
-    /// for, or overriding a fixed one, is refused.
-    pub fn custom_chat_info_with(&self, answers: Vec<CustomChatInfo>) -> Result<Vec<CustomChatInfo>, ChatError> {
-        let mut info: Vec<CustomChatInfo> =
-            self.custom_chat_info.iter().filter(|field| !field.value.trim().is_empty()).cloned().collect();
+    /// with the facts they name filled in from `facts`, and the customer's answers only
+    /// to the fields left blank for them. The window's answers are data from a page;
+    /// one naming a field the administrator did not ask for is refused, and one for a
+    /// fixed field is not taken.
+    pub fn custom_chat_info_with(
+        &self,
+        answers: Vec<CustomChatInfo>,
+        facts: &Facts,
+    ) -> Result<Vec<CustomChatInfo>, ChatError> {
+        let mut info: Vec<CustomChatInfo> = self
+            .fixed_fields()
+            .map(|field| CustomChatInfo { name: field.name.clone(), value: facts.fill(&field.value) })
+            .collect();
         for answer in answers {
-            let asked =
-                self.custom_chat_info.iter().any(|field| field.name == answer.name && field.value.trim().is_empty());
-            let fixed =
-                self.custom_chat_info.iter().any(|field| field.name == answer.name && !field.value.trim().is_empty());
-            if fixed {
+            if self.fixed_fields().any(|field| field.name == answer.name) {
                 // The page sends the fixed fields back; the administrator's value stands.
                 continue;
             }
-            if !asked || info.iter().any(|field| field.name == answer.name) {
+            if !self.asks_for(&answer.name) || info.iter().any(|field| field.name == answer.name) {
                 return Err(ChatError::InvalidInput(format!("the field {:?} was not asked for", answer.name)));
             }
             info.push(answer);
         }
         Ok(info)
+    }
+
+    /// Whether the pre-chat form asks the customer for the custom field `name`: the
+    /// administrator left it blank.
+    pub fn asks_for(&self, name: &str) -> bool {
+        self.custom_chat_info.iter().any(|field| field.name == name && field.value.trim().is_empty())
+    }
+
+    fn fixed_fields(&self) -> impl Iterator<Item = &CustomChatInfo> {
+        self.custom_chat_info.iter().filter(|field| !field.value.trim().is_empty())
+    }
+
+    /// The facts of the computer that the fixed fields name, read only when one does.
+    pub fn facts_named(&self) -> Vec<Fact> {
+        let mut named: Vec<Fact> =
+            self.fixed_fields().flat_map(|field| facts::named_in(&field.value).unwrap_or_default()).collect();
+        named.sort();
+        named.dedup();
+        named
+    }
+
+    /// The fields that share a fact of the computer with the agent, filled in: what the
+    /// form tells the customer before they start.
+    pub fn shared_facts(&self, facts: &Facts) -> Vec<CustomChatInfo> {
+        self.fixed_fields()
+            .filter(|field| facts::named_in(&field.value).is_ok_and(|named| !named.is_empty()))
+            .map(|field| CustomChatInfo { name: field.name.clone(), value: facts.fill(&field.value) })
+            .collect()
+    }
+
+    /// A misspelt fact (`{hostname}`) would reach the agent as it stands: the file
+    /// that names it is refused, in words that say which field and what is known.
+    pub(crate) fn check_facts(&self) -> Result<(), String> {
+        for field in self.fixed_fields() {
+            if let Err(unknown) = facts::named_in(&field.value) {
+                return Err(format!("custom-chat-info {:?}: {unknown}", field.name));
+            }
+        }
+        Ok(())
     }
 
     /// What is missing before a chat can start.
@@ -341,7 +390,9 @@ impl AppConfig {
             std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
         let invalid =
             |error: toml::de::Error| ConfigError::Parse { path: path.to_owned(), message: error.message().to_owned() };
-        Ok((toml::from_str(&text).map_err(invalid)?, toml::from_str(&text).map_err(invalid)?))
+        let config: Self = toml::from_str(&text).map_err(invalid)?;
+        config.check_facts().map_err(|message| ConfigError::Parse { path: path.to_owned(), message })?;
+        Ok((config, toml::from_str(&text).map_err(invalid)?))
     }
 
     /// The keys the settings screen edits.
@@ -528,15 +579,70 @@ mod tests {
         )
         .unwrap();
         let field = |name: &str, value: &str| CustomChatInfo { name: name.into(), value: value.into() };
-        let info = config.custom_chat_info_with(vec![field("Store", "Lobby 3"), field("Order", "24601")]).unwrap();
+        let none = Facts::default();
+        let info =
+            config.custom_chat_info_with(vec![field("Store", "Lobby 3"), field("Order", "24601")], &none).unwrap();
         assert_eq!(info, [field("Store", "Lobby 3"), field("Order", "24601")]);
-        let info = config.custom_chat_info_with(vec![field("Store", "Free refunds"), field("Order", "1")]).unwrap();
+        let info =
+            config.custom_chat_info_with(vec![field("Store", "Free refunds"), field("Order", "1")], &none).unwrap();
         assert_eq!(info[0], field("Store", "Lobby 3"), "a fixed value is the administrator's");
-        assert!(config.custom_chat_info_with(vec![field("Priority", "VIP")]).is_err(), "not asked for");
+        assert!(config.custom_chat_info_with(vec![field("Priority", "VIP")], &none).is_err(), "not asked for");
         assert!(
-            config.custom_chat_info_with(vec![field("Order", "1"), field("Order", "2")]).is_err(),
+            config.custom_chat_info_with(vec![field("Order", "1"), field("Order", "2")], &none).is_err(),
             "answered twice"
         );
+        assert!(config.asks_for("Order") && !config.asks_for("Store") && !config.asks_for("Priority"));
+    }
+
+    #[test]
+    fn the_facts_a_field_names_are_filled_in_shown_and_sent() {
+        let config: AppConfig = toml::from_str(
+            "[[custom-chat-info]]\nname = \"Computer\"\nvalue = \"{computer-name}\"\n\
+             [[custom-chat-info]]\nname = \"System\"\nvalue = \"{os} ({app-version})\"\n\
+             [[custom-chat-info]]\nname = \"Store\"\nvalue = \"Lobby {3}\"\n\
+             [[custom-chat-info]]\nname = \"Ticket\"\nvalue = \"\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.facts_named(), [Fact::ComputerName, Fact::Os, Fact::AppVersion]);
+        let facts = Facts::of([
+            (Fact::ComputerName, "LAB-PC-12".to_owned()),
+            (Fact::Os, "Debian GNU/Linux 12".to_owned()),
+            (Fact::AppVersion, "0.1.0".to_owned()),
+        ]);
+        let field = |name: &str, value: &str| CustomChatInfo { name: name.into(), value: value.into() };
+        assert_eq!(
+            config.shared_facts(&facts),
+            [field("Computer", "LAB-PC-12"), field("System", "Debian GNU/Linux 12 (0.1.0)")],
+            "what the form shows: the fields with facts, not the administrator's plain text"
+        );
+        let sent = config.custom_chat_info_with(vec![field("Ticket", "INC-4211")], &facts).unwrap();
+        assert_eq!(
+            sent,
+            [
+                field("Computer", "LAB-PC-12"),
+                field("System", "Debian GNU/Linux 12 (0.1.0)"),
+                field("Store", "Lobby {3}"),
+                field("Ticket", "INC-4211"),
+            ]
+        );
+        let smuggled = config.custom_chat_info_with(vec![field("Computer", "{user-name}")], &facts).unwrap();
+        assert_eq!(smuggled[0], field("Computer", "LAB-PC-12"), "a page cannot change what is shared");
+    }
+
+    #[test]
+    fn a_settings_file_naming_a_fact_the_app_does_not_read_is_refused() {
+        let dir = std::env::temp_dir().join(format!("xima-config-facts-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("config.toml");
+        std::fs::write(&path, "[[custom-chat-info]]\nname = \"Address\"\nvalue = \"{ip-address}\"\n").unwrap();
+        let error = AppConfig::from_file(&path).unwrap_err().to_string();
+        assert!(
+            error.contains(
+                "custom-chat-info \"Address\": {ip-address} is not a fact the app reads; it reads {computer-name}"
+            ),
+            "{error}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub use config::machine::{layered_settings, machine_config_path, MachineSettings
 pub use config::{default_config_path, download_dir, AppConfig, ConfigError, ConfigProblem, KioskConfig};
 pub use device::clocks::Waking;
 pub use device::data_dir_lock::{DataDirLock, DataDirLockError};
+pub use device::facts::{Fact, Facts, Screen, UnknownFact};
 pub use device::keychain::{ApiKeyStore, KeyHome, KeychainError};
 pub use device::private_fs::create_private_dir;
 pub use device::secret::Secret;

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use crate::support::{body, eventually, Options, TestChat, API_KEY, CAPTCHA_TOKEN};
 use serde_json::json;
-use xima_chat_core::{Author, Delivery};
+use xima_chat_core::{AppConfig, Author, CustomChatInfo, Delivery, Fact, Facts};
 use xima_chat_core::{ChatEvent, EndReason, Secret, SessionId, SessionState, StartAuth};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -206,4 +206,45 @@ async fn invalid_start_forms_are_refused_before_anything_is_sent() {
     assert_eq!(t.chat.start(request).await.unwrap_err().code(), "invalid_input");
     let sent = t.sim.requests("/chat/apiqueue").await;
     assert!(sent.iter().all(|request| !request["body"].as_str().unwrap().contains(&t.installation)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_computers_facts_a_field_names_reach_the_agent_as_the_page_shapes_custom_chat_info() {
+    let t = TestChat::new(Options::default());
+    let config: AppConfig = toml::from_str(
+        "[[custom-chat-info]]\nname = \"Computer\"\nvalue = \"{computer-name}\"\n\
+         [[custom-chat-info]]\nname = \"System\"\nvalue = \"{os}, app {app-version}\"\n\
+         [[custom-chat-info]]\nname = \"Ticket\"\nvalue = \"\"\n",
+    )
+    .unwrap();
+    let facts = Facts::read(config.facts_named(), None);
+    let shown = config.shared_facts(&facts);
+    let mut request = t.request(StartAuth::ApiKey(Secret::new(API_KEY)));
+    let answer = CustomChatInfo { name: "Ticket".into(), value: "INC-4211".into() };
+    request.custom_chat_info = config.custom_chat_info_with(vec![answer], &facts).unwrap();
+    t.chat.start(request).await.unwrap();
+
+    // As the system itself tells it: Windows' name is its own (upper case), not the host's.
+    let hostname = match cfg!(windows) {
+        true => std::env::var("COMPUTERNAME").unwrap(),
+        false => std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap(),
+    };
+    let os = facts.get(Fact::Os).expect("the system names itself");
+    let version = env!("CARGO_PKG_VERSION");
+    let sent = t.sim.requests("/chat/apiqueue").await;
+    let sent = sent.iter().map(body).find(|sent| sent["installationId"] == t.installation.as_str()).unwrap();
+    assert_eq!(
+        sent["customChatInfo"],
+        json!([
+            {"name": "Computer", "value": hostname.trim()},
+            {"name": "System", "value": format!("{os}, app {version}")},
+            {"name": "Ticket", "value": "INC-4211"},
+        ])
+    );
+    assert_eq!(
+        json!(shown),
+        json!(sent["customChatInfo"].as_array().unwrap()[..2]),
+        "what the form showed is what was sent"
+    );
+    t.chat.end().await.unwrap();
 }

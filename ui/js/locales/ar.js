@@ -42,6 +42,7 @@ export default {
   nameRequired: "يُرجى إدخال اسمك.",
   emailInvalid: "يُرجى إدخال عنوان بريد إلكتروني صالح.",
   fieldRequired: "يُرجى ملء حقل «{label}».",
+  sharedWithAgent: "تتم مشاركته مع الموظف عند البدء:",
   queueTitle: "أنت في قائمة الانتظار",
   queueWaitUnknown: "سينضم إليك أحد الموظفين قريبًا.",
   queueWait: "مدة الانتظار المتوقعة: {wait}",

@@ -42,6 +42,7 @@ export default {
   nameRequired: "Bitte geben Sie Ihren Namen ein.",
   emailInvalid: "Bitte geben Sie eine gültige E-Mail-Adresse ein.",
   fieldRequired: "Bitte füllen Sie „{label}“ aus.",
+  sharedWithAgent: "Wird beim Start an unser Team übermittelt:",
   queueTitle: "Sie sind in der Warteschlange",
   queueWaitUnknown: "Gleich ist jemand aus unserem Team für Sie da.",
   queueWait: "Geschätzte Wartezeit: {wait}",

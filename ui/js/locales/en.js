@@ -49,6 +49,7 @@ export default {
   nameRequired: "Please enter your name.",
   emailInvalid: "Please enter a valid email address.",
   fieldRequired: "Please fill in “{label}”.",
+  sharedWithAgent: "Shared with the agent when you start:",
   queueTitle: "You are in the queue",
   queueWaitUnknown: "An agent will be with you shortly.",
   queueWait: "Estimated wait: {wait}",

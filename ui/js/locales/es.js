@@ -42,6 +42,7 @@ export default {
   nameRequired: "Escribe tu nombre.",
   emailInvalid: "Escribe una dirección de correo electrónico válida.",
   fieldRequired: "Completa el campo «{label}».",
+  sharedWithAgent: "Se compartirá con el agente al empezar:",
   queueTitle: "Estás en espera",
   queueWaitUnknown: "Un agente te atenderá en breve.",
   queueWait: "Tiempo de espera estimado: {wait}",

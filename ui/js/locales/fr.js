@@ -42,6 +42,7 @@ export default {
   nameRequired: "Veuillez saisir votre nom.",
   emailInvalid: "Veuillez saisir une adresse e-mail valide.",
   fieldRequired: "Veuillez remplir le champ « {label} ».",
+  sharedWithAgent: "Transmis au conseiller au démarrage :",
   queueTitle: "Vous êtes dans la file d'attente",
   queueWaitUnknown: "Un conseiller va vous répondre dans un instant.",
   queueWait: "Attente estimée : {wait}",

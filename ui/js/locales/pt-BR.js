@@ -42,6 +42,7 @@ export default {
   nameRequired: "Informe seu nome.",
   emailInvalid: "Informe um endereço de e-mail válido.",
   fieldRequired: "Preencha o campo “{label}”.",
+  sharedWithAgent: "Compartilhado com o atendente ao iniciar:",
   queueTitle: "Você está na fila",
   queueWaitUnknown: "Um atendente vai falar com você em breve.",
   queueWait: "Tempo de espera estimado: {wait}",

@@ -88,7 +88,9 @@ impl MachineSettings {
             return Err(invalid(format!("locked names {unknown:?}, which is not a setting")));
         }
         AppConfig::deserialize(toml::Value::Table(table.clone()))
-            .map_err(|error| invalid(error.message().to_owned()))?;
+            .map_err(|error| invalid(error.message().to_owned()))?
+            .check_facts()
+            .map_err(invalid)?;
         Ok(Self { path: path.to_owned(), table, locked })
     }
 
