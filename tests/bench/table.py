@@ -113,6 +113,7 @@ def memory_rows(memory: dict) -> list[tuple]:
     long = memory["long_chat"]
     growth = long["after"]["pss_mib"] - long["before"]["pss_mib"]
     left = long["new_chat"]["pss_mib"] - long["before"]["pss_mib"]
+    reloaded = long["reloaded"]["pss_mib"] - long["before"]["pss_mib"]
     return [
         ("Idle live chat, PSS summed: WebKit compositing off (the app's default) / on "
          "(WEBKIT_DISABLE_COMPOSITING_MODE=0)",
@@ -124,6 +125,8 @@ def memory_rows(memory: dict) -> list[tuple]:
          f"{_sizes(long['after']['per_process_pss_mib'])})", "≤ 30 MiB", verdict(growth <= 30)),
         ("…and after *Start a new chat*, above the chat's start",
          f"{left:+.0f} MiB ({long['new_chat']['pss_mib']:.0f} MiB)", "≤ 10 MiB", verdict(left <= 10)),
+        ("…and after the page is reloaded in the same web process",
+         f"{reloaded:+.0f} MiB ({long['reloaded']['pss_mib']:.0f} MiB)", "≤ 5 MiB", verdict(reloaded <= 5)),
     ]
 
 

@@ -223,8 +223,10 @@ def compositing_footprint(sim, sqs_endpoint: str) -> dict:
 
 
 def long_chat_growth(sim, sqs_endpoint: str) -> dict:
-    """PSS of the app and its WebKit processes as a chat grows to 5000 agent lines, and
-    once the customer has started a new chat."""
+    """PSS of the app and its WebKit processes as a chat grows to 5000 agent lines, once
+    the customer has started a new chat, and once the page has been reloaded in the same
+    web process (what a renewal between customers could do without a process of its
+    own: WebKit's process swap on navigation is off in wry's web context)."""
     installation = new_installation(sim.url)
     filler = "Thank you for waiting; I am checking the order history and the delivery notes for you now. "
     texts = [f"long {index:04} {filler}"[:LINE_CHARS] for index in range(LONG_CHAT)]
@@ -253,10 +255,14 @@ def long_chat_growth(sim, sqs_endpoint: str) -> dict:
             window.find("#new-chat").click()
             window.wait("the pre-chat form", lambda: window.visible("#start-form"))
             new_chat = settled_pss(pids)
+            driver.execute_script("location.reload()")
+            window.wait("the form after a reload", lambda: window.visible("#start-form"))
+            reloaded = settled_pss(pids)
         finally:
             driver.quit()
             until_gone(apps)
-    return {"lines": LONG_CHAT, "line_chars": LINE_CHARS, "before": before, "after": after, "new_chat": new_chat}
+    return {"lines": LONG_CHAT, "line_chars": LINE_CHARS, "before": before, "after": after, "new_chat": new_chat,
+            "reloaded": reloaded}
 
 
 def measure_idle(pid: int, sim, recorder: MotoRecorder, session: str, installation: str, queue_name: str) -> dict:
