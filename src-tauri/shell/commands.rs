@@ -8,7 +8,7 @@ use xima_chat_core::capture::{self, CaptureTarget, ScreenInfo};
 use xima_chat_core::deeplink::FormFill;
 use xima_chat_core::Entry;
 use xima_chat_core::{AppConfig, ExportFormat, LentWords};
-use xima_chat_core::{Availability, Facts, Screen};
+use xima_chat_core::{Availability, Fact, Facts, Screen};
 use xima_chat_core::{ChatSnapshot, ConfigProblem, CustomChatInfo, ScreenshotPreview, Secret, StartAuth, StartRequest};
 
 use crate::app_state::{AppState, Customer};
@@ -67,8 +67,9 @@ pub struct KioskView {
 #[tauri::command]
 pub async fn settings(state: State<'_, AppState>, window: WebviewWindow) -> Result<SettingsView> {
     let config = state.config();
-    let screen = screen_of(&window);
     let named = config.facts_named();
+    // The monitor is asked only when a field shares it, like every other fact.
+    let screen = if named.contains(&Fact::Screen) { screen_of(&window) } else { None };
     // Read off the runtime: on macOS two of them ask a system tool.
     let facts = blocking(move || Ok(Facts::read(named, screen))).await?;
     let shared_facts = config.shared_facts(&facts);
