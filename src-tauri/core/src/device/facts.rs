@@ -10,6 +10,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::text::notification_text::on_one_line;
+
 #[cfg(target_os = "linux")]
 #[path = "facts/linux.rs"]
 mod system;
@@ -142,7 +144,8 @@ impl Facts {
         let values = wanted
             .into_iter()
             .filter_map(|fact| {
-                let value = read(fact, screen).map(|value| one_line(&value)).filter(|value| !value.is_empty());
+                // On one line without controls, as the agent's screen shows a field.
+                let value = read(fact, screen).map(|value| on_one_line(&value)).filter(|value| !value.is_empty());
                 if value.is_none() {
                     tracing::debug!(fact = fact.name(), "this computer does not say");
                 }
@@ -186,12 +189,6 @@ fn read(fact: Fact, screen: Option<Screen>) -> Option<String> {
         Fact::Locale => system::locale(),
         Fact::TimeZone => system::time_zone(),
     }
-}
-
-/// What the system said, on one line without control characters, as the agent's screen
-/// shows a field.
-fn one_line(value: &str) -> String {
-    value.split(char::is_control).filter(|part| !part.is_empty()).collect::<Vec<_>>().join(" ").trim().to_owned()
 }
 
 /// "2560×1440 at 125%".
@@ -333,7 +330,7 @@ mod tests {
 
     #[test]
     fn what_the_system_says_is_put_on_one_line() {
-        assert_eq!(one_line(" Debian\nGNU/Linux\t12 \u{1b}"), "Debian GNU/Linux 12");
+        assert_eq!(on_one_line(" Debian\nGNU/Linux\t12 \u{1b}"), "Debian GNU/Linux 12");
     }
 
     #[test]
