@@ -74,7 +74,11 @@ fn known_facts() -> String {
 /// in braces counts as one (`{os}`, `{time-zone}`): `{VIP}` or `{ 3 }` is text.
 enum Piece<'a> {
     Text(&'a str),
-    Named(&'a str),
+    /// `{name}`, braces and all, and the name.
+    Named {
+        braced: &'a str,
+        name: &'a str,
+    },
 }
 
 fn pieces(template: &str) -> impl Iterator<Item = Piece<'_>> {
@@ -92,8 +96,9 @@ fn pieces(template: &str) -> impl Iterator<Item = Piece<'_>> {
         });
         let piece = match named {
             Some((0, close, name)) => {
-                rest = &rest[close + 1..];
-                Piece::Named(name)
+                let (braced, after) = rest.split_at(close + 1);
+                rest = after;
+                Piece::Named { braced, name }
             }
             Some((open, _, _)) => {
                 let (text, after) = rest.split_at(open);
@@ -116,7 +121,7 @@ fn pieces(template: &str) -> impl Iterator<Item = Piece<'_>> {
 pub fn named_in(template: &str) -> Result<Vec<Fact>, UnknownFact> {
     pieces(template)
         .filter_map(|piece| match piece {
-            Piece::Named(name) => Some(Fact::named(name).ok_or_else(|| UnknownFact(name.to_owned()))),
+            Piece::Named { name, .. } => Some(Fact::named(name).ok_or_else(|| UnknownFact(name.to_owned()))),
             Piece::Text(_) => None,
         })
         .collect()
@@ -170,9 +175,9 @@ impl Facts {
         pieces(template)
             .map(|piece| match piece {
                 Piece::Text(text) => text,
-                Piece::Named(name) => match Fact::named(name) {
+                Piece::Named { braced, name } => match Fact::named(name) {
                     Some(fact) => self.get(fact).unwrap_or("unknown"),
-                    None => name,
+                    None => braced,
                 },
             })
             .collect()
@@ -312,6 +317,7 @@ mod tests {
         assert_eq!(facts.fill("{time-zone}"), "unknown", "one the computer did not tell");
         assert_eq!(facts.fill("Ünïcödé {os}"), "Ünïcödé Debian GNU/Linux 12");
         assert_eq!(facts.fill("Ünïcödé {VIP}"), "Ünïcödé {VIP}", "no fact: the text as it stands");
+        assert_eq!(facts.fill("at {hostname}"), "at {hostname}", "no fact by that name: the text as it stands");
     }
 
     #[test]
