@@ -23,6 +23,7 @@ macro_rules! app_commands {
             focus_input,
             end_chat,
             new_chat,
+            page_ready,
             transcript_text,
             save_transcript,
             list_screens,

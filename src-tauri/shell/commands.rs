@@ -2,7 +2,7 @@
 //! core, and returns `Result<T, Error>` so failures reach the UI as `{code, message}`.
 
 use serde::{Deserialize, Serialize};
-use tauri::{State, WebviewWindow};
+use tauri::{State, Window};
 use tauri_plugin_dialog::DialogExt;
 use xima_chat_core::capture::{self, CaptureTarget, ScreenInfo};
 use xima_chat_core::deeplink::FormFill;
@@ -13,6 +13,7 @@ use xima_chat_core::{ChatSnapshot, ConfigProblem, CustomChatInfo, ScreenshotPrev
 
 use crate::app_state::{AppState, Customer};
 use crate::error::{Error, Result};
+use crate::page_renewal::WindowPage;
 use crate::portal_parent;
 use crate::words::SharedWords;
 
@@ -65,7 +66,7 @@ pub struct KioskView {
 }
 
 #[tauri::command]
-pub async fn settings(state: State<'_, AppState>, window: WebviewWindow) -> Result<SettingsView> {
+pub async fn settings(state: State<'_, AppState>, window: Window) -> Result<SettingsView> {
     let config = state.config();
     let named = config.facts_named();
     // The monitor is asked only when a field shares it, like every other fact.
@@ -125,11 +126,7 @@ pub struct SettingsForm {
 }
 
 #[tauri::command]
-pub async fn save_settings(
-    state: State<'_, AppState>,
-    window: WebviewWindow,
-    form: SettingsForm,
-) -> Result<SettingsView> {
+pub async fn save_settings(state: State<'_, AppState>, window: Window, form: SettingsForm) -> Result<SettingsView> {
     state.deny_in_kiosk()?;
     let mut config = state.config();
     config.installation_id = form.installation_id.trim().to_owned();
@@ -142,7 +139,7 @@ pub async fn save_settings(
 }
 
 /// The screen the window is on, for the `{screen}` fact.
-fn screen_of(window: &WebviewWindow) -> Option<Screen> {
+fn screen_of(window: &Window) -> Option<Screen> {
     let monitor = window.current_monitor().ok().flatten()?;
     Some(Screen { width: monitor.size().width, height: monitor.size().height, scale: monitor.scale_factor() })
 }
@@ -240,16 +237,27 @@ pub async fn end_chat(state: State<'_, AppState>) -> Result<()> {
     state.chat()?.end().await.map_err(Into::into)
 }
 
-/// Back to the pre-chat form; on a kiosk, with the privacy wipe.
+/// Back to the pre-chat form; on a kiosk, with the privacy wipe. The page may then start
+/// over in a fresh web process (page_renewal.rs).
 #[tauri::command]
-pub fn new_chat(state: State<'_, AppState>) -> Result<()> {
+pub fn new_chat(window: Window, state: State<'_, AppState>, page: State<'_, WindowPage>) -> Result<()> {
     let chat = state.chat()?;
-    if state.kiosk().enabled {
+    let kiosk = state.kiosk().enabled;
+    let leaving = chat.leaving(kiosk);
+    if kiosk {
         chat.wipe()?;
     } else {
         chat.reset()?;
     }
+    page.chat_left(&window, leaving);
     Ok(())
+}
+
+/// The page has drawn itself from the core and focused what the customer types into
+/// first: a fresh page loading behind the last chat's takes the window now.
+#[tauri::command]
+pub fn page_ready(webview: tauri::Webview, page: State<'_, WindowPage>) {
+    page.page_ready(&webview);
 }
 
 /// The transcript as text, for the clipboard, in the words of the window's language.
@@ -265,7 +273,7 @@ pub fn transcript_text(state: State<'_, AppState>, words: State<'_, SharedWords>
 /// customer cancelled.
 #[tauri::command]
 pub async fn save_transcript(
-    window: tauri::WebviewWindow,
+    window: Window,
     state: State<'_, AppState>,
     words: State<'_, SharedWords>,
     format: ExportFormat,
@@ -313,7 +321,7 @@ pub async fn list_screens() -> Result<Vec<ScreenInfo>> {
 /// one) belongs to this window.
 #[tauri::command]
 pub async fn capture_screenshot(
-    window: tauri::WebviewWindow,
+    window: Window,
     state: State<'_, AppState>,
     screen: Option<u32>,
 ) -> Result<ScreenshotPreview> {

@@ -39,6 +39,7 @@ mod login;
 mod navigation;
 mod notices;
 mod owned_task;
+mod page_renewal;
 mod portal_parent;
 mod relaunch;
 #[cfg(target_os = "linux")]
@@ -212,6 +213,7 @@ fn run_window(
             // English until the page lends its language's words (lend_words).
             let words = SharedWords::english();
             app.manage(words.clone());
+            app.manage(page_renewal::WindowPage::new(language.clone()));
             let tray_shown = !kiosk.enabled && tray::install(app.handle());
             let tray_host = tray_shown.then(|| Arc::new(TrayHost::follow()));
             let badge = tray::UnreadBadge::new(app.handle().clone());

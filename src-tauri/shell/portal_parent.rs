@@ -5,14 +5,14 @@
 //! which [`Exported`] does when dropped. A desktop without xdg-foreign, or a window not
 //! yet realised, gives no parent: the capture goes on without one.
 
-use tauri::WebviewWindow;
+use tauri::Window;
 use xima_chat_core::capture::ParentWindow;
 
 /// The window's name for the portal, and the export to undo when the request is over.
 pub struct Exported {
     pub parent: Option<ParentWindow>,
     #[cfg(target_os = "linux")]
-    window: Option<WebviewWindow>,
+    window: Option<Window>,
 }
 
 /// How long the compositor may take to hand out a Wayland handle.
@@ -20,7 +20,7 @@ pub struct Exported {
 const HANDLE_TIME: std::time::Duration = std::time::Duration::from_secs(1);
 
 #[cfg(target_os = "linux")]
-pub async fn export(window: &WebviewWindow) -> Exported {
+pub async fn export(window: &Window) -> Exported {
     let (tell, told) = tokio::sync::oneshot::channel();
     let on_main = window.clone();
     let posted = window.run_on_main_thread(move || gtk_side::export(&on_main, tell));
@@ -37,7 +37,7 @@ pub async fn export(window: &WebviewWindow) -> Exported {
 }
 
 #[cfg(not(target_os = "linux"))]
-pub async fn export(_window: &WebviewWindow) -> Exported {
+pub async fn export(_window: &Window) -> Exported {
     Exported { parent: None }
 }
 
@@ -62,14 +62,14 @@ mod gtk_side {
     use gtk::glib::translate::ToGlibPtr;
     use gtk::glib::Cast;
     use gtk::prelude::WidgetExt;
-    use tauri::WebviewWindow;
+    use tauri::Window;
     use tokio::sync::oneshot;
     use xima_chat_core::capture::ParentWindow;
 
     /// The parent, and whether a Wayland export was started (and must be undone).
     type Answer = (Option<ParentWindow>, bool);
 
-    pub fn export(window: &WebviewWindow, tell: oneshot::Sender<Answer>) {
+    pub fn export(window: &Window, tell: oneshot::Sender<Answer>) {
         let Some(gdk_window) = window.gtk_window().ok().and_then(|gtk_window| gtk_window.window()) else {
             let _ = tell.send((None, false));
             return;
@@ -102,7 +102,7 @@ mod gtk_side {
         }
     }
 
-    pub fn unexport(window: &WebviewWindow) {
+    pub fn unexport(window: &Window) {
         let Some(gdk_window) = window.gtk_window().ok().and_then(|gtk_window| gtk_window.window()) else { return };
         if gdk_window.type_().name() == "GdkWaylandWindow" {
             let raw: *mut gtk::gdk::ffi::GdkWindow = gdk_window.to_glib_none().0;

@@ -4,7 +4,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tauri::{AppHandle, Manager, WebviewWindow, WebviewWindowBuilder, WindowEvent};
+use tauri::utils::config::WindowConfig;
+use tauri::{AppHandle, LogicalPosition, Manager, Webview, WebviewBuilder, WebviewWindow, WebviewWindowBuilder};
+use tauri::{Window, WindowEvent};
 use tauri_plugin_window_state::{AppHandleExt, StateFlags};
 
 use crate::app_state::AppState;
@@ -15,26 +17,53 @@ use crate::tray_host::TrayHost;
 
 pub const MAIN: &str = "main";
 
-/// Builds the window `tauri.conf.json` describes (it is not created from there: only a
-/// window built here gets the navigation guard), locked to the app's own pages. The
-/// page reads `language` (the setting, if any) before its first word is shown.
-pub fn create(app: &AppHandle, language: Option<&str>) -> tauri::Result<WebviewWindow> {
+/// The builder calls every page of the window gets, whether it is the first (a
+/// [`WebviewWindowBuilder`]) or one that renews it (a [`WebviewBuilder`], page_renewal.rs):
+/// locked to the app's own pages, and reading `language` (the setting, if any) before
+/// its first word is shown.
+macro_rules! locked_page {
+    ($builder:expr, $language:expr) => {
+        $builder
+            .initialization_script(language_script($language))
+            .on_navigation(navigation::allow_navigation)
+            .on_new_window(navigation::refuse_new_window)
+            // Web inspector in development builds only: on a kiosk it is a way out.
+            .devtools(cfg!(debug_assertions))
+            // WebView2 offers to fill the form with the last customer's name and email.
+            .general_autofill_enabled(false)
+    };
+}
+
+/// The window as `tauri.conf.json` describes it, under `label`.
+fn described(app: &AppHandle, label: &str) -> tauri::Result<WindowConfig> {
     let described = app.config().app.windows.iter().find(|window| window.label == MAIN).cloned();
-    let Some(described) = described else {
+    let Some(mut described) = described else {
         return Err(tauri::Error::WindowNotFound);
     };
-    let window = WebviewWindowBuilder::from_config(app, &described)?
-        .initialization_script(language_script(language))
-        .on_navigation(navigation::allow_navigation)
-        .on_new_window(navigation::refuse_new_window)
-        // Web inspector in development builds only: on a kiosk it is a way out.
-        .devtools(cfg!(debug_assertions))
-        // WebView2 offers to fill the form with the last customer's name and email.
-        .general_autofill_enabled(false)
-        .build()?;
+    described.label = label.to_owned();
+    Ok(described)
+}
+
+/// Builds the window `tauri.conf.json` describes (it is not created from there: only a
+/// window built here gets the navigation guard), with its first page.
+pub fn create(app: &AppHandle, language: Option<&str>) -> tauri::Result<WebviewWindow> {
+    let window = locked_page!(WebviewWindowBuilder::from_config(app, &described(app, MAIN)?)?, language).build()?;
     #[cfg(windows)]
-    windows_webview::lock_down(&window);
+    windows_webview::lock_down(window.as_ref());
     Ok(window)
+}
+
+/// A new page for the window, under `label`, hidden until it has drawn itself: it
+/// covers the window and follows its size, as the first one does.
+pub fn add_page(window: &Window, label: &str, language: Option<&str>) -> tauri::Result<Webview> {
+    let builder = locked_page!(WebviewBuilder::from_config(&described(window.app_handle(), label)?), language);
+    let page = window.add_child(builder.auto_resize(), LogicalPosition::new(0, 0), window.inner_size()?)?;
+    // Created and hidden in one turn of the main loop (the caller's): no frame is drawn
+    // with the window split between two pages.
+    page.hide()?;
+    #[cfg(windows)]
+    windows_webview::lock_down(&page);
+    Ok(page)
 }
 
 /// WebView2's browser behaviours a chat window must not have: its own context menu
@@ -43,12 +72,12 @@ pub fn create(app: &AppHandle, language: Option<&str>) -> tauri::Result<WebviewW
 /// what `ui/js/guard.js` prevents.
 #[cfg(windows)]
 mod windows_webview {
-    use tauri::WebviewWindow;
+    use tauri::Webview;
     use webview2_com::Microsoft::Web::WebView2::Win32::ICoreWebView2Settings3;
     use windows_core::Interface;
 
-    pub fn lock_down(window: &WebviewWindow) {
-        let applied = window.with_webview(|webview| {
+    pub fn lock_down(page: &Webview) {
+        let applied = page.with_webview(|webview| {
             // SAFETY: the controller is a live COM object for as long as this closure
             // runs on the webview's thread, and the setters take plain BOOLs.
             let outcome = unsafe {
@@ -78,7 +107,8 @@ fn language_script(language: Option<&str>) -> String {
 
 /// Shows, restores and focuses the window: a second launch, a deep link or the tray.
 pub fn bring_to_front(app: &AppHandle) {
-    let Some(window) = app.get_webview_window(MAIN) else { return };
+    // The window, not its page: the page may have been renewed (page_renewal.rs).
+    let Some(window) = app.get_window(MAIN) else { return };
     let shown = window.show().and_then(|()| window.unminimize()).and_then(|()| window.set_focus());
     if let Err(error) = shown {
         tracing::warn!(%error, "could not bring the chat window to the front");

@@ -1,7 +1,8 @@
 """The benchmarks behind the table in docs/benchmarks.md. tests/bench/run.sh builds the
 release binaries and runs this inside a private D-Bus session with a keyring and Xvfb:
 
-    python tests/bench/bench.py --pipeline PATH [--only core,screenshot,window,memory,start,size]
+    python tests/bench/bench.py --pipeline PATH [--only core,screenshot,window,memory,week,start,size]
+                                [--chats N]
 
 PATH is the core's `pipeline` bench binary (src-tauri/core/benches/pipeline). Starts
 moto and the simulator, measures, prints the table, and writes every raw figure to
@@ -31,7 +32,7 @@ from table import print_table  # noqa: E402
 
 SCREEN_SIZES = [(1920, 1080), (3840, 2160)]
 SCREENSHOT_RUNS = 7
-PARTS = ["core", "screenshot", "window", "memory", "start", "size"]
+PARTS = ["core", "screenshot", "window", "memory", "week", "start", "size"]
 
 
 def pipeline(binary: str, env: dict, *args: str) -> dict:
@@ -78,6 +79,11 @@ def memory_figures(sim_url: str, sqs_endpoint: str) -> dict:
             "long_chat": window.long_chat_growth(sim, sqs_endpoint)}
 
 
+def week_figures(sim_url: str, sqs_endpoint: str, chats: int) -> dict:
+    print(f"week: {chats} chats of {window.WEEK_LINES} lines in one process", flush=True)
+    return window.week_of_chats(Simulator(sim_url), sqs_endpoint, chats)
+
+
 def wait_for_quiet(limit: float = 1.0, patience: float = 180) -> None:
     """Timings on a busy machine measure the other work: wait a while for the 1-minute
     load average to drop (the table prints the load each part ran under)."""
@@ -96,6 +102,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pipeline", required=True, help="the core's pipeline bench binary")
     parser.add_argument("--only", default=",".join(PARTS), help="comma-separated subset of " + ",".join(PARTS))
+    parser.add_argument("--chats", type=int, default=50, help="chats in the week part (default 50)")
     args = parser.parse_args()
     parts = set(args.only.split(","))
 
@@ -117,6 +124,7 @@ def main() -> int:
         part("screenshot", lambda: screenshot_figures(args.pipeline, env))
         part("window", lambda: window_figures(sim_url, sqs_endpoint, MotoRecorder(sqs_endpoint, recording)))
         part("memory", lambda: memory_figures(sim_url, sqs_endpoint))
+        part("week", lambda: week_figures(sim_url, sqs_endpoint, args.chats))
         part("start", lambda: start_figures(sim_url))
     part("size", lambda: APP.stat().st_size)
     results["load"]["end"] = os.getloadavg()[0]

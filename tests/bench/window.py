@@ -21,6 +21,8 @@ from cloud import MotoRecorder, chat_ended, chat_started, chat_text, mentions, s
 MESSAGES, WARM_UP, BURST = 200, 5, 1000
 # A long chat: agent lines of about 120 characters.
 LONG_CHAT, LINE_CHARS = 5000, 120
+# A week of chats (--only week): each this long, measured this long after it ended.
+WEEK_LINES, WEEK_SETTLE_SECONDS = 100, 3
 # Messages are paced rather than awaited through WebDriver, so no WebDriver command runs
 # in the page while a message is on its way; each is checked to have been shown before
 # the next was sent.
@@ -223,10 +225,9 @@ def compositing_footprint(sim, sqs_endpoint: str) -> dict:
 
 
 def long_chat_growth(sim, sqs_endpoint: str) -> dict:
-    """PSS of the app and its WebKit processes as a chat grows to 5000 agent lines, once
-    the customer has started a new chat, and once the page has been reloaded in the same
-    web process (what a renewal between customers could do without a process of its
-    own: WebKit's process swap on navigation is off in wry's web context)."""
+    """PSS of the app and its WebKit processes as a chat grows to 5000 agent lines, and
+    once the customer has started a new chat (which, after that many lines, the app
+    does in a fresh page with a web process of its own)."""
     installation = new_installation(sim.url)
     filler = "Thank you for waiting; I am checking the order history and the delivery notes for you now. "
     texts = [f"long {index:04} {filler}"[:LINE_CHARS] for index in range(LONG_CHAT)]
@@ -237,9 +238,8 @@ def long_chat_growth(sim, sqs_endpoint: str) -> dict:
         try:
             _, sqs, queue = live_chat_in_window(window, sim, sqs_endpoint)
             look_at_window(True)
-            pids = procs.process_tree(apps[0])
             print("  memory: a chat of 5000 agent lines", flush=True)
-            before = settled_pss(pids)
+            before = settled_pss(procs.process_tree(apps[0]))
             driver.execute_script(OBSERVER)
             for first in range(0, LONG_CHAT, 10):
                 entries = [{"Id": str(index), "MessageBody": chat_text(texts[index])}
@@ -249,20 +249,90 @@ def long_chat_growth(sim, sqs_endpoint: str) -> dict:
             if len(shown) < LONG_CHAT:
                 raise RuntimeError(f"only {len(shown)} of {LONG_CHAT} lines reached the window")
             driver.execute_script("window.__bench = [];")  # the stamps are the bench's, not the app's
-            after = settled_pss(pids)
+            after = settled_pss(procs.process_tree(apps[0]))
             sqs.send_message(QueueUrl=queue, MessageBody=chat_ended())
             window.wait("the ended view", lambda: window.visible("#ended"))
+            web_processes = window.web_processes()
             window.find("#new-chat").click()
+            window.wait("the fresh page", lambda: window.web_processes() and not set(web_processes) & set(window.web_processes()))
             window.wait("the pre-chat form", lambda: window.visible("#start-form"))
-            new_chat = settled_pss(pids)
-            driver.execute_script("location.reload()")
-            window.wait("the form after a reload", lambda: window.visible("#start-form"))
-            reloaded = settled_pss(pids)
+            new_chat = settled_pss(procs.process_tree(apps[0]))
         finally:
             driver.quit()
             until_gone(apps)
-    return {"lines": LONG_CHAT, "line_chars": LINE_CHARS, "before": before, "after": after, "new_chat": new_chat,
-            "reloaded": reloaded}
+    return {"lines": LONG_CHAT, "line_chars": LINE_CHARS, "before": before, "after": after, "new_chat": new_chat}
+
+
+def week_of_chats(sim, sqs_endpoint: str, chats: int) -> dict:
+    """A help desk's week in one release process: `chats` chats of WEEK_LINES agent lines,
+    each ended by the agent and followed by *Start a new chat*, with the PSS of the app
+    and its WebKit processes after each. The page renews itself as the app decides
+    (src-tauri/core/src/chat/page_renewal.rs): every thousand lines on a desk."""
+    installation = new_installation(sim.url)
+    filler = "Thank you for waiting; I am checking the order history and the delivery notes for you now. "
+    with tauri_driver() as service:
+        window = open_window(service.url, installation)
+        apps = apps_of(service)
+        driver = window.driver
+        after = []
+        try:
+            look_at_window(True)
+            for chat in range(chats):
+                window.wait("the pre-chat form", lambda: window.visible("#start-form"))
+                for field in ("#name", "#email"):
+                    window.find(field).clear()
+                window.start_chat()
+                window.wait("the chat session", lambda: len(sim.sessions(window.installation)) == chat + 1)
+                queue = sim.queue_url(sim.sessions(window.installation)[-1])
+                sqs = sim.sqs_for(window.installation, sqs_endpoint)
+                sqs.send_message(QueueUrl=queue, MessageBody=chat_started())
+                window.wait("the agent to pick up", lambda: window.visible("#composer"))
+                driver.execute_script(OBSERVER)
+                prefix = f"week {chat:02} "
+                texts = [f"{prefix}{index:03} {filler}"[:LINE_CHARS] for index in range(WEEK_LINES)]
+                for first in range(0, WEEK_LINES, 10):
+                    entries = [{"Id": str(index), "MessageBody": chat_text(texts[index])}
+                               for index in range(first, first + 10)]
+                    sqs.send_message_batch(QueueUrl=queue, Entries=entries)
+                if len(seen_lines(driver, prefix, WEEK_LINES, 120)) < WEEK_LINES:
+                    raise RuntimeError(f"chat {chat}: not every line reached the window")
+                sqs.send_message(QueueUrl=queue, MessageBody=chat_ended())
+                window.wait("the ended view", lambda: window.visible("#ended"))
+                window.find("#new-chat").click()
+                window.wait("the pre-chat form", lambda: window.visible("#start-form"))
+                time.sleep(WEEK_SETTLE_SECONDS)
+                pss = tree_pss_mib(apps[0])
+                after.append(pss)
+                print(f"  week: chat {chat + 1}/{chats}: {pss:.1f} MiB", flush=True)
+        finally:
+            driver.quit()
+            until_gone(apps)
+    logs = "".join(log.read_text() for log in (installation.home / "logs").glob("*.log"))
+    renewals = [float(ms) for ms in re.findall(r"the fresh page took the window ms=(\d+)", logs)]
+    return {"chats": chats, "lines_per_chat": WEEK_LINES, "pss_after_each_mib": [round(p, 1) for p in after],
+            "slope_mib_per_chat": slope(after), "last_minus_first_mib": after[-1] - after[0],
+            "renewals": len(renewals), "renewal_ms": percentiles(renewals) if renewals else None}
+
+
+def tree_pss_mib(root: int, samples: int = 2) -> float:
+    """The PSS of `root` and its descendants as they are now (a renewed page's web
+    process included, the closed page's not), the mean of a few samples a second apart."""
+    sums = []
+    for sample in range(samples):
+        if sample:
+            time.sleep(1)
+        sums.append(sum(procs.memory(p).pss_kib for p in procs.process_tree(root) if procs.alive(p)))
+    return statistics.mean(sums) / 1024
+
+
+def slope(values: list[float]) -> float:
+    """The least-squares slope of `values` against their index."""
+    n = len(values)
+    if n < 2:
+        return 0.0
+    mean_x, mean_y = (n - 1) / 2, statistics.mean(values)
+    return (sum((x - mean_x) * (y - mean_y) for x, y in enumerate(values))
+            / sum((x - mean_x) ** 2 for x in range(n)))
 
 
 def measure_idle(pid: int, sim, recorder: MotoRecorder, session: str, installation: str, queue_name: str) -> dict:

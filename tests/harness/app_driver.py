@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchWindowException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.remote.client_config import ClientConfig
+from selenium.webdriver.remote.command import Command
 from selenium.webdriver.support.ui import WebDriverWait
 
+import procs
 from ports import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,6 +137,25 @@ class TauriDriver:
             self.process.wait()
 
 
+class PageFollowingDriver(webdriver.Remote):
+    """A WebDriver session on the app's window that follows its page. Between customers
+    the window may take a fresh page (a new webview, so a new WebDriver window handle:
+    src-tauri/shell/page_renewal.rs) and close the old one; a command that finds its page
+    closed goes to the one that took its place, as the customer's eyes would."""
+
+    def execute(self, driver_command: str, params: dict | None = None):
+        try:
+            return super().execute(driver_command, params)
+        except NoSuchWindowException:
+            if driver_command in (Command.SWITCH_TO_WINDOW, Command.W3C_GET_WINDOW_HANDLES):
+                raise
+            handles = super().execute(Command.W3C_GET_WINDOW_HANDLES)["value"]
+            if len(handles) != 1:
+                raise
+            super().execute(Command.SWITCH_TO_WINDOW, {"handle": handles[0]})
+            return super().execute(driver_command, params)
+
+
 def start_app(driver_url: str, app: Path, installation: Installation) -> webdriver.Remote:
     """Starts `app` for `installation` through tauri-driver; the WebDriver session ends it."""
     options = ArgOptions()
@@ -141,8 +163,8 @@ def start_app(driver_url: str, app: Path, installation: Installation) -> webdriv
     options.set_capability("tauri:options", {"application": str(app), "args": installation.args()})
     # A window whose page went away answers no WebDriver command, ever: without a limit a
     # test would wait for it until CI's own; with one it fails and says where.
-    return webdriver.Remote(command_executor=driver_url, options=options,
-                            client_config=ClientConfig(remote_server_addr=driver_url, timeout=COMMAND_TIMEOUT))
+    return PageFollowingDriver(command_executor=driver_url, options=options,
+                               client_config=ClientConfig(remote_server_addr=driver_url, timeout=COMMAND_TIMEOUT))
 
 
 class ChatWindow:
@@ -174,11 +196,19 @@ class ChatWindow:
     def args(self) -> list[str]:
         return self.setup.args()
 
+    def web_processes(self) -> list[int]:
+        """The WebKit web processes the app runs its page in (Linux: WebKitGTK's)."""
+        return sorted(pid for app in self.setup.processes() for pid in procs.process_tree(app)
+                      if procs.name(pid) == "WebKitWebProcess")
+
     def find(self, css: str):
         return self.driver.find_element(By.CSS_SELECTOR, css)
 
     def wait(self, what: str, condition, timeout: float | None = None):
-        return WebDriverWait(self.driver, self.timeout if timeout is None else timeout, poll_frequency=0.1).until(
+        # An element of a page that was just replaced by a fresh one (PageFollowingDriver)
+        # is stale: the condition is asked again, of the page that took its place.
+        return WebDriverWait(self.driver, self.timeout if timeout is None else timeout, poll_frequency=0.1,
+                             ignored_exceptions=(StaleElementReferenceException,)).until(
             lambda _: condition(), message=f"waiting for {what}")
 
     def visible(self, css: str) -> bool:

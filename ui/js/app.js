@@ -515,6 +515,9 @@ async function boot() {
   render();
   // A window that opens on the form is ready to be typed into.
   if (model.state.phase === "idle" && !model.showSettings) firstField()?.focus();
+  // A page loaded behind the last chat's (a fresh web process between customers) is
+  // shown only now, drawn and focused.
+  call("page_ready").catch(() => {});
   bootDone();
   await takeDeepLink();
 }

@@ -34,6 +34,7 @@ pub use device::{capture, deeplink};
 pub use chat::events::{ChatEvent, EventSink};
 pub use chat::export::ExportFormat;
 pub use chat::lifecycle::{Agent, EndReason, SessionState};
+pub use chat::page_renewal::{LeftChat, PageRenewal, Renewal};
 pub use chat::session::{Chat, ChatSettings, ChatSnapshot, ScreenshotPreview};
 pub use chat::store::SessionStore;
 pub use chat::transcript::{Author, Delivery, Entry, SystemLine};

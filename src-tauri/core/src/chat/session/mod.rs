@@ -23,8 +23,9 @@ use serde::Serialize;
 use crate::chat::events::{ChatEvent, EventSink};
 use crate::chat::export::ExportFormat;
 use crate::chat::lifecycle::{EndReason, SessionState};
+use crate::chat::page_renewal::LeftChat;
 use crate::chat::store::SessionStore;
-use crate::chat::transcript::{Entry, Transcript};
+use crate::chat::transcript::{now_millis, Entry, Transcript};
 use crate::config::AppConfig;
 use crate::error::ChatError;
 use crate::network::Network;
@@ -205,6 +206,15 @@ impl Chat {
         };
         self.shared.stop_tasks().await;
         outcome.map_err(Into::into)
+    }
+
+    /// The chat on screen as the page's renewal weighs it, asked before it is reset or
+    /// wiped: how many lines its page shows and how long since the last of them.
+    pub fn leaving(&self, kiosk: bool) -> LeftChat {
+        let inner = self.shared.lock();
+        let entries = inner.transcript.entries();
+        let idle = LeftChat::idle_since(entries.last().map(|entry| entry.at), now_millis());
+        LeftChat { kiosk, lines: entries.len(), idle }
     }
 
     /// Back to the pre-chat form after an ended chat.
