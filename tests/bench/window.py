@@ -287,7 +287,10 @@ def week_of_chats(sim, sqs_endpoint: str, chats: int) -> dict:
                 sqs = sim.sqs_for(window.installation, sqs_endpoint)
                 sqs.send_message(QueueUrl=queue, MessageBody=chat_started())
                 window.wait("the agent to pick up", lambda: window.visible("#composer"))
-                driver.execute_script(OBSERVER)
+                # One observer per page: a page kept for the next chat has its own still.
+                if driver.execute_script("return window.__bench === undefined"):
+                    driver.execute_script(OBSERVER)
+                driver.execute_script("window.__bench = [];")
                 prefix = f"week {chat:02} "
                 texts = [f"{prefix}{index:03} {filler}"[:LINE_CHARS] for index in range(WEEK_LINES)]
                 for first in range(0, WEEK_LINES, 10):
