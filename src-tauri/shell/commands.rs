@@ -237,10 +237,18 @@ pub async fn end_chat(state: State<'_, AppState>) -> Result<()> {
     state.chat()?.end().await.map_err(Into::into)
 }
 
-/// Back to the pre-chat form; on a kiosk, with the privacy wipe. The page may then start
-/// over in a fresh web process (page_renewal.rs).
+/// What *Start a new chat* leads to.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewChat {
+    /// A fresh page (a web process of its own, page_renewal.rs) will take the window with
+    /// the form: the page that asked draws nothing more.
+    pub fresh_page: bool,
+}
+
+/// Back to the pre-chat form; on a kiosk, with the privacy wipe.
 #[tauri::command]
-pub fn new_chat(window: Window, state: State<'_, AppState>, page: State<'_, WindowPage>) -> Result<()> {
+pub fn new_chat(window: Window, state: State<'_, AppState>, page: State<'_, WindowPage>) -> Result<NewChat> {
     let chat = state.chat()?;
     let kiosk = state.kiosk().enabled;
     let leaving = chat.leaving(kiosk);
@@ -249,8 +257,7 @@ pub fn new_chat(window: Window, state: State<'_, AppState>, page: State<'_, Wind
     } else {
         chat.reset()?;
     }
-    page.chat_left(&window, leaving);
-    Ok(())
+    Ok(NewChat { fresh_page: page.chat_left(&window, leaving) })
 }
 
 /// The page has drawn itself from the core and focused what the customer types into

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use tauri::{AppHandle, Emitter};
-use xima_chat_core::Author;
+use xima_chat_core::{Author, Entry};
 use xima_chat_core::{ChatEvent, EventSink, SessionState};
 
 use crate::attention::Attention;
@@ -28,17 +28,23 @@ impl WindowEvents {
     }
 }
 
+impl WindowEvents {
+    /// An agent's line unseen counts as unread and goes to the notifications.
+    fn agent_line(&self, entry: &Entry) {
+        if let Author::Agent { name } = &entry.author {
+            if let Some(unread) = self.attention.agent_line() {
+                self.notices.agent_line(name, &entry.text, unread);
+            }
+        }
+    }
+}
+
 impl EventSink for WindowEvents {
     fn emit(&self, event: ChatEvent) {
         let looking = self.attention.is_focused();
         match &event {
-            ChatEvent::Entry { entry } => {
-                if let Author::Agent { name } = &entry.author {
-                    if let Some(unread) = self.attention.agent_line() {
-                        self.notices.agent_line(name, &entry.text, unread);
-                    }
-                }
-            }
+            ChatEvent::Entry { entry } => self.agent_line(entry),
+            ChatEvent::Entries { entries } => entries.iter().for_each(|entry| self.agent_line(entry)),
             ChatEvent::State { state: SessionState::Idle | SessionState::Starting } => {
                 self.attention.clear();
                 self.notices.new_chat();

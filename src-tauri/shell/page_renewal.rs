@@ -42,14 +42,15 @@ impl WindowPage {
         Self { renewal: Mutex::default(), pages: Mutex::default(), language }
     }
 
-    /// The customer left a chat for a new one (the core has reset or wiped it).
-    pub fn chat_left(&self, window: &Window, chat: LeftChat) {
+    /// The customer left a chat for a new one (the core has reset or wiped it). Returns
+    /// whether a fresh page is on its way to take the window.
+    pub fn chat_left(&self, window: &Window, chat: LeftChat) -> bool {
         let renewal = self.renewal.lock().map(|mut page| page.chat_left(chat));
-        let Ok(Some(why)) = renewal else { return };
+        let Ok(Some(why)) = renewal else { return false };
         let label = {
-            let Ok(mut pages) = self.pages.lock() else { return };
+            let Ok(mut pages) = self.pages.lock() else { return false };
             if pages.loading.is_some() {
-                return; // one is already on its way, and carries nothing either
+                return true; // one is already on its way, and carries nothing either
             }
             pages.made += 1;
             let label = format!("{}-page-{}", window::MAIN, pages.made);
@@ -70,7 +71,9 @@ impl WindowPage {
         if let Err(error) = added {
             tracing::warn!(%error, "could not make a fresh page; the window keeps the one it has");
             self.forget_loading();
+            return false;
         }
+        true
     }
 
     /// A page has drawn itself. The one loading behind takes the window's place: shown

@@ -136,7 +136,8 @@ impl Client {
     /// Takes in what the chat said since last asked: when agent lines arrived.
     fn drain(&mut self) {
         while let Ok(event) = self.t.events.try_recv() {
-            if let ChatEvent::Entry { entry } = &event {
+            for event in support::one_by_one(event) {
+                let ChatEvent::Entry { entry } = &event else { continue };
                 if matches!(entry.author, Author::Agent { .. }) {
                     self.arrived.entry(entry.text.clone()).or_insert_with(Instant::now);
                 }

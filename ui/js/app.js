@@ -70,7 +70,12 @@ function currentView() {
   return "form";
 }
 
+/** While the core starts a new chat, the page stays as it is: it may be about to give
+ * the window to a fresh page, and should not show (or take typing into) a form first. */
+let holdingStill = false;
+
 function render() {
+  if (holdingStill) return;
   const { state } = model;
   const phase = state.phase;
   const view = currentView();
@@ -296,7 +301,27 @@ async function copyTranscript() {
 
 /** Back to an empty start form: after "new chat", and on a kiosk between customers. */
 async function startOver() {
-  await call("new_chat").catch(() => {});
+  holdingStill = true;
+  const next = await call("new_chat").catch(() => ({}));
+  if (next.freshPage) {
+    // A fresh page, in a web process of its own, takes the window with the form as soon
+    // as it has drawn itself (a fraction of a second); a form typed into here meanwhile
+    // would go with this page. Should the fresh page never come, this one draws it.
+    setTimeout(() => {
+      holdingStill = false;
+      showTheEmptyForm();
+    }, FRESH_PAGE_PATIENCE_MS);
+    return;
+  }
+  holdingStill = false;
+  await showTheEmptyForm();
+}
+
+/** How long a page that asked for a fresh one waits for it before it draws the form itself. */
+const FRESH_PAGE_PATIENCE_MS = 5000;
+
+async function showTheEmptyForm() {
+  entriesDue.flush(); // the last chat's lines still on their way go with it
   transcript.reset([]);
   screenshot.close();
   model.formError = "";
@@ -365,13 +390,20 @@ async function takeDeepLink() {
 // ---- wiring
 
 function subscribe() {
+  // Lines wait for the next frame and go into the page together; any other event first
+  // puts in the lines that came before it (the end of a chat reads its last line).
+  const afterTheLines = (handler) => (event) => {
+    entriesDue.flush();
+    handler(event);
+  };
   onChat({
-    state: stateChanged,
-    entry: entryChanged,
-    agentTyping: agentTypingChanged,
-    connection: connectionChanged,
-    screenshotRequested: () => screenshot.open(),
-    screenshotClosed: () => screenshot.close(t("screenshotClosed")),
+    entry: ({ entry }) => entriesDue.add([entry]),
+    entries: ({ entries }) => entriesDue.add(entries),
+    state: afterTheLines(stateChanged),
+    agentTyping: afterTheLines(agentTypingChanged),
+    connection: afterTheLines(connectionChanged),
+    screenshotRequested: afterTheLines(() => screenshot.open()),
+    screenshotClosed: afterTheLines(() => screenshot.close(t("screenshotClosed"))),
   });
   // A link that comes while the page is still starting waits for its form.
   onApp("app:deep-link", () => booted.then(takeDeepLink));
@@ -419,17 +451,48 @@ function firstTime(entry) {
   return true;
 }
 
-function entryChanged({ entry }) {
-  transcript.upsert(entry);
-  if (entry.author.kind === "agent") {
-    model.agentTyping = false;
-    if (firstTime(entry)) {
-      announce(`${entry.author.name}: ${entry.text}`);
-      sound.chime();
+/**
+ * Entries from the core, put into the page once a frame (a burst is a few page changes,
+ * not one a line), in the order they came. A page that draws no frames (hidden behind
+ * the window's shown page, or the window put away) takes them on a timer instead.
+ */
+const entriesDue = (() => {
+  let due = [];
+  let frame = 0;
+  let timer = 0;
+  function flush() {
+    cancelAnimationFrame(frame);
+    clearTimeout(timer);
+    frame = timer = 0;
+    const entries = due;
+    due = [];
+    if (entries.length) entriesChanged(entries);
+  }
+  function add(entries) {
+    due.push(...entries);
+    if (!frame) frame = requestAnimationFrame(flush);
+    if (!timer) timer = setTimeout(flush, 100);
+  }
+  return { add, flush };
+})();
+
+function entriesChanged(entries) {
+  transcript.upsertMany(entries);
+  let agentLine = false;
+  for (const entry of entries) {
+    if (entry.author.kind === "agent") {
+      agentLine = true;
+      if (firstTime(entry)) {
+        announce(`${entry.author.name}: ${entry.text}`);
+        sound.chime();
+      }
+    } else if (entry.author.kind === "system" && firstTime(entry)) {
+      announce(entryText(entry));
     }
+  }
+  if (agentLine) {
+    model.agentTyping = false;
     render();
-  } else if (entry.author.kind === "system" && firstTime(entry)) {
-    announce(entryText(entry));
   }
 }
 

@@ -178,19 +178,26 @@ export function createTranscript(list, { onRetry, onShowEarlier, links = false }
   }
 
   return {
-    upsert(entry) {
-      if (outOfPage(entry)) return;
+    /** Adds or updates entries in order, as one change of the page: one look at where
+     * the customer is reading, one trim, one scroll. */
+    upsertMany(entries) {
+      const shown = entries.filter((entry) => !outOfPage(entry));
+      if (shown.length === 0) return;
       const nearBottom = nearEnd();
-      const item = render(entry);
+      let item;
+      for (const entry of shown) item = render(entry);
       // Lines leave the top only while the customer follows the end: taken from above
       // what they are reading, the text would jump (WebKit has no scroll anchoring).
       // Back at the end, the earlier pages they brought back go again.
-      if (nearBottom || entry.author.kind === "customer") {
+      if (nearBottom || shown.some((entry) => entry.author.kind === "customer")) {
         limit = PAGE;
         trim();
         item.scrollIntoView({ block: "end" });
       }
       focus.refresh();
+    },
+    upsert(entry) {
+      this.upsertMany([entry]);
     },
     /** Adds or updates from the whole transcript, keeping what is already shown; only
      * the most recent lines are drawn. */

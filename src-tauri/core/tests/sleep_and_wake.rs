@@ -43,7 +43,9 @@ async fn the_app() {
     let session = t.start().await;
     println!("{}", json!({"session": session.as_str()}));
     while let Some(event) = t.events.recv().await {
-        println!("{}", serde_json::to_string(&event).expect("an event serialises"));
+        for event in crate::support::one_by_one(event) {
+            println!("{}", serde_json::to_string(&event).expect("an event serialises"));
+        }
     }
 }
 

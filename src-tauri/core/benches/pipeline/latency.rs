@@ -157,6 +157,13 @@ async fn live_chat(
         ChatEvent::Entry { entry } if matches!(entry.author, Author::Agent { .. }) => {
             let _ = sender.send(Arrival { at: Instant::now(), text: entry.text });
         }
+        // A batch's lines arrive together, at one instant.
+        ChatEvent::Entries { entries } => {
+            let at = Instant::now();
+            for entry in entries.into_iter().filter(|entry| matches!(entry.author, Author::Agent { .. })) {
+                let _ = sender.send(Arrival { at, text: entry.text });
+            }
+        }
         ChatEvent::State { state } => {
             let _ = states.send(state);
         }

@@ -28,6 +28,13 @@ use crate::wire::wire_log::WireLog;
 pub trait Dispatch: Send + Sync + 'static {
     /// A new message, in SentTimestamp order. Called before the message is deleted.
     fn deliver(&self, message: ServerMessage, origin: Origin);
+    /// What one receive brought, in SentTimestamp order: each message delivered in turn
+    /// unless the dispatch takes them together.
+    fn deliver_batch(&self, messages: Vec<(ServerMessage, Origin)>) {
+        for (message, origin) in messages {
+            self.deliver(message, origin);
+        }
+    }
     /// The queue could (`Up`) or could not (`Down`) be read.
     fn connection(&self, health: ConnectionHealth);
 }
@@ -505,10 +512,8 @@ impl Inbox {
             }
         }
         let (fresh, receipts) = read_batch(&mut self.seen, &messages);
-        for (message, origin) in fresh {
-            tracing::debug!(kind = message.kind(), "dispatching");
-            dispatch.deliver(message, origin);
-        }
+        tracing::debug!(count = fresh.len(), "dispatching a batch");
+        dispatch.deliver_batch(fresh);
         // The client exists: the receive that brought these made it.
         if let Some((client, _)) = &self.client {
             let client = client.clone();

@@ -332,8 +332,14 @@ impl TestChat {
             let left = deadline.saturating_duration_since(Instant::now());
             match tokio::time::timeout(left, self.events.recv()).await {
                 Ok(Some(event)) => {
-                    self.seen.push(event.clone());
-                    if matches(&event) {
+                    let mut found = None;
+                    for event in one_by_one(event) {
+                        if found.is_none() && matches(&event) {
+                            found = Some(event.clone());
+                        }
+                        self.seen.push(event);
+                    }
+                    if let Some(event) = found {
                         return event;
                     }
                 }
@@ -362,7 +368,7 @@ impl TestChat {
     /// Drains events that arrive within `quiet`, for "nothing more happens" checks.
     pub async fn settle(&mut self, quiet: Duration) {
         while let Ok(Some(event)) = tokio::time::timeout(quiet, self.events.recv()).await {
-            self.seen.push(event);
+            self.seen.extend(one_by_one(event));
         }
     }
 
@@ -392,6 +398,15 @@ impl TestChat {
 }
 
 /// Polls `check` until it is true or the wait runs out.
+/// The events as the chat made them: the entries of one queue read travel together
+/// (`ChatEvent::Entries`); the tests look at them one by one.
+pub fn one_by_one(event: ChatEvent) -> Vec<ChatEvent> {
+    match event {
+        ChatEvent::Entries { entries } => entries.into_iter().map(|entry| ChatEvent::Entry { entry }).collect(),
+        event => vec![event],
+    }
+}
+
 pub async fn eventually<F, Fut>(what: &str, mut check: F)
 where
     F: FnMut() -> Fut,

@@ -29,6 +29,15 @@ impl Dispatch for SessionDispatch {
         }
     }
 
+    /// The lines of one batch reach the UI as one event.
+    fn deliver_batch(&self, messages: Vec<(ServerMessage, Origin)>) {
+        let Some(shared) = self.shared.upgrade() else { return };
+        let _together = shared.events.hold();
+        for (message, origin) in messages {
+            shared.on_message(&self.stamp, message, origin);
+        }
+    }
+
     fn connection(&self, health: ConnectionHealth) {
         let Some(shared) = self.shared.upgrade() else { return };
         shared.connection_changed(&self.stamp, |connection| {

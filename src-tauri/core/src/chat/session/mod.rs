@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::chat::events::{ChatEvent, EventSink};
+use crate::chat::events::{ChatEvent, EventBatcher, EventSink};
 use crate::chat::export::ExportFormat;
 use crate::chat::lifecycle::{EndReason, SessionState};
 use crate::chat::page_renewal::LeftChat;
@@ -96,7 +96,7 @@ struct Shared {
     cloud: CloudClient,
     settings: ChatSettings,
     store: SessionStore,
-    events: Arc<dyn EventSink>,
+    events: EventBatcher,
     inner: Mutex<Inner>,
 }
 
@@ -113,7 +113,7 @@ impl Chat {
                 cloud,
                 settings,
                 store,
-                events,
+                events: EventBatcher::new(events),
                 inner: Mutex::new(Inner {
                     state: SessionState::Idle,
                     transcript: Transcript::default(),
