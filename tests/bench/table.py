@@ -162,9 +162,11 @@ def _mib(value) -> str:
 
 
 def start_rows(start: dict) -> list[tuple]:
-    return [(f"Start to interactive window (median of {start['runs']}; max; first start)",
-             f"{ms(start['median_ms'])}; {ms(start['max_ms'])}; {ms(start['first_ms'])}", "< 300 ms",
-             verdict(start["median_ms"] < 300)),
+    first = ("First start, after the page cache was dropped (echo 3 > /proc/sys/vm/drop_caches, as root)"
+             if start.get("first_after_caches_dropped") else "First start (the page cache could not be dropped: not root)")
+    return [(f"Start to interactive window (median of {start['runs']} after the first; max)",
+             f"{ms(start['median_ms'])}; {ms(start['max_ms'])}", "< 250 ms", verdict(start["median_ms"] < 250)),
+            (first, ms(start["first_ms"]), "< 600 ms", verdict(start["first_ms"] < 600)),
             ("…of which the window and its webview made (app's log, median), then the page loaded",
              f"{ms(start['window_created_median_ms'])}, then "
              f"{ms(start['logged_since_start_median_ms'] - start['window_created_median_ms'])}", "", "")]
