@@ -13,12 +13,16 @@
 //! stays where it is, with its focus.
 
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tauri::{Manager, Webview, Window};
 use xima_chat_core::{LeftChat, PageRenewal};
 
 use crate::window;
+
+/// A fresh page that has not drawn itself by then never will (it takes a fraction of a
+/// second); the next renewal closes it and makes another.
+const GIVEN_UP_AFTER: Duration = Duration::from_secs(10);
 
 /// The window's page: what it has carried since it was loaded, and its successor while
 /// that one loads.
@@ -49,8 +53,18 @@ impl WindowPage {
         let Ok(Some(why)) = renewal else { return false };
         let label = {
             let Ok(mut pages) = self.pages.lock() else { return false };
-            if pages.loading.is_some() {
-                return true; // one is already on its way, and carries nothing either
+            match &pages.loading {
+                // One is already on its way, and carries nothing either.
+                Some((_, since)) if since.elapsed() < GIVEN_UP_AFTER => return true,
+                Some((label, _)) => {
+                    tracing::warn!(page = %label, "a fresh page never drew itself; it is closed and another made");
+                    if let Some(stuck) = window.app_handle().get_webview(label) {
+                        if let Err(error) = stuck.close() {
+                            tracing::warn!(%error, "could not close the fresh page that never drew itself");
+                        }
+                    }
+                }
+                None => {}
             }
             pages.made += 1;
             let label = format!("{}-page-{}", window::MAIN, pages.made);
