@@ -214,9 +214,12 @@ fn run_window(
             let words = SharedWords::english();
             app.manage(words.clone());
             app.manage(page_renewal::WindowPage::new(language.clone()));
-            let tray_shown = !kiosk.enabled && tray::install(app.handle());
-            let tray_host = tray_shown.then(|| Arc::new(TrayHost::follow()));
-            let badge = tray::UnreadBadge::new(app.handle().clone());
+            let badge = Arc::new(tray::UnreadBadge::new(app.handle().clone()));
+            // A kiosk has no tray; a desk's icon is built once the page has loaded.
+            let tray_host = (!kiosk.enabled).then(|| Arc::new(TrayHost::follow()));
+            if let Some(host) = &tray_host {
+                app.manage(tray::PendingTray::new(host.clone(), badge.clone()));
+            }
             let notices = Arc::new(Notices::start(app.handle().clone(), words));
             let seen = notices.clone();
             let attention = Arc::new(Attention::new(move |unread| {
@@ -245,9 +248,13 @@ fn run_window(
             Ok(())
         })
         .on_page_load(|webview, payload| {
-            if webview.label() == window::MAIN && matches!(payload.event(), PageLoadEvent::Finished) {
+            if !matches!(payload.event(), PageLoadEvent::Finished) {
+                return;
+            }
+            if webview.label() == window::MAIN {
                 tracing::info!(since_start_ms = since_start_ms(), "window interactive");
             }
+            tray::PendingTray::after_page_load(webview.app_handle());
         })
         .invoke_handler(app_commands!(handler))
         .build(tauri::generate_context!());

@@ -13,6 +13,7 @@ use tauri::{AppHandle, Manager};
 
 use xima_chat_core::Words;
 
+use crate::tray_host::TrayHost;
 use crate::window;
 use crate::words::SharedWords;
 
@@ -22,10 +23,55 @@ const TRAY_ID: &str = "main";
 /// 1 MiB PNG on every change of the badge (that is how libappindicator takes icons).
 const TRAY_ICON: Image<'static> = tauri::include_image!("icons/128x128.png");
 
+/// The tray icon of a desk user's window, built once the window's page has loaded rather
+/// than before its first frame: building it (libayatana and its D-Bus registration) was
+/// 7 of the 8 ms that the app's setup held the page back. Until it is built, a live
+/// chat's window that is closed is minimised, as on a desktop without a tray.
+pub struct PendingTray {
+    host: Arc<TrayHost>,
+    badge: Arc<UnreadBadge>,
+    built: std::sync::Once,
+}
+
+impl PendingTray {
+    pub fn new(host: Arc<TrayHost>, badge: Arc<UnreadBadge>) -> Self {
+        Self { host, badge, built: std::sync::Once::new() }
+    }
+
+    /// Builds the icon after the page that just loaded has had its turn on the main
+    /// thread; the first call only (pages are renewed later, the tray stays).
+    pub fn after_page_load(app: &AppHandle) {
+        let Some(pending) = app.try_state::<PendingTray>() else { return };
+        if pending.built.is_completed() {
+            return;
+        }
+        let handle = app.clone();
+        let posted = app.run_on_main_thread(move || {
+            if let Some(pending) = handle.try_state::<PendingTray>() {
+                pending.build_once(&handle);
+            }
+        });
+        if let Err(error) = posted {
+            tracing::warn!(%error, "no tray icon: the main thread took no task");
+        }
+    }
+
+    fn build_once(&self, app: &AppHandle) {
+        self.built.call_once(|| {
+            if install(app) {
+                self.host.icon_built();
+                // Agent lines may have come while the window was in the background.
+                self.badge.redraw();
+                tracing::info!("the tray icon is shown");
+            }
+        });
+    }
+}
+
 /// Builds the tray icon; `false` when this desktop has none. On Linux the tray needs
 /// the AppIndicator library, which `libappindicator` loads at run time and panics
 /// without: a missing tray must not take the chat down with it.
-pub fn install(app: &AppHandle) -> bool {
+fn install(app: &AppHandle) -> bool {
     let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| build(app)));
     match built {
         Ok(Ok(())) => true,
@@ -64,8 +110,7 @@ pub fn speak(app: &AppHandle, words: &Words) {
 }
 
 fn build(app: &AppHandle) -> tauri::Result<()> {
-    let words =
-        app.try_state::<SharedWords>().map_or_else(|| std::sync::Arc::new(Words::english()), |words| words.current());
+    let words = current_words(app);
     let open = MenuItem::with_id(app, "open", open_label(&words), true, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", quit_label(&words), true, None::<&str>)?;
     let menu = Menu::with_items(app, &[&open, &quit])?;
@@ -86,7 +131,17 @@ fn build(app: &AppHandle) -> tauri::Result<()> {
         });
     tray = tray.icon(TRAY_ICON.clone());
     tray.build(app)?;
+    // The page may have lent its words after they were read above, before the menu was
+    // there for `speak` to find.
+    let now = current_words(app);
+    if !Arc::ptr_eq(&now, &words) {
+        speak(app, &now);
+    }
     Ok(())
+}
+
+fn current_words(app: &AppHandle) -> Arc<Words> {
+    app.try_state::<SharedWords>().map_or_else(|| Arc::new(Words::english()), |words| words.current())
 }
 
 /// The unread badge, redrawn on the main thread without waiting for it. The tray's own
@@ -137,6 +192,11 @@ impl UnreadBadge {
     /// Returns at once; the badge shows `unread` (or a later count) soon after.
     pub fn show(&self, unread: u32) {
         self.latest.store(unread, Ordering::SeqCst);
+        self.redraw();
+    }
+
+    /// Draws the latest count again, on the main thread, soon.
+    fn redraw(&self) {
         if self.redraw_posted.swap(true, Ordering::SeqCst) {
             return;
         }
@@ -167,8 +227,7 @@ fn icon_change(dot_shown: bool, unread: u32) -> Option<bool> {
 /// the setters do not wait. `true` when the tray took it all.
 fn draw_unread(app: &AppHandle, unread: u32, dot: Option<bool>) -> bool {
     let Some(tray) = app.tray_by_id(TRAY_ID) else { return false };
-    let words =
-        app.try_state::<SharedWords>().map_or_else(|| std::sync::Arc::new(Words::english()), |words| words.current());
+    let words = current_words(app);
     let label = match unread {
         0 => words.say("appName", &[], || "Xima Chat".into()),
         n => words.count("trayUnread", n, &[], || match n {

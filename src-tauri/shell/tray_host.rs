@@ -12,6 +12,9 @@ use crate::owned_task::OwnedTask;
 
 pub struct TrayHost {
     present: Arc<AtomicBool>,
+    /// Whether our icon is on the tray yet: it is built after the window's first page
+    /// has loaded (`tray::PendingTray`), or never where the desktop has no tray library.
+    our_icon: AtomicBool,
     /// Follows the desktop for as long as this value lives.
     _following: Option<OwnedTask>,
 }
@@ -20,19 +23,28 @@ impl TrayHost {
     /// Starts following the desktop's tray host (until dropped).
     pub fn follow() -> Self {
         if !cfg!(target_os = "linux") {
-            return Self { present: Arc::new(AtomicBool::new(true)), _following: None };
+            return Self {
+                present: Arc::new(AtomicBool::new(true)),
+                our_icon: AtomicBool::new(false),
+                _following: None,
+            };
         }
         let present = Arc::new(AtomicBool::new(false));
         #[cfg(target_os = "linux")]
         let following = Some(OwnedTask::spawn(linux::follow(present.clone())));
         #[cfg(not(target_os = "linux"))]
         let following = None;
-        Self { present, _following: following }
+        Self { present, our_icon: AtomicBool::new(false), _following: following }
+    }
+
+    /// Our icon is on the tray from now on.
+    pub fn icon_built(&self) {
+        self.our_icon.store(true, Ordering::SeqCst);
     }
 
     /// Whether a hidden window could be brought back from a tray icon right now.
     pub fn is_present(&self) -> bool {
-        self.present.load(Ordering::SeqCst)
+        self.our_icon.load(Ordering::SeqCst) && self.present.load(Ordering::SeqCst)
     }
 }
 

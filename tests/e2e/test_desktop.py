@@ -157,6 +157,15 @@ def red_dot_in_corner(icon: Path) -> bool:
     return pixels[y][x * 4:x * 4 + 3] == [0xD9, 0x2D, 0x20]
 
 
+def test_the_tray_icon_is_built_after_the_window_has_its_page(desktop, open_app):
+    window = open_app()
+    window.wait("the tray icon", lambda: desktop.tray_item() is not None)
+    log = next((window.home / "logs").glob("xima-chat*.log")).read_text()
+    assert "the tray icon is shown" in log
+    assert log.index("window interactive") < log.index("the tray icon is shown"), \
+        "the tray held back the window's first page"
+
+
 def test_in_the_background_agent_messages_notify_and_count_on_the_tray(desktop, x_focus, open_app, sim):
     window = open_app()
     session = window.chat_with(sim)
